@@ -1,0 +1,67 @@
+"""Per-run settings that every node reads through ``runtime.context``.
+
+Following LangGraph's ``context_schema`` idiom (see the react-agent template), these fields appear in
+LangGraph Studio as run settings, so a user swaps the model behind any role, the round budget or the
+sandbox per run with no code change. Models are names from ``configs/models.yaml`` (or names registered
+in-process with ``aiev.agents.models.register_model``), never model objects, so a run stays serializable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Which model plays each role, and how the execute / analyse / refine loop is bounded."""
+
+    questioner_model: str = field(
+        default="local-qwen-0.5b",
+        metadata={"description": "Model (name in configs/models.yaml) that turns a seed into a problem."},
+    )
+    programmer_model: str = field(
+        default="local-qwen-0.5b",
+        metadata={"description": "Model that writes and revises the solution."},
+    )
+    test_writer_model: str = field(
+        default="local-qwen-0.5b",
+        metadata={"description": "Model that writes the assert-based unit tests."},
+    )
+    error_analyst_model: str = field(
+        default="local-qwen-0.5b",
+        metadata={"description": "Model that explains a failed execution in natural language."},
+    )
+    max_rounds: int = field(
+        default=7,
+        metadata={"description": "Execution rounds before a dialogue is discarded (AutoCoder: 7)."},
+    )
+    sandbox: Literal["auto", "docker", "local"] = field(
+        default="auto",
+        metadata={"description": "Code interpreter: docker, local, or auto (docker when an engine answers)."},
+    )
+    timeout_s: float = field(
+        default=20.0,
+        metadata={"description": "Wall-clock limit for one execution of solution plus tests."},
+    )
+    temperature: float = field(
+        default=0.0,
+        metadata={"description": "Sampling temperature for every role (0 = greedy)."},
+    )
+    max_tokens: int = field(
+        default=1024,
+        metadata={"description": "Completion token cap for every model call."},
+    )
+
+    def model_for(self, role: str) -> str:
+        """The model name configured for a role (``questioner``, ``programmer``, ...)."""
+        return getattr(self, f"{role}_model")
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> "Context":
+        """Build from a preset or CLI mapping, refusing unknown keys with a message naming them."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown context setting(s) {unknown}; known settings: {sorted(known)}")
+        return cls(**values)

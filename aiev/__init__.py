@@ -1,0 +1,1 @@
+"""aiev: public API."""

@@ -1,0 +1,6 @@
+"""Placeholder."""
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    pass

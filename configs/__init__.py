@@ -1,0 +1,1 @@
+"""Configuration files shipped with aiev (models, stage presets, DeepSpeed recipes); data only."""
