@@ -15,3 +15,32 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI but unavailable: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+DEFAULT_LOCAL_MODEL = "local-qwen-0.5b"
+
+
+@pytest.fixture(scope="session")
+def local_model_spec():
+    """The default embedded model's spec, once llama-cpp-python's server and the model file are both present."""
+    import importlib.util
+
+    from aiev.agents.local_model.cache import is_installed
+    from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("uvicorn") is None:
+        unavailable("llama-cpp-python[server] is not installed (pip install -e '.[local]')")
+    spec = load_model_specs()[DEFAULT_LOCAL_MODEL]
+    assert isinstance(spec, LlamaCppSpec)
+    if not is_installed(DEFAULT_LOCAL_MODEL, spec):
+        unavailable(f"{DEFAULT_LOCAL_MODEL} is not installed (aiev models pull {DEFAULT_LOCAL_MODEL})")
+    return spec
+
+
+@pytest.fixture(scope="session")
+def local_model_url(local_model_spec):
+    """Base URL of the process-wide llama.cpp server for the 0.5B model (the one get_chat_model also uses)."""
+    from aiev.agents.local_model.server import ensure_server, stop_all
+
+    yield ensure_server(DEFAULT_LOCAL_MODEL, local_model_spec).base_url
+    stop_all()

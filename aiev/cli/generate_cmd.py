@@ -1,6 +1,75 @@
-"""Placeholder."""
+"""``aiev generate``: AIEV-Instruct over a seeds file, resumable from its output directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
 import typer
+from rich.console import Console
+
+from aiev.agents.model_specs import ModelError
+from aiev.graphs.presets import PresetError, bundled_config, resolve_context, role_overrides
+from aiev.graphs.seeds import SeedFormat, SeedsError
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+DEFAULTS = bundled_config("pipeline.yaml")
+
+
+def _fail(message: object) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def generate(
+    seeds: Annotated[Path, typer.Option("--seeds", help="Seeds: .jsonl/.json/.parquet file or dataset id.")],
+    out: Annotated[Path, typer.Option("--out", help="Output directory; re-running resumes it.")],
+    format: Annotated[SeedFormat, typer.Option("--format", help="Seeds layout.")] = DEFAULTS.get("format", "auto"),
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N unique seeds.")] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=256, help="Dialogues run at once.")
+    ] = DEFAULTS.get("concurrency", 2),
+    stage: Annotated[
+        Literal["teaching", "self_learning"], typer.Option("--stage", help="Stage preset (configs/stages/).")
+    ] = DEFAULTS.get("stage", "teaching"),
+    preset: Annotated[Path | None, typer.Option("--preset", help="YAML of run-context fields over the stage preset.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model name for every role.")] = None,
+    role_model: Annotated[
+        list[str] | None, typer.Option("--role-model", help="ROLE=MODEL for one role (repeatable).")
+    ] = None,
+    sandbox: Annotated[Literal["auto", "docker", "local"] | None, typer.Option("--sandbox", help="Code interpreter.")] = None,
+    max_rounds: Annotated[int | None, typer.Option("--max-rounds", min=1, help="Execution rounds before a discard.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Turn seed snippets into verified multi-turn samples (problem, code, tests, execution feedback)."""
+    # Imported here so that `aiev --help` and the other commands do not pay for LangGraph and the sandbox.
+    from aiev.graphs.pipeline import PipelineConfig, run_pipeline
+
+    try:
+        overrides = {**role_overrides(model, role_model), "sandbox": sandbox, "max_rounds": max_rounds}
+        context = resolve_context(stage, preset, overrides)
+        config = PipelineConfig(
+            seeds=seeds, out=out, format=format, limit=limit, concurrency=concurrency, stage=stage,
+            context=context, progress=not quiet,
+        )  # fmt: skip
+        summary = run_pipeline(config, console=console)
+    except (SeedsError, PresetError, ModelError) as error:
+        _fail(error)
+    console.print(
+        f"{summary.out}: {summary.passed} passed, {summary.discarded} discarded of {summary.selected} seeds "
+        f"({summary.ran} run now, {summary.already_done} already done); samples in {summary.out / 'samples.jsonl'}",
+        highlight=False,
+    )
+    if summary.retryable:
+        errors.print(
+            f"[yellow]warning:[/yellow] {summary.retryable} seed(s) failed for reasons outside the dialogue and will be "
+            f"retried by the same command; first error: {summary.first_error}",
+            highlight=False,
+        )
+        if summary.retryable == summary.selected:
+            raise typer.Exit(code=2)
 
 
 def register(root: typer.Typer) -> None:
-    pass
+    root.command("generate")(generate)

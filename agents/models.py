@@ -1,0 +1,120 @@
+"""The model factory: a model name becomes a LangChain chat model.
+
+Runs carry model *names* (``context.Context``); this module is the one place a name is resolved. Models
+registered in-process win over the models file, which is how tests and the Python API inject scripted or
+fake models under any name (including a name the file also defines) without a server. Everything else
+becomes a ``ChatOpenAI``: the embedded llama.cpp server, vLLM and OpenAI all speak the same chat API, so
+the graphs never know which one they are talking to.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_openai import ChatOpenAI
+
+from .local_model.server import ensure_server
+from .model_specs import (
+    LlamaCppSpec,
+    ModelError,
+    ModelSpec,
+    OpenAICompatibleSpec,
+    OpenAISpec,
+    UnknownModelError,
+    load_model_specs,
+)
+
+__all__ = [
+    "MissingApiKeyError",
+    "ModelError",
+    "UnknownModelError",
+    "get_chat_model",
+    "load_model_specs",
+    "register_model",
+    "registered_model",
+    "unregister_model",
+]
+
+_registry: dict[str, BaseChatModel] = {}
+_registry_lock = threading.Lock()
+
+
+class MissingApiKeyError(ModelError):
+    def __init__(self, name: str, env: str) -> None:
+        super().__init__(f"model {name!r} needs an API key in the environment variable {env}, which is not set")
+
+
+def register_model(name: str, chat_model: BaseChatModel) -> None:
+    """Serve ``chat_model`` for ``name`` in this process, shadowing any models-file entry of that name."""
+    with _registry_lock:
+        _registry[name] = chat_model
+
+
+def unregister_model(name: str) -> None:
+    """Forget an in-process model; a name that is not registered is left alone."""
+    with _registry_lock:
+        _registry.pop(name, None)
+
+
+@contextmanager
+def registered_model(name: str, chat_model: BaseChatModel) -> Iterator[BaseChatModel]:
+    """``register_model`` for the duration of a ``with`` block (restores whatever was registered before)."""
+    with _registry_lock:
+        previous = _registry.get(name)
+        _registry[name] = chat_model
+    try:
+        yield chat_model
+    finally:
+        with _registry_lock:
+            if previous is None:
+                _registry.pop(name, None)
+            else:
+                _registry[name] = previous
+
+
+def get_chat_model(
+    name: str, *, temperature: float = 0.0, max_tokens: int = 1024, models_file: str | Path | None = None
+) -> BaseChatModel:
+    """The chat model called ``name``: a registered one as is, else one built from the models file.
+
+    For an embedded (``llama_cpp``) model this starts its server on first use; later calls reuse it.
+    ``models_file`` replaces the default models file (``$AIEV_MODELS`` or the bundled one).
+    """
+    with _registry_lock:
+        registered = _registry.get(name)
+    if registered is not None:
+        return registered
+    specs = load_model_specs(models_file)
+    spec = specs.get(name)
+    if spec is None:
+        with _registry_lock:
+            known = sorted(set(specs) | set(_registry))
+        raise UnknownModelError(name, known)
+    return _chat_openai(name, spec, temperature=temperature, max_tokens=max_tokens)
+
+
+def _chat_openai(name: str, spec: ModelSpec, *, temperature: float, max_tokens: int) -> ChatOpenAI:
+    common = {"model": spec.model, "temperature": temperature, "max_tokens": max_tokens, "max_retries": 2}
+    if isinstance(spec, OpenAISpec):
+        return ChatOpenAI(**common, api_key=_api_key(name, spec.api_key_env))
+    # ChatOpenAI sends the cap as ``max_completion_tokens``, which llama-cpp-python's server ignores
+    # (it would then generate until the context is full); ``max_tokens`` is understood by llama.cpp and vLLM.
+    local = {**common, "extra_body": {"max_tokens": max_tokens}}
+    if isinstance(spec, LlamaCppSpec):
+        return ChatOpenAI(**local, base_url=ensure_server(name, spec).base_url, api_key="local")
+    assert isinstance(spec, OpenAICompatibleSpec)
+    # Self-hosted servers usually run without a key; the client library still insists on a non-empty one.
+    key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
+    return ChatOpenAI(**local, base_url=spec.resolved_base_url(), api_key=key or "none")
+
+
+def _api_key(name: str, env: str) -> str:
+    key = os.environ.get(env)
+    if not key:
+        raise MissingApiKeyError(name, env)
+    return key

@@ -1,0 +1,200 @@
+"""Turning free-form model replies into code, tests, setup lines and verdicts.
+
+Small models wrap code inconsistently: several fences, no fence, an unterminated fence, a demo under
+``if __name__ == "__main__"``, tests that re-define the solution or import it from a module that does not
+exist. Everything here is a pure function of the reply text so each quirk is a one-line test, and a
+reply that yields nothing returns ``None`` (the graph counts that as a failed round) instead of raising.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import NamedTuple
+
+from .state import Fault
+
+PYTHON_LANGS = frozenset({"python", "py", "python3", ""})
+SHELL_LANGS = frozenset({"bash", "sh", "shell", "console"})
+
+# An opening fence, optional language tag, then the body up to a closing fence or the end of the reply
+# (models that hit max_tokens leave the last fence open).
+_FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
+_FAULT = re.compile(r"FAULT\s*[:=]\s*\**\s*(code|tests?)\b", re.IGNORECASE)
+_DEF_NAME = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
+_PIP_INSTALL = re.compile(r"^(?:\$\s*)?(?:python3?\s+-m\s+)?pip3?\s+install\s+\S")
+
+
+class CodeBlock(NamedTuple):
+    lang: str
+    code: str
+
+
+def code_blocks(reply: str) -> list[CodeBlock]:
+    """Every fenced block in order, language tag lower-cased ("" when untagged)."""
+    return [CodeBlock(m.group(1).lower(), m.group(2).rstrip()) for m in _FENCE.finditer(reply)]
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _defines(code: str, name: str) -> bool:
+    return re.search(rf"\b(?:def|class)\s+{re.escape(name)}\b", code) is not None
+
+
+def python_blocks(reply: str) -> list[str]:
+    """Python code in the reply: fenced python (or untagged, parseable) blocks, else the whole reply if it parses.
+
+    The unfenced fallback only accepts text that is valid Python *and* looks like code (a def, class,
+    import or assert), so that prose which happens to parse (a single word) is not mistaken for code.
+    """
+    blocks = [b.code for b in code_blocks(reply) if b.lang in PYTHON_LANGS and b.code.strip()]
+    blocks = [code for code in blocks if _parses(code)] or blocks
+    if blocks:
+        return blocks
+    text = reply.strip()
+    if text and _parses(text) and re.search(r"^\s*(def|class|import|from|assert)\b", text, re.MULTILINE):
+        return [text]
+    return []
+
+
+def strip_main_guard(code: str) -> str:
+    """Drop top-level ``if __name__ == "__main__":`` blocks.
+
+    The tests are appended to the solution and run as ``__main__``, so a demo block would run too:
+    reading stdin, printing noise or looping forever, and failing rounds for reasons unrelated to the
+    task. The training sample keeps the reply as written; only the executed code loses the demo.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    guards = [node for node in tree.body if isinstance(node, ast.If) and _is_main_guard(node.test)]
+    if not guards:
+        return code
+    lines = code.splitlines()
+    for node in reversed(guards):
+        del lines[node.lineno - 1 : node.end_lineno]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
+    """The solution code: the block defining ``entry_point`` (else the longest block), demo stripped."""
+    blocks = python_blocks(reply)
+    if not blocks:
+        return None
+    if entry_point:
+        defining = [code for code in blocks if _defines(code, entry_point)]
+        if defining:
+            blocks = defining
+    code = max(blocks, key=lambda c: (not re.search(r"^\s*assert\b", c, re.MULTILINE), len(c)))
+    return strip_main_guard(code).rstrip() + "\n"
+
+
+def extract_setup(reply: str) -> list[str]:
+    """``pip install`` lines from shell blocks, in order, without duplicates.
+
+    Only installs are kept: other shell lines in replies are run instructions ("python solution.py")
+    that would execute before the program exists, and setup runs with network access.
+    """
+    lines: list[str] = []
+    for block in code_blocks(reply):
+        if block.lang not in SHELL_LANGS:
+            continue
+        for line in block.code.splitlines():
+            line = line.strip()
+            if _PIP_INSTALL.match(line):
+                line = line.removeprefix("$").strip()
+                if line not in lines:
+                    lines.append(line)
+    return lines
+
+
+def extract_tests(reply: str, entry_point: str | None = None) -> str | None:
+    """Assert-based tests ready to be appended to the solution, or ``None`` when the reply has none.
+
+    Blocks containing ``assert`` are joined. A test block that re-defines or imports the function under
+    test would shadow the real solution (it runs in the same file), so such definitions and imports are
+    removed; ``test_*`` functions that nothing calls are called, since there is no pytest to collect them.
+    """
+    blocks = [code for code in python_blocks(reply) if re.search(r"\bassert\b", code)]
+    if not blocks:
+        return None
+    tests = "\n\n".join(blocks)
+    try:
+        tree = ast.parse(tests)
+    except SyntaxError:
+        return tests
+    if entry_point:
+        tests = _drop_shadowing(tests, tree, {entry_point})
+    return _call_uncalled_tests(tests)
+
+
+def _drop_shadowing(code: str, tree: ast.Module, names: set[str]) -> str:
+    lines = code.splitlines()
+    doomed: list[tuple[int, int]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            doomed.append((start, node.end_lineno or node.lineno))
+        elif isinstance(node, ast.ImportFrom) and {alias.name for alias in node.names} & (names | {"*"}):
+            doomed.append((node.lineno, node.end_lineno or node.lineno))
+    for start, end in sorted(doomed, reverse=True):
+        del lines[start - 1 : end]
+    return "\n".join(lines).strip() + "\n"
+
+
+def _call_uncalled_tests(code: str) -> str:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    defined = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and not node.args.args
+    ]
+    called = {
+        node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    missing = [name for name in defined if name not in called]
+    if not missing:
+        return code
+    return code.rstrip() + "\n\n" + "\n".join(f"{name}()" for name in missing) + "\n"
+
+
+def parse_fault(reply: str) -> Fault:
+    """The analyst's ``FAULT: code|test`` verdict (the last one wins); the code is blamed when none is given.
+
+    Blaming the code by default is the conservative choice: a rewrite of the tests is what could let a
+    wrong solution through.
+    """
+    found = _FAULT.findall(reply)
+    if not found:
+        return "code"
+    return "test" if found[-1].lower().startswith("test") else "code"
+
+
+def entry_point_of(problem: str) -> str | None:
+    """The function a problem asks for: the first ``def name(`` it shows (signature in the statement)."""
+    names = [name for name in _DEF_NAME.findall(problem) if not name.startswith("test")]
+    if names:
+        return names[0]
+    match = re.search(r"`([A-Za-z_]\w*)\s*\(", problem)
+    return match.group(1) if match else None

@@ -1,0 +1,40 @@
+"""The questioner: turns a seed snippet into a self-contained programming problem (OSS-Instruct style).
+
+The seed itself is not part of the dialogue: the training sample starts with the problem, exactly as a
+user would pose it, so the questioner is shown the seed in a one-off request rather than the transcript.
+"""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from .context import Context
+from .dialogue import Speaker, say
+from .model_call import ModelCallError, ask_view, model_failure
+from .parsing import entry_point_of
+from .prompts import load_prompt, render_prompt
+from .state import RoleState
+
+
+def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
+    view = [
+        SystemMessage(content=load_prompt("questioner")),
+        HumanMessage(content=render_prompt("questioner_seed", snippet=state["seed"]["snippet"])),
+    ]
+    try:
+        reply = ask_view(Speaker.QUESTIONER, view, runtime)
+    except ModelCallError as error:
+        return model_failure(error)
+    problem = reply.text.strip()
+    if not problem:
+        return {
+            "tokens": reply.tokens,
+            "verdict": {"status": "discarded", "reason": "no_problem", "last_error": "the questioner replied with nothing"},
+        }
+    return {
+        "messages": [say(Speaker.QUESTIONER, problem)],
+        "problem": problem,
+        "entry_point": entry_point_of(problem),
+        "tokens": reply.tokens,
+    }

@@ -1,0 +1,106 @@
+"""AIEV-Instruct (AutoCoder): a seed becomes a problem, a solution and tests, verified by execution.
+
+questioner -> programmer -> test_writer -> execute, then: passed -> finalize; failed with rounds left ->
+error_analyst -> programmer (or test_writer when the analyst blames the tests); out of rounds -> discard.
+Messages follow AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language
+analysis, new code, ..., interpreter stdout and the closing answer. Any node that sets a ``verdict``
+(model or sandbox failure) ends the dialogue at once.
+"""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Checkpointer
+
+from ..agents import error_analyst, programmer, questioner, test_writer
+from ..agents.context import Context
+from ..agents.dialogue import Speaker, say
+from ..agents.prompts import render_prompt
+from ..agents.state import Seed
+from .execute import node as execute
+from .seeds import make_seed
+from .state import Stage, State
+
+
+def finalize(state: State) -> State:
+    """The closing answer with the verified code, and the passing verdict."""
+    return {
+        "messages": [say(Speaker.PROGRAMMER, render_prompt("closing_answer", code=state["solution"].strip()))],
+        "verdict": {"status": "passed", "reason": "passed", "last_error": ""},
+    }
+
+
+def discard(state: State) -> State:
+    """Out of rounds: keep the reason and the last interpreter feedback for the discards file."""
+    last = state["messages"][-1].content if state.get("messages") else ""
+    reason = f"no passing execution in {state.get('round', 0)} rounds"
+    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": f"{reason}\n{last}".strip()}}
+
+
+def after_questioner(state: State) -> str:
+    return END if "verdict" in state else "programmer"
+
+
+def after_programmer(state: State) -> str:
+    if "verdict" in state:
+        return END
+    return "execute" if state.get("tests") else "test_writer"
+
+
+def after_test_writer(state: State) -> str:
+    return END if "verdict" in state else "execute"
+
+
+def after_execute(state: State, runtime: Runtime[Context]) -> str:
+    if "verdict" in state:
+        return END
+    if state["executions"][-1]["outcome"] == "passed":
+        return "finalize"
+    if state.get("round", 0) >= (runtime.context or Context()).max_rounds:
+        return "discard"
+    # Nothing ran: there is no error to analyse, only a missing reply to ask for again.
+    if not state.get("solution"):
+        return "programmer"
+    if not state.get("tests"):
+        return "test_writer"
+    return "error_analyst"
+
+
+def after_error_analyst(state: State) -> str:
+    if "verdict" in state:
+        return END
+    return "test_writer" if state.get("fault") == "test" else "programmer"
+
+
+def build_graph(checkpointer: Checkpointer = None):
+    """The compiled AIEV-Instruct graph; pass a checkpointer to make runs resumable per thread."""
+    builder = StateGraph(State, context_schema=Context)
+    builder.add_node("questioner", questioner.node)
+    builder.add_node("programmer", programmer.node)
+    builder.add_node("test_writer", test_writer.node)
+    builder.add_node("execute", execute)
+    builder.add_node("error_analyst", error_analyst.node)
+    builder.add_node("finalize", finalize)
+    builder.add_node("discard", discard)
+    builder.add_edge(START, "questioner")
+    builder.add_conditional_edges("questioner", after_questioner, ["programmer", END])
+    builder.add_conditional_edges("programmer", after_programmer, ["execute", "test_writer", END])
+    builder.add_conditional_edges("test_writer", after_test_writer, ["execute", END])
+    builder.add_conditional_edges(
+        "execute", after_execute, ["finalize", "discard", "programmer", "test_writer", "error_analyst", END]
+    )
+    builder.add_conditional_edges("error_analyst", after_error_analyst, ["programmer", "test_writer", END])
+    builder.add_edge("finalize", END)
+    builder.add_edge("discard", END)
+    return builder.compile(checkpointer=checkpointer, name="aiev_instruct")
+
+
+graph = build_graph()
+
+
+def generate_one(seed: Seed | str, context: Context | None = None, *, stage: Stage = "teaching") -> State:
+    """Run one dialogue in-process (no checkpointer) and return its final state; a string is a snippet."""
+    if isinstance(seed, str):
+        seed = make_seed(seed, "inline")
+    return graph.invoke({"seed": seed, "stage": stage}, context=context or Context())

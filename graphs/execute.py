@@ -1,0 +1,60 @@
+"""The execute node: runs the current solution with the current tests in the sandbox chosen for the run.
+
+Every execution is a round, including one where there was nothing to run because the last reply had no
+code: that round is recorded (so a model that never writes code still runs out of rounds) without a
+sandbox call. Sandbox breakage is not the code's fault, so it ends the dialogue with its own reason
+instead of being fed to the error analyst.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from ..agents.context import Context
+from ..agents.dialogue import Speaker, say
+from ..agents.prompts import render_prompt
+from ..agents.state import RoleState
+from ..sandbox.engine import SandboxUnavailable, get_engine
+from ..sandbox.types import ExecRequest, ExecResult, Outcome
+
+
+def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
+    context = runtime.context or Context()
+    round_no = state.get("round", 0) + 1
+    missing = _missing(state)
+    if missing:
+        text = render_prompt("interpreter_missing", what=missing)
+        result = ExecResult(outcome=Outcome.ERROR, stderr=text)
+    else:
+        request = ExecRequest.python(state["solution"], tests=state["tests"], setup=state.get("setup", []), timeout_s=context.timeout_s)
+        try:
+            result = get_engine(context.sandbox).run(request)
+        except SandboxUnavailable as error:
+            result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
+        text = interpreter_text(result)
+    record: dict[str, Any] = {**result.model_dump(mode="json"), "round": round_no}
+    update: RoleState = {
+        "round": round_no,
+        "executions": [record],
+        "messages": [say(Speaker.INTERPRETER, text, outcome=result.outcome.value, round=round_no)],
+    }
+    if result.outcome is Outcome.SANDBOX_ERROR:
+        update["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}
+    return update
+
+
+def _missing(state: RoleState) -> str | None:
+    if not state.get("solution"):
+        return "solution code"
+    if not state.get("tests"):
+        return "unit tests"
+    return None
+
+
+def interpreter_text(result: ExecResult) -> str:
+    """The interpreter's turn: stdout on success (AutoCoder's closing evidence), the failure feedback otherwise."""
+    if result.passed:
+        return f"Execution succeeded.\n{result.stdout.strip()}".strip()
+    return result.feedback()

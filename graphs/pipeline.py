@@ -1,0 +1,239 @@
+"""``aiev generate``: run AIEV-Instruct over many seeds, concurrently, resumable after any crash.
+
+Durability has two layers. The results log (``results.jsonl``, whole fsynced lines) is the source of
+truth for finished seeds; ``samples.jsonl``, ``discards.jsonl``, ``stats.json`` and ``report.html`` are
+rebuilt from it atomically, so they can never disagree with it or hold a seed twice. The LangGraph SQLite
+checkpointer (thread id = seed id) holds dialogues still in flight, so a seed interrupted after five
+rounds resumes at round six; a seed's checkpoints are dropped once its result is logged.
+
+Failures that say nothing about the seed (model endpoint down, sandbox broken, an unexpected exception)
+are logged as discards with a *retryable* reason: the next run of the same command tries those seeds
+again from scratch, and the rebuilt files keep only each seed's latest result.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import messages_to_dict
+from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import BaseModel, ConfigDict, Field
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..agents.context import Context
+from ..agents.models import get_chat_model
+from ..agents.state import Seed
+from .aiev_instruct import build_graph
+from .durable import JsonlLog, atomic_write_jsonl
+from .presets import ROLES
+from .report import compute_stats, write_stats
+from .seeds import SeedFormat, load_seeds
+from .state import Stage, State
+
+RETRYABLE = frozenset({"model_error", "sandbox_error", "internal_error"})
+
+
+class PipelineConfig(BaseModel):
+    """Everything one generation run needs; the CLI and the training loop build one of these."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    seeds: Path
+    out: Path
+    format: SeedFormat = "auto"
+    limit: int | None = Field(default=None, ge=1)
+    concurrency: int = Field(default=2, ge=1, le=256)
+    stage: Stage = "teaching"
+    context: Context = Field(default_factory=Context)
+    progress: bool = True
+
+
+class RunSummary(BaseModel):
+    out: Path
+    selected: int  # seeds after dedup and --limit
+    already_done: int  # finished in an earlier run, not redone
+    ran: int  # finished by this run
+    passed: int  # over the whole output directory
+    discarded: int
+    retryable: int  # discards that the next run will retry (model / sandbox failures)
+    stats: dict[str, Any]
+    first_error: str | None = None  # one retryable error message, to tell the user why
+
+
+def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> RunSummary:
+    """Generate verified samples for the configured seeds into ``config.out``, skipping finished ones.
+
+    Raises ``SeedsError`` for unusable seeds and ``ModelError`` when a role names an unknown model,
+    before any work starts.
+    """
+    started = time.monotonic()
+    seeds = load_seeds(config.seeds, config.format)[: config.limit]
+    _check_models(config.context)
+    config.out.mkdir(parents=True, exist_ok=True)
+    log = JsonlLog(config.out / "results.jsonl")
+    done = {seed_id: record for seed_id, record in _latest(log).items() if record["reason"] not in RETRYABLE}
+    todo = [seed for seed in seeds if seed["id"] not in done]
+    earlier = [done[seed["id"]] for seed in seeds if seed["id"] in done]
+
+    with ExitStack() as stack:
+        connection = sqlite3.connect(config.out / "checkpoints.sqlite", check_same_thread=False)
+        stack.callback(connection.close)
+        checkpointer = SqliteSaver(connection)
+        graph = build_graph(checkpointer=checkpointer)
+        progress = _RunProgress(len(seeds), earlier, config.progress, console)
+        stack.enter_context(progress)
+        run_one = _SeedRunner(graph, checkpointer, config.context, config.stage)
+        with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="aiev-seed") as pool:
+            futures = [pool.submit(run_one, seed) for seed in todo]
+            for future in as_completed(futures):
+                record = future.result()
+                log.append(record)
+                checkpointer.delete_thread(record["seed_id"])
+                progress.advance(record)
+
+    latest = _latest(log)
+    records = list(latest.values())
+    _write_outputs(config.out, records)
+    stats = compute_stats(records, time.monotonic() - started)
+    write_stats(config.out, stats)
+    retryable = [r for r in records if r["reason"] in RETRYABLE]
+    return RunSummary(
+        out=config.out,
+        selected=len(seeds),
+        already_done=len(seeds) - len(todo),
+        ran=len(todo),
+        passed=stats["passed"],
+        discarded=stats["discarded"],
+        retryable=len(retryable),
+        stats=stats,
+        first_error=retryable[0]["last_error"] if retryable else None,
+    )
+
+
+def _check_models(context: Context) -> None:
+    """Resolve every role's model name up front: a typo should stop the run, not discard every seed."""
+    for role in ROLES:
+        get_chat_model(context.model_for(role), temperature=context.temperature, max_tokens=context.max_tokens)
+
+
+def _latest(log: JsonlLog) -> dict[str, dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for record in log.records():
+        latest[record["seed_id"]] = record
+    return latest
+
+
+class _SeedRunner:
+    """Runs (or resumes) one seed's dialogue and turns the final state into a results-log record."""
+
+    def __init__(self, graph, checkpointer: SqliteSaver, context: Context, stage: Stage) -> None:
+        self.graph = graph
+        self.checkpointer = checkpointer
+        self.context = context
+        self.stage = stage
+
+    def __call__(self, seed: Seed) -> dict[str, Any]:
+        started = time.monotonic()
+        config = {"configurable": {"thread_id": seed["id"]}}
+        try:
+            state = self._finish(seed, config)
+        except Exception as error:  # noqa: BLE001 - one seed's bug must not stop the batch
+            state = {"seed": seed, "verdict": {"status": "discarded", "reason": "internal_error", "last_error": f"{type(error).__name__}: {error}"}}
+        return to_record(seed, state, self.context, time.monotonic() - started)
+
+    def _finish(self, seed: Seed, config: dict[str, Any]) -> State:
+        snapshot = self.graph.get_state(config)
+        verdict = snapshot.values.get("verdict")
+        if verdict and verdict["reason"] in RETRYABLE:
+            self.checkpointer.delete_thread(seed["id"])  # start over: the failure was not the dialogue's
+        elif snapshot.next:
+            return self.graph.invoke(None, config, context=self.context)  # resume mid-dialogue
+        elif verdict:
+            return snapshot.values  # finished just before a crash, not yet logged
+        return self.graph.invoke({"seed": seed, "stage": self.stage}, config, context=self.context)
+
+
+def to_record(seed: Seed, state: State, context: Context, duration_s: float) -> dict[str, Any]:
+    """The results-log line for a finished dialogue: the full sample plus what the statistics need."""
+    verdict = state.get("verdict") or {"status": "discarded", "reason": "internal_error", "last_error": "no verdict"}
+    return {
+        "seed_id": seed["id"],
+        "seed": seed,
+        "status": verdict["status"],
+        "reason": verdict["reason"],
+        "last_error": verdict["last_error"],
+        "stage": state.get("stage"),
+        "rounds": state.get("round", 0),
+        "models": {role: context.model_for(role) for role in ROLES},
+        "messages": messages_to_dict(state.get("messages", [])),
+        "problem": state.get("problem"),
+        "solution": state.get("solution"),
+        "tests": state.get("tests"),
+        "setup": state.get("setup", []),
+        "executions": state.get("executions", []),
+        "blamed_tests": state.get("blamed_tests", []),
+        "tokens": state.get("tokens", {}),
+        "duration_s": round(duration_s, 3),
+    }
+
+
+def _write_outputs(out: Path, records: list[dict[str, Any]]) -> None:
+    """samples.jsonl (verified dialogues) and discards.jsonl (reason + last error), rebuilt from the log."""
+    samples = [
+        {key: r[key] for key in ("seed_id", "seed", "stage", "rounds", "models", "messages", "tokens")}
+        for r in records
+        if r["status"] == "passed"
+    ]
+    discards = [
+        {key: r[key] for key in ("seed_id", "seed", "reason", "last_error", "rounds", "messages")}
+        for r in records
+        if r["status"] != "passed"
+    ]
+    atomic_write_jsonl(out / "samples.jsonl", samples)
+    atomic_write_jsonl(out / "discards.jsonl", discards)
+
+
+class _RunProgress:
+    """Rich progress: seeds done of total, passed, discarded and mean rounds; silent when disabled.
+
+    Seeds finished by an earlier run are counted from the start, so a resumed run shows the whole picture.
+    """
+
+    def __init__(self, total: int, earlier: list[dict[str, Any]], enabled: bool, console: Console | None) -> None:
+        self.counts = {"passed": 0, "discarded": 0, "rounds": 0, "finished": 0}
+        self.progress = Progress(
+            TextColumn("[bold]generate"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[green]{task.fields[passed]} passed[/] [red]{task.fields[discarded]} discarded[/]"),
+            TextColumn("{task.fields[rounds]} rounds/seed"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self.task = self.progress.add_task("generate", total=total, passed=0, discarded=0, rounds="-")
+        for record in earlier:
+            self.advance(record)
+
+    def __enter__(self) -> _RunProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def advance(self, record: dict[str, Any]) -> None:
+        self.counts["passed" if record["status"] == "passed" else "discarded"] += 1
+        self.counts["rounds"] += record["rounds"]
+        self.counts["finished"] += 1
+        mean = self.counts["rounds"] / self.counts["finished"]
+        self.progress.update(
+            self.task, advance=1, passed=self.counts["passed"], discarded=self.counts["discarded"], rounds=f"{mean:.1f}"
+        )
+

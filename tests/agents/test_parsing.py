@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import pytest
+
+from aiev.agents.parsing import (
+    code_blocks,
+    entry_point_of,
+    extract_setup,
+    extract_solution,
+    extract_tests,
+    parse_fault,
+    python_blocks,
+    strip_main_guard,
+)
+
+
+def test_fenced_blocks_keep_language_and_order() -> None:
+    reply = "Intro\n```py\nx = 1\n```\ntext\n```bash\npip install numpy\n```\n```\ny = 2\n```"
+    assert code_blocks(reply) == [("py", "x = 1"), ("bash", "pip install numpy"), ("", "y = 2")]
+
+
+def test_unterminated_fence_is_read_to_the_end() -> None:
+    reply = "Here:\n```python\ndef f():\n    return 1\n"
+    assert python_blocks(reply) == ["def f():\n    return 1"]
+
+
+def test_unfenced_code_is_accepted_only_when_it_looks_like_code() -> None:
+    assert python_blocks("def f(x):\n    return x + 1") == ["def f(x):\n    return x + 1"]
+    assert python_blocks("hello") == []
+    assert python_blocks("I cannot solve this problem, sorry.") == []
+
+
+def test_solution_picks_the_block_defining_the_entry_point() -> None:
+    reply = (
+        "```python\ndef helper():\n    return 2\n\n\n\nprint(helper())\n```\n"
+        "```python\ndef add(a, b):\n    return a + b\n```"
+    )
+    assert extract_solution(reply, "add") == "def add(a, b):\n    return a + b\n"
+
+
+def test_solution_prefers_code_over_an_example_block_of_asserts() -> None:
+    reply = "```python\ndef sq(x):\n    return x * x\n```\nCheck:\n```python\nassert sq(2) == 4\nassert sq(3) == 9\nassert sq(4) == 16\n```"
+    assert extract_solution(reply).startswith("def sq")
+
+
+def test_main_guard_demo_is_stripped_from_solutions() -> None:
+    code = 'def f():\n    return 1\n\nif __name__ == "__main__":\n    print(input())\n'
+    assert strip_main_guard(code) == "def f():\n    return 1\n"
+    assert "input" not in extract_solution(f"```python\n{code}```")
+
+
+def test_reply_without_code_gives_none() -> None:
+    assert extract_solution("The function should add two numbers.") is None
+    assert extract_tests("You should test the edge cases.") is None
+    assert extract_tests("```python\ndef add(a, b):\n    return a + b\n```") is None  # no assert: not tests
+
+
+def test_setup_keeps_only_pip_installs() -> None:
+    reply = "```bash\n# deps\n$ pip install requests\npython main.py\npip install requests\n```\n```sh\npython -m pip install numpy==2.0\n```"
+    assert extract_setup(reply) == ["pip install requests", "python -m pip install numpy==2.0"]
+
+
+def test_tests_drop_redefinitions_and_imports_of_the_function_under_test() -> None:
+    reply = (
+        "```python\nfrom solution import add\n\ndef add(a, b):\n    return 0\n\n"
+        "def test_add():\n    assert add(1, 2) == 3\n```"
+    )
+    tests = extract_tests(reply, "add")
+    assert "import" not in tests and "return 0" not in tests
+    namespace: dict = {"add": lambda a, b: a + b}
+    exec(tests, namespace)  # runs test_add(), which would raise if it were not called or used the shadow
+
+
+def test_uncalled_test_functions_are_called() -> None:
+    tests = extract_tests("```python\ndef test_a():\n    assert f() == 1\n\ndef test_b():\n    assert f() == 2\n\ntest_a()\n```")
+    assert tests.rstrip().endswith("test_b()")
+    assert tests.count("test_a()") == 2  # definition + existing call, no second call added
+    with pytest.raises(AssertionError):
+        exec(tests, {"f": lambda: 1})
+
+
+@pytest.mark.parametrize(
+    ("reply", "fault"),
+    [
+        ("The loop is off by one.\nFAULT: code", "code"),
+        ("The expected value in the second assert is wrong.\nFAULT: test", "test"),
+        ("**FAULT: tests**", "test"),
+        ("fault = Test", "test"),
+        ("Earlier I said FAULT: test but actually\nFAULT: code", "code"),
+        ("No verdict line at all.", "code"),
+    ],
+)
+def test_fault_verdict(reply: str, fault: str) -> None:
+    assert parse_fault(reply) == fault
+
+
+def test_entry_point_from_signature_or_backticks() -> None:
+    assert entry_point_of("Write:\n```python\ndef count_words(text: str) -> int:\n```") == "count_words"
+    assert entry_point_of("Implement `merge_ranges(ranges)` that merges ranges.") == "merge_ranges"
+    assert entry_point_of("Write something nice.") is None

@@ -1,0 +1,49 @@
+"""Canned replies and per-role scripted models shared by the graph and pipeline tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from aiev.agents.context import Context
+from aiev.agents.models import register_model, unregister_model
+from aiev.agents.scripted import ScriptedChatModel
+
+ROLES = ("questioner", "programmer", "test_writer", "error_analyst")
+
+PROBLEM = "Write a function that adds two integers.\n```python\ndef add(a: int, b: int) -> int:\n```"
+GOOD_CODE = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n```"
+BAD_CODE = "```python\ndef add(a, b):\n    return a - b\n```"
+GOOD_TESTS = "```python\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(-1, 1) == 0\n```"
+BAD_TESTS = "```python\nassert add(1, 2) == 4\n```"
+BLAME_CODE = "add subtracts instead of adding.\nFAULT: code"
+BLAME_TEST = "The assert expects 1 + 2 == 4, which contradicts the problem.\nFAULT: test"
+
+
+@dataclass
+class Scripted:
+    context: Context
+    models: dict[str, ScriptedChatModel]
+
+
+class ScriptedRoles:
+    """Registers one scripted model per role under unique names; ``close`` unregisters them all."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __call__(self, **scripts: Sequence[str] | Callable | dict) -> Scripted:
+        models = {role: ScriptedChatModel(script=scripts.get(role, [])) for role in ROLES}
+        settings: dict[str, object] = {"sandbox": "local", "timeout_s": 10.0}
+        for role, model in models.items():
+            name = f"scripted-{role}-{uuid.uuid4().hex[:8]}"
+            register_model(name, model)
+            self.names.append(name)
+            settings[f"{role}_model"] = name
+        settings.update(scripts.get("context", {}))  # type: ignore[arg-type]
+        return Scripted(Context.from_mapping(settings), models)
+
+    def close(self) -> None:
+        for name in self.names:
+            unregister_model(name)

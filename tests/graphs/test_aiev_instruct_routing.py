@@ -1,0 +1,191 @@
+"""Routing of the AIEV-Instruct graph with scripted models and the real local sandbox.
+
+Scripted models raise when called once too often, and each test checks every script was used up, so the
+exact sequence of role calls is asserted, not just the final verdict.
+"""
+
+from __future__ import annotations
+
+from aiev.agents.dialogue import speaker_of
+from aiev.graphs.aiev_instruct import build_graph, generate_one
+
+from scripted_roles import (
+    BAD_CODE,
+    BAD_TESTS,
+    BLAME_CODE,
+    BLAME_TEST,
+    GOOD_CODE,
+    GOOD_TESTS,
+    PROBLEM,
+)
+
+SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}
+
+
+def run(scripted) -> dict:
+    state = build_graph().invoke({"seed": SEED, "stage": "teaching"}, context=scripted.context)
+    for role, model in scripted.models.items():
+        script = model.script
+        if not callable(script):
+            assert len(model.calls) == len(script), f"{role} used {len(model.calls)} of {len(script)} replies"
+    return state
+
+
+def speakers(state: dict) -> list[str]:
+    return [speaker_of(m).value for m in state["messages"]]
+
+
+def test_pass_on_round_one_follows_figure_3_order(scripted_roles) -> None:
+    state = run(scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[GOOD_TESTS]))
+    assert state["verdict"] == {"status": "passed", "reason": "passed", "last_error": ""}
+    assert state["round"] == 1
+    assert speakers(state) == ["questioner", "programmer", "test_writer", "interpreter", "programmer"]
+    assert state["messages"][0].content == PROBLEM.strip()
+    assert state["messages"][3].content.startswith("Execution succeeded")
+    assert "return a + b" in state["messages"][-1].content  # closing answer carries the final code
+    assert state["entry_point"] == "add"
+    assert [e["outcome"] for e in state["executions"]] == ["passed"]
+
+
+def test_pass_on_round_three_after_error_analysis(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[BAD_CODE, BAD_CODE, GOOD_CODE],
+            test_writer=[GOOD_TESTS],
+            error_analyst=[BLAME_CODE, BLAME_CODE],
+        )
+    )
+    assert state["verdict"]["status"] == "passed"
+    assert state["round"] == 3
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer",
+        "interpreter", "error_analyst", "programmer",
+        "interpreter", "error_analyst", "programmer",
+        "interpreter", "programmer",
+    ]  # fmt: skip
+    assert "AssertionError" in state["messages"][3].content  # the interpreter turn is the real stderr
+    assert [e["outcome"] for e in state["executions"]] == ["failed", "failed", "passed"]
+
+
+def test_seven_failures_discard_with_reason_and_last_error(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[BAD_CODE] * 7,
+            test_writer=[GOOD_TESTS],
+            error_analyst=[BLAME_CODE] * 6,
+        )
+    )
+    assert state["verdict"]["status"] == "discarded"
+    assert state["verdict"]["reason"] == "max_rounds"
+    assert "AssertionError" in state["verdict"]["last_error"]
+    assert state["round"] == 7 and len(state["executions"]) == 7
+    assert speakers(state)[-1] == "interpreter"
+
+
+def test_max_rounds_comes_from_the_run_context(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[BAD_CODE] * 2,
+            test_writer=[GOOD_TESTS],
+            error_analyst=[BLAME_CODE],
+            context={"max_rounds": 2},
+        )
+    )
+    assert state["verdict"]["reason"] == "max_rounds" and state["round"] == 2
+
+
+def test_reply_without_code_is_a_failed_round_asked_again(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=["I would add the two numbers together.", GOOD_CODE],
+            test_writer=[GOOD_TESTS],
+        )
+    )
+    assert state["verdict"]["status"] == "passed"
+    assert state["round"] == 2
+    first = state["executions"][0]
+    assert first["outcome"] == "error" and "solution code" in first["stderr"]
+    # nothing ran, so there is nothing to analyse: the programmer is asked again directly
+    assert speakers(state)[3:6] == ["interpreter", "programmer", "interpreter"]
+
+
+def test_tests_without_asserts_send_the_test_writer_back(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[GOOD_CODE],
+            test_writer=["The function should be tested with small numbers.", GOOD_TESTS],
+        )
+    )
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    assert "unit tests" in state["executions"][0]["stderr"]
+
+
+def test_setup_failure_is_fed_back_and_dropped_by_the_revision(scripted_roles) -> None:
+    with_bad_install = "```bash\npip install --no-index aiev-no-such-package\n```\n" + GOOD_CODE
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[with_bad_install, GOOD_CODE],
+            test_writer=[GOOD_TESTS],
+            error_analyst=["The package does not exist and is not needed.\nFAULT: code"],
+        )
+    )
+    assert [e["outcome"] for e in state["executions"]] == ["setup_failed", "passed"]
+    assert state["setup"] == []
+    assert state["verdict"]["status"] == "passed"
+
+
+def test_analyst_blaming_the_tests_sends_them_back_and_is_recorded(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[GOOD_CODE],
+            test_writer=[BAD_TESTS, GOOD_TESTS],
+            error_analyst=[BLAME_TEST],
+        )
+    )
+    assert state["verdict"]["status"] == "passed"
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer", "interpreter", "error_analyst",
+        "test_writer", "interpreter", "programmer",
+    ]  # fmt: skip
+    assert state["blamed_tests"] == [{"round": 1, "explanation": BLAME_TEST}]
+    assert state["messages"][4].additional_kwargs["fault"] == "test"
+
+
+def test_model_failure_ends_the_dialogue_with_a_clear_verdict(scripted_roles) -> None:
+    def endpoint_down(messages):
+        raise ConnectionError("Connection refused")
+
+    state = run(scripted_roles(questioner=[PROBLEM], programmer=endpoint_down))
+    assert state["verdict"]["status"] == "discarded"
+    assert state["verdict"]["reason"] == "model_error"
+    assert "programmer model" in state["verdict"]["last_error"]
+    assert "Connection refused" in state["verdict"]["last_error"]
+    assert speakers(state) == ["questioner"]
+
+
+def test_roles_see_the_transcript_from_their_own_side(scripted_roles) -> None:
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[BAD_CODE, GOOD_CODE], test_writer=[GOOD_TESTS], error_analyst=[BLAME_CODE])
+    run(scripted)
+    second_programmer_call = scripted.models["programmer"].calls[1]
+    kinds = [m.type for m in second_programmer_call]
+    assert kinds == ["system", "human", "ai", "human"]  # problem | own code | tests+stderr+analysis merged
+    assert "FAULT: code" in second_programmer_call[-1].content
+    assert "def plus" in scripted.models["questioner"].calls[0][-1].content  # only the questioner sees the seed
+    assert all("def plus" not in m.content for m in second_programmer_call)
+    test_writer_view = scripted.models["test_writer"].calls[0]
+    assert [m.type for m in test_writer_view] == ["system", "human"]  # the problem and the request, no code
+    assert "return a" not in test_writer_view[-1].content and "`add`" in test_writer_view[-1].content
+
+
+def test_generate_one_takes_a_bare_snippet(scripted_roles) -> None:
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[GOOD_TESTS])
+    state = generate_one("def plus(x, y):\n    return x + y", scripted.context, stage="self_learning")
+    assert state["verdict"]["status"] == "passed" and state["stage"] == "self_learning"
+    assert state["seed"]["id"].startswith("seed-") and state["seed"]["source"] == "inline"

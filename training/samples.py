@@ -1,0 +1,134 @@
+"""Finished AIEV-Instruct dialogues as training samples in the HF ``messages`` layout.
+
+A raw sample keeps every turn of the graph state in order, with its speaker in ``name``: the questioner and
+error analyst are ``user`` turns, programmer and test writer ``assistant`` turns, and each interpreter reply
+is a ``user`` turn of its own (name ``interpreter``) so no information is lost before post-processing
+(``postprocess.py``) folds it the AutoCoder way. Seed id, rounds and verdict travel as metadata columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessage, SystemMessage, messages_from_dict
+from pydantic import BaseModel, ConfigDict
+
+from ..agents.dialogue import ASSISTANT_SPEAKERS, Speaker, speaker_of
+from ..agents.parsing import python_blocks
+from ..agents.prompts import load_prompt
+from .errors import TrainingInputError
+
+Role = Literal["system", "user", "assistant"]
+
+
+class ChatTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    content: str
+    name: str | None = None  # the speaker (agents.dialogue.Speaker value); None on post-processed turns
+
+
+class DialogueSample(BaseModel):
+    """One training dialogue plus what the dataset builder and the reports need to know about it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    messages: list[ChatTurn]
+    seed_id: str
+    rounds: int
+    verdict: str  # "passed", or a discard reason such as "max_rounds"
+    stage: str | None = None  # "teaching" or "self_learning": which model generation wrote it
+    code: str = ""  # the final solution (last programmer code block): what dedup and decontamination compare
+
+    def row(self) -> dict[str, Any]:
+        """A flat record for JSONL and Arrow (``messages`` as plain dicts)."""
+        return self.model_dump(mode="json")
+
+
+def _text(message: BaseMessage) -> str:
+    return message.content if isinstance(message.content, str) else json.dumps(message.content)
+
+
+def _turn(message: BaseMessage) -> ChatTurn:
+    if isinstance(message, SystemMessage):
+        return ChatTurn(role="system", content=_text(message))
+    speaker = speaker_of(message)
+    role: Role = "assistant" if speaker in ASSISTANT_SPEAKERS else "user"
+    return ChatTurn(role=role, content=_text(message), name=speaker.value)
+
+
+def final_solution(messages: Iterable[BaseMessage]) -> str:
+    """The last Python block a programmer wrote: after a passing run, the closing answer's code."""
+    for message in reversed(list(messages)):
+        if speaker_of(message) is Speaker.PROGRAMMER:
+            blocks = python_blocks(_text(message))
+            if blocks:
+                return blocks[-1].strip() + "\n"
+    return ""
+
+
+def sample_from_messages(
+    messages: list[BaseMessage], *, seed_id: str, rounds: int, verdict: str, stage: str | None
+) -> DialogueSample:
+    turns = [_turn(message) for message in messages]
+    if not turns or turns[0].role != "system":
+        turns.insert(0, ChatTurn(role="system", content=load_prompt("training_system")))
+    return DialogueSample(
+        id=seed_id,
+        messages=turns,
+        seed_id=seed_id,
+        rounds=rounds,
+        verdict=verdict,
+        stage=stage,
+        code=final_solution(messages),
+    )
+
+
+def sample_from_state(state: Mapping[str, Any]) -> DialogueSample:
+    """A finished graph state (``graphs.state.State``): messages are LangChain messages."""
+    verdict = state.get("verdict") or {}
+    return sample_from_messages(
+        list(state.get("messages", [])),
+        seed_id=state["seed"]["id"],
+        rounds=state.get("round", 0),
+        verdict=verdict.get("reason", "unfinished"),
+        stage=state.get("stage"),
+    )
+
+
+def sample_from_record(record: Mapping[str, Any]) -> DialogueSample:
+    """A ``samples.jsonl`` / ``results.jsonl`` record written by ``aiev generate`` (messages via messages_to_dict)."""
+    try:
+        messages = messages_from_dict(record["messages"])
+        return sample_from_messages(
+            messages,
+            seed_id=record["seed_id"],
+            rounds=record.get("rounds", 0),
+            verdict=record.get("reason", "passed"),  # samples.jsonl only holds passed dialogues
+            stage=record.get("stage"),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise TrainingInputError(f"record {record.get('seed_id', '?')!r} is not a generation record: {error}") from None
+
+
+def read_generation_records(path: Path) -> Iterator[tuple[dict[str, Any], DialogueSample]]:
+    """Passed records of a generation output (a ``samples.jsonl`` file or a directory holding one), each with
+    its sample; the record is kept because held-out evaluation needs its problem and tests."""
+    file = path / "samples.jsonl" if path.is_dir() else path
+    if not file.is_file():
+        raise TrainingInputError(f"{path}: no samples.jsonl (expected `aiev generate` output)")
+    with open(file, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise TrainingInputError(f"{file}:{number}: not JSON ({error.msg})") from None
+            if record.get("status", "passed") == "passed":
+                yield record, sample_from_record(record)
