@@ -27,3 +27,50 @@ class Engine(Protocol):
 
 class SandboxUnavailable(RuntimeError):
     """The requested engine cannot be used here (e.g. no Docker engine answers, image not built)."""
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(name: EngineName = "auto") -> Engine:
+    """The process-wide engine of that kind; ``auto`` is Docker when an engine answers and the image exists.
+
+    Raises SandboxUnavailable (with the reason) when ``docker`` is asked for and cannot be used.
+    """
+    if name not in ("auto", "docker", "local"):
+        raise SandboxUnavailable(f"unknown sandbox {name!r}; choose docker, local or auto")
+    with _engines_lock:
+        if name == "auto":
+            name = "docker" if "docker" in _engines or docker_problem() is None else "local"
+        if name not in _engines:
+            _engines[name] = _create(name)
+        return _engines[name]
+
+
+def docker_problem() -> str | None:
+    """Why the Docker engine cannot be used here, or None when it can."""
+    from .docker_engine import DockerEngine
+
+    return DockerEngine.problem()
+
+
+def _create(name: str) -> Engine:
+    if name == "local":
+        from .local_engine import LocalEngine
+
+        return LocalEngine()
+    from .docker_engine import DockerEngine
+
+    problem = DockerEngine.problem()
+    if problem:
+        raise SandboxUnavailable(f"the Docker sandbox is unavailable: {problem}")
+    return DockerEngine()
+
+
+def close_engines() -> None:
+    """Stops every engine this process started (the Docker engine removes its warm containers)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.close()
+        _engines.clear()
