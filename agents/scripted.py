@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 
-Reply = Callable[[list[BaseMessage]], str]
+Reply = Callable[[list[BaseMessage]], "str | AIMessage"]
 
 
 class ScriptExhausted(RuntimeError):
@@ -27,9 +27,13 @@ class ScriptExhausted(RuntimeError):
 
 
 class ScriptedChatModel(BaseChatModel):
-    """Replies from a list (in order, each once) or from a function of the messages it is shown."""
+    """Replies from a list (in order, each once) or from a function of the messages it is shown.
 
-    script: Sequence[str] | Reply
+    A reply is text, or an ``AIMessage`` when a test needs tool calls; ``bind_tools`` returns the model
+    itself (the script decides which tools are called), so tool-loop graphs run on it unchanged.
+    """
+
+    script: Sequence[str | AIMessage] | Reply
 
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _calls: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
@@ -60,4 +64,8 @@ class ScriptedChatModel(BaseChatModel):
             text = self.script[index]
         else:
             raise ScriptExhausted(f"scripted model called {index + 1} times but has only {len(self.script)} replies")
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        message = text if isinstance(text, AIMessage) else AIMessage(content=text)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
+        return self

@@ -44,3 +44,43 @@ def local_model_url(local_model_spec):
 
     yield ensure_server(DEFAULT_LOCAL_MODEL, local_model_spec).base_url
     stop_all()
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """The process-wide Docker engine (warm pool), once a Docker engine answers and the sandbox image exists."""
+    from aiev.sandbox.engine import SandboxUnavailable, get_engine
+
+    try:
+        return get_engine("docker")
+    except (SandboxUnavailable, ImportError) as error:
+        unavailable(f"Docker sandbox unavailable: {error}")
+
+
+@pytest.fixture(scope="session")
+def local_engine():
+    """The process-wide local engine (always available; its isolation level depends on the machine)."""
+    from aiev.sandbox.engine import get_engine
+
+    return get_engine("local")
+
+
+@pytest.fixture
+def scripted():
+    """``scripted(script)`` registers a ScriptedChatModel under a fresh name for one test; returns (name, model)."""
+    import uuid
+
+    from aiev.agents.models import register_model, unregister_model
+    from aiev.agents.scripted import ScriptedChatModel
+
+    names: list[str] = []
+
+    def make(script):
+        model = ScriptedChatModel(script=script)
+        names.append(f"scripted-{uuid.uuid4().hex[:8]}")
+        register_model(names[-1], model)
+        return names[-1], model
+
+    yield make
+    for name in names:
+        unregister_model(name)

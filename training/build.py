@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..graphs.durable import atomic_write_jsonl, atomic_write_text
-from .decontam import THRESHOLD, BenchmarkItem, Removal, decontaminate, humaneval_items, load_benchmark_file
+from .decontam import THRESHOLD, BenchmarkItem, Removal, benchmark_items, decontaminate, humaneval_items
 from .dedup import NEAR_DUP_THRESHOLD, deduplicate
 from .errors import TrainingInputError
 from .export import push_dataset, save_dataset, write_jsonl, write_sharegpt
@@ -32,7 +32,7 @@ from .split import BATCH_SIZE, TEST_FRACTION, split_batches
 class BuildOptions(BaseModel):
     """How to build, independent of which runs are read and where the result goes (the loop reuses it per batch)."""
 
-    benchmarks: list[Path] = Field(default_factory=list)  # local MBPP / DS-1000 / MultiPL-E files
+    benchmarks: dict[str, Path] = Field(default_factory=dict)  # `aiev eval` benchmark name -> local file (mbpp, ds-1000, ...)
     humaneval: bool = True
     threshold: float = Field(default=THRESHOLD, gt=0, le=100)
     near_dup_threshold: float = Field(default=NEAR_DUP_THRESHOLD, gt=0, le=100)
@@ -58,10 +58,10 @@ class BuildReport(BaseModel):
     benchmarks: dict[str, int]  # benchmark -> items compared against
 
 
-def benchmark_items(config: BuildConfig) -> list[BenchmarkItem]:
-    items = humaneval_items() if config.humaneval else []
-    for path in config.benchmarks:
-        items += load_benchmark_file(path)
+def _benchmark_items(options: BuildOptions) -> list[BenchmarkItem]:
+    items = humaneval_items() if options.humaneval else []
+    for name, path in options.benchmarks.items():
+        items += benchmark_items(name, path)
     return items
 
 
@@ -76,7 +76,7 @@ def build_dataset(config: BuildConfig) -> BuildReport:
     if not samples:
         raise TrainingInputError(f"no passed samples in {', '.join(map(str, config.samples))}")
     deduped = deduplicate(samples, config.near_dup_threshold)
-    items = benchmark_items(config)
+    items = _benchmark_items(config)
     clean, removed = decontaminate(deduped.kept, items, config.threshold)
     split = split_batches(clean, config.batch_size, config.test_fraction, config.seed)
     _write(config, split.train, split.test, records, removed)

@@ -8,3 +8,7 @@ from __future__ import annotations
 
 class TrainingInputError(ValueError):
     """A training input is unusable; the message names the input and what is wrong with it."""
+
+
+class TrainingStepError(RuntimeError):
+    """A long step (the launched SFT run) failed; its own output says why, and a rerun resumes it."""

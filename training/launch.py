@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import torch
-
 from .errors import TrainingInputError
 from .sft_settings import SFTSettings
 
@@ -48,6 +46,8 @@ def deepspeed_command(settings: SFTSettings, num_gpus: int, hostfile: Path | Non
 
 def launch_environment() -> dict[str, str]:
     """The launcher's environment: the CPU accelerator when there is no CUDA device to train on."""
+    import torch  # here, not at import: `aiev --help` should not pay for loading torch
+
     env = dict(os.environ)
     if not torch.cuda.is_available():
         env.setdefault("DS_ACCELERATOR", "cpu")

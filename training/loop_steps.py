@@ -14,10 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..graphs.pipeline import PipelineConfig, run_pipeline
-from ..graphs.presets import resolve_context
-from ..graphs.seeds import load_seeds, write_seeds
-from .errors import TrainingInputError
+from .errors import TrainingInputError, TrainingStepError
 from .launch import deepspeed_command, launch_environment, run_launcher
 from .loop import LoopSteps, Stage
 from .serve import served
@@ -58,13 +55,18 @@ class DefaultSteps:
         return served(self.r.serve_student, student, self.r.student_name, log)
 
     def generate(self, batch: int, stage: Stage, student: str | None, out: Path) -> None:
+        # Imported here: the generation graph pulls in LangGraph and the sandbox, which no other command needs.
+        from ..graphs.pipeline import PipelineConfig, run_pipeline
+        from ..graphs.presets import ROLES, resolve_context
+        from ..graphs.seeds import load_seeds, write_seeds
+
         seeds = load_seeds(self.r.seeds)[batch * self.r.seeds_per_batch : (batch + 1) * self.r.seeds_per_batch]
         if not seeds:
             raise TrainingInputError(f"--seeds {self.r.seeds}: no seeds left for batch {batch} ({self.r.seeds_per_batch} per batch)")
         seeds_file = out.parent / "seeds.jsonl"
         write_seeds(seeds, seeds_file)
         if stage == "teaching":
-            role_models = {f"{role}_model": self.r.teacher for role in ("questioner", "programmer", "test_writer", "error_analyst")}
+            role_models = {f"{role}_model": self.r.teacher for role in ROLES}
         else:
             role_models = {}  # the self-learning preset names the student for every role
         context = resolve_context(stage, overrides=role_models)
@@ -77,19 +79,33 @@ class DefaultSteps:
         command = deepspeed_command(settings, self.r.num_gpus, self.r.hostfile)
         code = run_launcher(command, launch_environment())
         if code != 0:
-            raise RuntimeError(f"student training failed (deepspeed exit code {code}); rerun `aiev loop` to retry")
+            raise TrainingStepError(f"student training failed (deepspeed exit code {code}); rerun `aiev loop` to retry")
         return str(out)
 
     def evaluate(self, model: str, heldout: Path) -> float:
-        from ..eval import evaluate
+        from ..eval.errors import EvalInputError
         from ..eval.heldout import tasks_from_records
+        from ..eval.runner import evaluate
 
         records = [json.loads(line) for line in heldout.read_text(encoding="utf-8").splitlines() if line.strip()]
         if not records:
             return 0.0
-        name = model if model == self.r.teacher else self.r.student_name
-        with self._serving(model, heldout.parent / f"serve-eval-{Path(model).name}.log"):
-            summary = evaluate(tasks_from_records(records), name, self.r.eval_mode)
+        is_teacher = model == self.r.teacher
+        label = "teacher" if is_teacher else "student"
+        try:
+            tasks = tasks_from_records(records)
+            with self._serving(model, heldout.parent / f"serve-eval-{label}.log"):
+                summary = evaluate(
+                    tasks,
+                    model if is_teacher else self.r.student_name,
+                    self.r.eval_mode,
+                    out=heldout.parent / f"eval-{label}",  # resumable: a crash mid-evaluation loses no judged task
+                    benchmark="heldout",
+                    concurrency=self.r.concurrency,
+                    progress=True,
+                )
+        except EvalInputError as error:
+            raise TrainingInputError(f"held-out evaluation of {label}: {error}") from None
         return float(summary.pass_at_1)
 
     def steps(self) -> LoopSteps:

@@ -61,12 +61,17 @@ def prepare_tokenizer(base: str, tokens: SpecialTokens):
 
 
 def encode_dataset(data: Dataset, tokenizer, tokens: SpecialTokens, max_length: int) -> Dataset:
-    """Tokenized samples; those left without any trained token after truncation are dropped."""
+    """Tokenized samples; those left without any trained token after truncation are dropped.
+
+    Kept in memory: every rank encodes for itself, and cache files written into the user's dataset directory
+    by several ranks at once would race.
+    """
     encoded = data.map(
         lambda row: encode_dialogue(tokenizer, row["messages"], tokens, max_length),
         remove_columns=data.column_names,
+        keep_in_memory=True,
     )
-    encoded = encoded.filter(lambda row: any(label != IGNORE_INDEX for label in row["labels"]))
+    encoded = encoded.filter(lambda row: any(label != IGNORE_INDEX for label in row["labels"]), keep_in_memory=True)
     if len(encoded) == 0:
         raise TrainingInputError("no sample has an assistant token within max_length; nothing to train on")
     return encoded
@@ -82,6 +87,7 @@ def _wrap_lora(model, settings: SFTSettings):
         lora_dropout=lora.dropout,
         target_modules=lora.target_modules,
         modules_to_save=lora.modules_to_save or None,
+        ensure_weight_tying=bool(getattr(model.config, "tie_word_embeddings", False)),  # small Qwens tie them
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
@@ -97,6 +103,12 @@ def train(settings: SFTSettings) -> Path:
     if settings.bf16 and not use_bf16:
         print("notice: bf16 is not supported on this device; training in fp32", flush=True)
     micro, accumulation = settings.batch_shape()
+    if settings.deepspeed is not None:
+        # Join DeepSpeed's process group before anything reads the world size: on the CPU accelerator neither the
+        # HF arguments nor ZeRO-3's partitioned loading would initialise it, and they would disagree on the batch.
+        import deepspeed
+
+        deepspeed.init_distributed()
     # TrainingArguments must exist before from_pretrained: with ZeRO-3 it makes loading partition the weights.
     args = TrainingArguments(
         output_dir=str(settings.out),
@@ -113,7 +125,7 @@ def train(settings: SFTSettings) -> Path:
         logging_steps=settings.logging_steps,
         save_steps=settings.save_steps,
         save_total_limit=settings.save_total_limit,
-        gradient_checkpointing=settings.gradient_checkpointing,
+        activation_checkpointing=settings.activation_checkpointing,
         deepspeed=settings.deepspeed_config(),
         report_to=[],
         remove_unused_columns=False,

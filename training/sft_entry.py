@@ -15,7 +15,18 @@ def main(argv: list[str]) -> int:
     except TrainingInputError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 2
+    finally:
+        _leave_process_group()
     return 0
+
+
+def _leave_process_group() -> None:
+    """Tear the collective backend down explicitly: left to interpreter exit, its threads can abort the process
+    ("terminate called without an active exception") after a successful run, turning success into a failure code."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -50,17 +50,13 @@ class SFTSettings(BaseModel):
     logging_steps: int = Field(ge=1)
     save_steps: int = Field(ge=1)
     save_total_limit: int = Field(ge=1)
-    gradient_checkpointing: bool
+    activation_checkpointing: bool
     per_device_batch_size: int = Field(ge=1)
     gradient_accumulation: int = Field(ge=1)
     lora_settings: LoraSettings = Field(alias="lora_config")
 
     def deepspeed_config(self) -> dict[str, Any] | None:
-        """The DeepSpeed JSON with this run's batch shape written in, or ``None`` without DeepSpeed.
-
-        A JSON that fixes micro-batch or accumulation (the paper's 8 x 4) wins over the YAML defaults,
-        because the HF integration refuses a JSON that disagrees with the trainer's arguments.
-        """
+        """The DeepSpeed JSON as a dict (the HF integration fills its "auto" values), ``None`` without DeepSpeed."""
         if self.deepspeed is None:
             return None
         try:
@@ -72,7 +68,11 @@ class SFTSettings(BaseModel):
         return config
 
     def batch_shape(self) -> tuple[int, int]:
-        """(micro-batch per device, gradient accumulation steps) as the run will use them."""
+        """(micro-batch per device, gradient accumulation steps) as the run will use them.
+
+        A JSON that fixes them (the paper's 8 x 4) wins over the YAML defaults, because the HF integration
+        refuses a JSON that disagrees with the trainer's arguments.
+        """
         config = self.deepspeed_config() or {}
         micro = config.get("train_micro_batch_size_per_gpu", "auto")
         accumulation = config.get("gradient_accumulation_steps", "auto")
@@ -82,13 +82,14 @@ class SFTSettings(BaseModel):
         )
 
     def to_flags(self) -> list[str]:
-        """Command-line flags for ``sft_entry`` that rebuild exactly these settings (LoRA details ride as JSON)."""
+        """Flags for ``sft_entry`` that rebuild these settings: the inputs plus whatever differs from the YAML
+        defaults (every rank reads the same defaults file), so the printed command stays readable."""
+        defaults = load_settings({"data": self.data, "base": self.base, "out": self.out}).model_dump(mode="json", by_alias=True)
         flags: list[str] = []
         for name, value in self.model_dump(mode="json", by_alias=True).items():
-            if value is None:
+            if value is None or (value == defaults[name] and name not in ("data", "base", "out")):
                 continue
-            flag = "--" + name.replace("_", "-")
-            flags += [flag, json.dumps(value) if isinstance(value, (dict, bool)) else str(value)]
+            flags += ["--" + name.replace("_", "-"), json.dumps(value) if isinstance(value, (dict, bool)) else str(value)]
         return flags
 
 
@@ -98,7 +99,7 @@ def load_settings(overrides: dict[str, Any], defaults_file: Path = DEFAULTS_FILE
         values = yaml.safe_load(defaults_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise TrainingInputError(f"training defaults {defaults_file}: {error}") from None
-    values["lora_config"] = values.pop("lora", None)
+    values["lora_config"] = values.pop("lora", None)  # in the YAML `lora` holds the adapter settings
     values.update({key: value for key, value in overrides.items() if value is not None})
     try:
         return SFTSettings.model_validate(values)
@@ -123,7 +124,4 @@ def from_flags(argv: list[str]) -> SFTSettings:
             raise TrainingInputError(f"flag {flag} needs a value")
         name = flag[2:].replace("-", "_")
         values[name] = json.loads(value) if value[:1] in "{[" or value in ("true", "false") else value
-    try:
-        return SFTSettings.model_validate(values)
-    except ValidationError as error:
-        raise TrainingInputError(f"SFT flags: {error}") from None
+    return load_settings(values)

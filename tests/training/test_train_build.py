@@ -12,8 +12,7 @@ from aiev.training.build import BuildConfig, build_dataset
 from aiev.training.split import split_batches
 from aiev.training.special_tokens import load_special_tokens
 
-from test_decontam import _near_copy_of_humaneval_0
-from training_records import record
+from training_records import near_copy_of_humaneval_0, record
 
 
 def test_split_is_one_in_ten_per_batch_and_deterministic():
@@ -36,13 +35,13 @@ def test_build_end_to_end(tmp_path):
     names = ["".join(rng.choices(string.ascii_lowercase, k=10)) for _ in range(60)]
     programs = [f"def {names[i]}({names[i + 20]}):\n    return {names[i + 40]}({names[i + 20]})" for i in range(20)]
     _write_run(tmp_path / "run1", [record(f"s{i}", code=code) for i, code in enumerate(programs[:12])])
-    extra = [record("dup", code=programs[0]), record("leak", code=_near_copy_of_humaneval_0())]
+    extra = [record("dup", code=programs[0]), record("leak", code=near_copy_of_humaneval_0())]
     _write_run(tmp_path / "run2", [record(f"s{i}", code=code) for i, code in enumerate(programs[12:], 12)] + extra)
     out = tmp_path / "built"
     report = build_dataset(BuildConfig(samples=[tmp_path / "run1", tmp_path / "run2"], out=out, batch_size=10, seed=1))
     assert (report.read, report.exact_duplicates, report.contaminated) == (22, 1, 1)
     assert (report.train, report.test) == (18, 2)
-    assert report.benchmarks == {"HumanEval": 164}
+    assert report.benchmarks == {"humaneval": 164}
     removed = json.loads((out / "decontamination.json").read_text())["removed"]
     assert [(r["sample_id"], r["item_id"]) for r in removed] == [("leak", "HumanEval/0")]
     dataset = load_from_disk(str(out / "dataset"))

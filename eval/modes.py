@@ -1,0 +1,67 @@
+"""The two ways a model answers a benchmark task: ``plain`` (one completion, no interpreter) and ``codergen``
+(the execute / analyse / refine loop with tests the model writes itself).
+
+Both receive the task's visible part only (``task_statement`` and ``entry_point``): the hidden tests are
+applied afterwards by the runner, so no mode can leak them into a model call. Plain mode's system prompt is
+the programmer's, so the two modes differ by the loop alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from ..agents.context import Context
+from ..agents.models import get_chat_model
+from ..agents.parsing import extract_solution
+from ..agents.prompts import load_prompt, render_prompt
+from ..graphs.codergen import solve
+from .completion import candidate_program
+from .task import EvalTask
+
+Mode = Literal["plain", "codergen"]
+
+
+class Attempt(BaseModel):
+    """One sample's answer: the candidate program (None when the model gave no code) and what it cost."""
+
+    code: str | None
+    rounds: int = 0  # executions the mode itself ran (0 for plain)
+    tokens: dict[str, int] = Field(default_factory=dict)
+    error: str | None = None  # the model failed (endpoint down...): the sample is retried by the next run
+
+
+def task_statement(task: EvalTask) -> str:
+    """What the model is asked: HumanEval-style prompts are wrapped in a completion request, others shown as is."""
+    if task.style == "complete":
+        return render_prompt("eval_complete_task", prompt=task.prompt.rstrip())
+    return task.prompt.strip()
+
+
+def plain_messages(task: EvalTask) -> list[BaseMessage]:
+    """The exact messages plain mode sends (recorded in the report)."""
+    return [SystemMessage(content=load_prompt("programmer")), HumanMessage(content=task_statement(task))]
+
+
+def run_plain(task: EvalTask, context: Context) -> Attempt:
+    model = get_chat_model(context.programmer_model, temperature=context.temperature, max_tokens=context.max_tokens)
+    try:
+        reply = model.invoke(plain_messages(task))
+    except Exception as error:  # noqa: BLE001 - a model failure is retried later, not a crash of the run
+        return Attempt(code=None, error=f"{type(error).__name__}: {error}")
+    usage = getattr(reply, "usage_metadata", None) or {}
+    tokens = {key: int(usage[key]) for key in ("input_tokens", "output_tokens") if usage.get(key) is not None}
+    return Attempt(code=candidate_program(task, extract_solution(reply.text, task.entry_point)), tokens=tokens)
+
+
+def run_codergen(task: EvalTask, context: Context) -> Attempt:
+    result = solve(task_statement(task), entry_point=task.entry_point, context=context)
+    if result.reason in ("model_error", "sandbox_error"):
+        return Attempt(code=None, rounds=result.rounds, tokens=result.tokens, error=result.last_error)
+    return Attempt(code=candidate_program(task, result.code), rounds=result.rounds, tokens=result.tokens)
+
+
+MODES: dict[str, Callable[[EvalTask, Context], Attempt]] = {"plain": run_plain, "codergen": run_codergen}

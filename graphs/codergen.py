@@ -1,0 +1,155 @@
+"""CoderGen (AICoderEval): execute / analyse / refine as an inference mode for a user's task.
+
+The same role nodes as AIEV-Instruct in another graph: the user's task replaces the questioner, and the
+user's own tests, when given, replace the test writer and are never rewritten (the analyst may blame them,
+but they are the specification, so the code is revised instead).
+
+intake -> programmer -> [test_writer, only without user tests] -> execute, then: passed or out of rounds
+-> finish; otherwise error_analyst -> programmer (or test_writer when it blames generated tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from langchain_core.messages import messages_to_dict
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from pydantic import BaseModel
+
+from ..agents import error_analyst, programmer, test_writer
+from ..agents.context import Context
+from ..agents.dialogue import Speaker, say
+from ..agents.parsing import entry_point_of
+from ..agents.prompts import render_prompt
+from ..agents.state import RoleState
+from .execute import node as execute
+
+
+class CoderGenState(RoleState, total=False):
+    task: str  # the user's task as given
+    user_tests: str  # the user's tests ("" when the test writer writes them)
+
+
+class CoderGenInput(TypedDict, total=False):
+    """What a caller (or LangGraph Studio) passes in: the task, optionally its tests and function name."""
+
+    task: str
+    user_tests: str
+    entry_point: str | None
+
+
+def intake(state: CoderGenState) -> CoderGenState:
+    """The user's turn that opens the dialogue; user tests are part of what the programmer is told."""
+    task = state["task"].strip()
+    user_tests = (state.get("user_tests") or "").strip()
+    text = render_prompt("codergen_task_with_tests", task=task, tests=user_tests) if user_tests else task
+    return {
+        "messages": [say(Speaker.USER, text)],
+        "problem": task,
+        "entry_point": state.get("entry_point") or entry_point_of(task),
+        "tests": user_tests,
+        "round": 0,
+    }
+
+
+def finish(state: CoderGenState) -> CoderGenState:
+    executions = state.get("executions") or []
+    if executions and executions[-1]["outcome"] == "passed":
+        return {"verdict": {"status": "passed", "reason": "passed", "last_error": ""}}
+    last = state["messages"][-1].content if state.get("messages") else ""
+    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": str(last)}}
+
+
+def after_programmer(state: CoderGenState) -> str:
+    if "verdict" in state:
+        return END
+    return "execute" if state.get("tests") else "test_writer"
+
+
+def after_test_writer(state: CoderGenState) -> str:
+    return END if "verdict" in state else "execute"
+
+
+def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:
+    if "verdict" in state:
+        return END
+    if state["executions"][-1]["outcome"] == "passed" or state.get("round", 0) >= (runtime.context or Context()).max_rounds:
+        return "finish"
+    if not state.get("solution"):
+        return "programmer"
+    if not state.get("tests"):
+        return "test_writer"
+    return "error_analyst"
+
+
+def after_error_analyst(state: CoderGenState) -> str:
+    if "verdict" in state:
+        return END
+    return "test_writer" if state.get("fault") == "test" and not state.get("user_tests") else "programmer"
+
+
+def build_graph(checkpointer: Any = None):
+    builder = StateGraph(CoderGenState, input_schema=CoderGenInput, context_schema=Context)
+    builder.add_node("intake", intake)
+    builder.add_node("programmer", programmer.node)
+    builder.add_node("test_writer", test_writer.node)
+    builder.add_node("execute", execute)
+    builder.add_node("error_analyst", error_analyst.node)
+    builder.add_node("finish", finish)
+    builder.add_edge(START, "intake")
+    builder.add_edge("intake", "programmer")
+    builder.add_conditional_edges("programmer", after_programmer, ["execute", "test_writer", END])
+    builder.add_conditional_edges("test_writer", after_test_writer, ["execute", END])
+    builder.add_conditional_edges("execute", after_execute, ["finish", "programmer", "test_writer", "error_analyst", END])
+    builder.add_conditional_edges("error_analyst", after_error_analyst, ["programmer", "test_writer", END])
+    builder.add_edge("finish", END)
+    return builder.compile(checkpointer=checkpointer, name="codergen")
+
+
+graph = build_graph()
+
+
+class CoderGenResult(BaseModel):
+    """What ``solve`` returns: the final code, how it fared on the tests, and the whole transcript."""
+
+    task: str
+    code: str  # the last solution the programmer wrote ("" if it never wrote code)
+    passed: bool
+    reason: str  # "passed", "max_rounds", "model_error", "sandbox_error"
+    rounds: int
+    tests: str  # the tests the code was run with
+    tests_source: Literal["user", "generated"]
+    report: str  # the interpreter's last output (stdout on success, the failure otherwise)
+    last_error: str
+    executions: list[dict[str, Any]]
+    messages: list[dict[str, Any]]  # langchain_core ``messages_to_dict`` of the transcript
+    tokens: dict[str, int]
+
+
+def solve(task: str, *, tests: str | None = None, entry_point: str | None = None, context: Context | None = None) -> CoderGenResult:
+    """Solve ``task`` with execution feedback, in-process. ``tests``: the user's own assert-based tests."""
+    state = graph.invoke(
+        {"task": task, "user_tests": tests or "", "entry_point": entry_point}, context=context or Context()
+    )
+    return result_from_state(state)
+
+
+def result_from_state(state: CoderGenState) -> CoderGenResult:
+    verdict = state.get("verdict") or {"status": "discarded", "reason": "unfinished", "last_error": ""}
+    messages = state.get("messages", [])
+    reports = [m.content for m in messages if m.name == Speaker.INTERPRETER.value]
+    return CoderGenResult(
+        task=state.get("task", ""),
+        code=state.get("solution", ""),
+        passed=verdict["status"] == "passed",
+        reason=verdict["reason"],
+        rounds=state.get("round", 0),
+        tests=state.get("tests", ""),
+        tests_source="user" if state.get("user_tests") else "generated",
+        report=str(reports[-1]) if reports else "",
+        last_error=verdict["last_error"],
+        executions=state.get("executions", []),
+        messages=messages_to_dict(messages),
+        tokens=state.get("tokens", {}),
+    )

@@ -1,0 +1,157 @@
+"""CoderGen as a ReAct agent: the model acts through tools (run code, install a package, run the tests) in a
+LangGraph tool loop (``ToolNode`` + ``tools_condition``) instead of the fixed programmer/analyst pipeline.
+
+The loop is bounded by ``Context.max_rounds`` sandbox executions. Tools update the state with ``Command``;
+keys that parallel tool calls may both write use reducers (latest wins, lists concatenate), so a model that
+calls two tools at once cannot trip LangGraph's one-writer-per-step rule.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage, ToolMessage, messages_to_dict
+from langchain_core.tools import tool
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.prebuilt import ToolNode, ToolRuntime, tools_condition
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from ..agents.context import Context
+from ..agents.dialogue import Speaker
+from ..agents.models import get_chat_model
+from ..agents.prompts import load_prompt, render_prompt
+from ..sandbox.engine import SandboxUnavailable, get_engine
+from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from .codergen import CoderGenResult
+from .execute import interpreter_text
+
+_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+)?$")
+
+
+CoderToolRuntime = ToolRuntime[Context, dict[str, Any]]  # what ToolNode injects into each tool
+
+
+def _latest(current: Any, update: Any) -> Any:
+    return update
+
+
+def _union(current: list[str] | None, update: list[str] | None) -> list[str]:
+    return list(dict.fromkeys([*(current or []), *(update or [])]))
+
+
+class ReactState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    task: str
+    user_tests: str
+    setup: Annotated[list[str], _union]  # pip installs that succeeded, replayed before every run
+    solution: Annotated[str, _latest]  # the code of the latest run_tests call
+    tests: Annotated[str, _latest]  # the tests it ran with
+    passed: Annotated[bool, _latest]
+    executions: Annotated[list[dict[str, Any]], operator.add]
+
+
+def _run(runtime: CoderToolRuntime, request: ExecRequest) -> ExecResult:
+    try:
+        return get_engine((runtime.context or Context()).sandbox).run(request)
+    except SandboxUnavailable as error:
+        return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
+
+
+def _reply(runtime: CoderToolRuntime, text: str, result: ExecResult | None, **update: Any) -> Command:
+    message = ToolMessage(content=text, tool_call_id=runtime.tool_call_id or "")
+    executions = [result.model_dump(mode="json")] if result else []
+    return Command(update={"messages": [message], "executions": executions, **update})
+
+
+@tool(description=load_prompt("codergen_tool_run_python"))
+def run_python(code: str, runtime: CoderToolRuntime) -> Command:
+    context = runtime.context or Context()
+    result = _run(runtime, ExecRequest.python(code, setup=runtime.state.get("setup", []), timeout_s=context.timeout_s))
+    return _reply(runtime, interpreter_text(result), result)
+
+
+@tool(description=load_prompt("codergen_tool_install_package"))
+def install_package(package: str, runtime: CoderToolRuntime) -> Command:
+    package = package.strip()
+    if not _REQUIREMENT.match(package):
+        return _reply(runtime, render_prompt("codergen_tool_bad_package", package=repr(package)), None)
+    line = f"pip install {package}"
+    result = _run(runtime, ExecRequest.python("", setup=[*runtime.state.get("setup", []), line]))
+    text = f"Installed {package}." if result.passed else result.feedback()
+    return _reply(runtime, text, result, setup=[line] if result.passed else [])
+
+
+@tool(description=load_prompt("codergen_tool_run_tests"))
+def run_tests(code: str, runtime: CoderToolRuntime, tests: str = "") -> Command:
+    tests = runtime.state.get("user_tests") or tests
+    if not tests.strip():
+        return _reply(runtime, load_prompt("codergen_tool_no_tests"), None)
+    context = runtime.context or Context()
+    request = ExecRequest.python(code, tests=tests, setup=runtime.state.get("setup", []), timeout_s=context.timeout_s)
+    result = _run(runtime, request)
+    return _reply(runtime, interpreter_text(result), result, solution=code, tests=tests, passed=result.passed)
+
+
+TOOLS = [run_python, install_package, run_tests]
+
+
+def intake(state: ReactState) -> ReactState:
+    task, tests = state["task"].strip(), (state.get("user_tests") or "").strip()
+    text = render_prompt("codergen_task_with_tests", task=task, tests=tests) if tests else task
+    return {"messages": [HumanMessage(content=text, name=Speaker.USER.value)], "user_tests": tests, "passed": False}
+
+
+def agent(state: ReactState, runtime: Runtime[Context]) -> ReactState:
+    context = runtime.context or Context()
+    model = get_chat_model(context.programmer_model, temperature=context.temperature, max_tokens=context.max_tokens)
+    reply = model.bind_tools(TOOLS).invoke([SystemMessage(content=load_prompt("codergen_react_system")), *state["messages"]])
+    return {"messages": [reply]}
+
+
+def after_agent(state: ReactState, runtime: Runtime[Context]) -> str:
+    if len(state.get("executions", [])) >= (runtime.context or Context()).max_rounds:
+        return END
+    return tools_condition(state)
+
+
+def build_graph(checkpointer: Any = None):
+    builder = StateGraph(ReactState, context_schema=Context)
+    builder.add_node("intake", intake)
+    builder.add_node("agent", agent)
+    builder.add_node("tools", ToolNode(TOOLS))
+    builder.add_edge(START, "intake")
+    builder.add_edge("intake", "agent")
+    builder.add_conditional_edges("agent", after_agent, ["tools", END])
+    builder.add_edge("tools", "agent")
+    return builder.compile(checkpointer=checkpointer, name="codergen_react")
+
+
+graph = build_graph()
+
+
+def solve_react(task: str, *, tests: str | None = None, context: Context | None = None) -> CoderGenResult:
+    """``codergen.solve`` with the model driving the tools itself."""
+    context = context or Context()
+    state = graph.invoke({"task": task, "user_tests": tests or ""}, context=context)
+    executions = state.get("executions", [])
+    passed = bool(state.get("passed"))
+    messages = state.get("messages", [])
+    tool_outputs = [m.content for m in messages if isinstance(m, ToolMessage)]
+    return CoderGenResult(
+        task=task,
+        code=state.get("solution", ""),
+        passed=passed,
+        reason="passed" if passed else ("max_rounds" if len(executions) >= context.max_rounds else "stopped"),
+        rounds=len(executions),
+        tests=state.get("tests", ""),
+        tests_source="user" if tests else "generated",
+        report=str(tool_outputs[-1]) if tool_outputs else "",
+        last_error="" if passed else (str(tool_outputs[-1]) if tool_outputs else ""),
+        executions=executions,
+        messages=messages_to_dict(messages),
+        tokens={},
+    )

@@ -1,0 +1,93 @@
+"""CoderGen: the refinement loop fixes a failing first attempt, user tests replace the test writer and are never
+rewritten, and `aiev solve` reports the result. Scripted models, real local sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from langchain_core.messages import BaseMessage
+from typer.testing import CliRunner
+
+from aiev.agents.context import Context
+from aiev.agents.prompts import load_prompt
+from aiev.cli import app
+from aiev.graphs.codergen import solve
+
+TASK = "Write `fizz(n)` that returns 'Fizz' when n is divisible by 3 and str(n) otherwise."
+WRONG = "```python\ndef fizz(n):\n    return 'Fizz' if n % 5 == 0 else str(n)\n```"
+RIGHT = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else str(n)\n```"
+USER_TESTS = "assert fizz(3) == 'Fizz'\nassert fizz(4) == '4'\n"
+
+
+def roles(programmer: list[str], tests: list[str] | None = None, fault: str = "code"):
+    """One script for every role, told apart by the system prompt the node sends."""
+    replies = {"programmer": iter(programmer), "test_writer": iter(tests or [])}
+
+    def reply(messages: list[BaseMessage]) -> str:
+        system = messages[0].content
+        for role in ("programmer", "test_writer"):
+            if system == load_prompt(role):
+                return next(replies[role])
+        assert system == load_prompt("error_analyst")
+        return f"fizz(3) did not return 'Fizz'.\nFAULT: {fault}"
+
+    return reply
+
+
+def context_for(name: str, **settings) -> Context:
+    roles_ = ("questioner", "programmer", "test_writer", "error_analyst")
+    return Context.from_mapping({f"{role}_model": name for role in roles_} | {"sandbox": "local"} | settings)
+
+
+def test_a_failing_first_attempt_is_fixed_with_generated_tests(local_engine, scripted) -> None:
+    name, model = scripted(roles([WRONG, RIGHT], tests=["```python\nassert fizz(3) == 'Fizz'\nassert fizz(2) == '2'\n```"]))
+    result = solve(TASK, context=context_for(name))
+    assert result.passed and result.rounds == 2 and result.tests_source == "generated"
+    assert "n % 3" in result.code
+    assert [e["outcome"] for e in result.executions] == ["failed", "passed"]
+    speakers = [m["data"]["name"] for m in result.messages]
+    assert speakers == ["user", "programmer", "test_writer", "interpreter", "error_analyst", "programmer", "interpreter"]
+    assert len(model.calls) == 4
+
+
+def test_user_tests_are_used_and_never_rewritten(local_engine, scripted) -> None:
+    # The analyst blames the tests, but they are the user's: the programmer revises instead, no test writer runs.
+    name, model = scripted(roles([WRONG, RIGHT], fault="test"))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name))
+    assert result.passed and result.tests == USER_TESTS.strip() and result.tests_source == "user"
+    assert USER_TESTS.strip() in model.calls[0][-1].content  # the programmer is shown the user's tests
+    assert not any(call[0].content == load_prompt("test_writer") for call in model.calls)
+
+
+def test_out_of_rounds_returns_the_last_code_and_the_failure(local_engine, scripted) -> None:
+    name, _ = scripted(roles([WRONG, WRONG]))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
+    assert not result.passed and result.reason == "max_rounds" and result.rounds == 2
+    assert "AssertionError" in result.report and "n % 5" in result.code
+
+
+def test_cli_solves_from_files_and_reports(local_engine, scripted, tmp_path: Path) -> None:
+    name, _ = scripted(roles([WRONG, RIGHT]))
+    task_file, tests_file = tmp_path / "task.md", tmp_path / "tests.py"
+    task_file.write_text(TASK)
+    tests_file.write_text(USER_TESTS)
+    runner = CliRunner()
+    result = runner.invoke(app, ["solve", "--file", str(task_file), "--tests", str(tests_file), "--model", name, "--sandbox", "local"])
+    assert result.exit_code == 0, result.output
+    assert "PASSED" in result.output and "after 2 round(s) with user tests" in result.output and "n % 3" in result.output
+    name, _ = scripted(roles([WRONG]))
+    result = runner.invoke(app, ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--rounds", "1", "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["passed"] is False and data["reason"] == "max_rounds" and data["messages"][0]["data"]["content"].startswith(TASK)
+
+
+def test_cli_user_mistakes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["solve"])
+    assert result.exit_code == 2 and "give the task either as an argument or with --file" in result.output
+    result = runner.invoke(app, ["solve", "--file", str(tmp_path / "missing.md")])
+    assert result.exit_code == 2 and f"--file {tmp_path / 'missing.md'}: cannot read" in result.output
+    result = runner.invoke(app, ["solve", "task", "--model", "no-such-model"])
+    assert result.exit_code == 2 and "unknown model 'no-such-model'" in result.output

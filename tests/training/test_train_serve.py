@@ -1,0 +1,59 @@
+"""Serving the student for a block: started, awaited until its endpoint answers, stopped with its process group."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from contextlib import nullcontext
+
+import httpx
+import pytest
+
+from aiev.training.errors import TrainingInputError
+from aiev.training.serve import served
+
+# A stand-in server: answers 200 to every GET after a short start-up delay, like a model server loading weights.
+SERVER = (
+    "import http.server, sys, time; time.sleep(0.5)\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        self.send_response(200); self.end_headers(); self.wfile.write(sys.argv[2].encode())\n"
+    "    def log_message(self, *a): pass\n"
+    "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_student_is_served_for_the_block_only(tmp_path, monkeypatch):
+    port = _free_port()
+    monkeypatch.setenv("AIEV_STUDENT_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    template = f"{sys.executable} {script} {port} {{model}}"
+    with served(template, "ckpt-7", "student", tmp_path / "serve.log", timeout_s=30):
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/models").text == "ckpt-7"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+
+
+def test_server_that_dies_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIEV_STUDENT_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")
+    with pytest.raises(TrainingInputError, match="exited with code 3"):
+        with served(f"{sys.executable} -c 'raise SystemExit(3)' {{model}}", "m", "student", tmp_path / "log", timeout_s=30):
+            pass
+    assert os.path.exists(tmp_path / "log")
+
+
+def test_loop_refuses_an_unserved_student_checkpoint(tmp_path):
+    from aiev.training.loop_steps import DefaultSteps, LoopResources
+
+    steps = DefaultSteps(LoopResources(seeds=tmp_path / "s.jsonl", seeds_per_batch=1, base="b", teacher="teacher"))
+    with pytest.raises(TrainingInputError, match="--serve-student"):
+        steps._serving(str(tmp_path), tmp_path / "log")
+    assert isinstance(steps._serving("teacher", tmp_path / "log"), nullcontext)  # a models-file name needs no serving
