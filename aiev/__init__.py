@@ -37,6 +37,14 @@ _EXPORTS: dict[str, str] = {
     "run_pipeline": "aiev.graphs.pipeline",
     "load_seeds": "aiev.graphs.seeds",
     "harvest": "aiev.graphs.seeds",
+    # CoderGen and evaluation
+    "solve": "aiev.graphs.codergen",
+    "solve_react": "aiev.graphs.codergen_react",
+    "CoderGenResult": "aiev.graphs.codergen",
+    "evaluate": "aiev.eval",
+    "load_benchmark": "aiev.eval",
+    "EvalTask": "aiev.eval",
+    "EvalSummary": "aiev.eval",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -26,6 +26,7 @@ def _leave_process_group() -> None:
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()  # no rank tears down while another still talks to it
         dist.destroy_process_group()
 
 

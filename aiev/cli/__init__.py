@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from . import chat_cmd, eval_cmd, generate_cmd, models_cmd, sandbox_cmd, seeds_cmd, solve_cmd, train_cmd
+from . import (
+    chat_cmd,
+    eval_cmd,
+    generate_cmd,
+    models_cmd,
+    sandbox_cmd,
+    seeds_cmd,
+    solve_cmd,
+    train_cmd,
+)
 
 app = typer.Typer(
     name="aiev",

@@ -9,7 +9,12 @@ import typer
 from rich.console import Console
 
 from aiev.agents.model_specs import ModelError
-from aiev.graphs.presets import PresetError, bundled_config, resolve_context, role_overrides
+from aiev.graphs.presets import (
+    PresetError,
+    bundled_config,
+    resolve_context,
+    role_overrides,
+)
 from aiev.graphs.seeds import SeedFormat, SeedsError
 
 console = Console(soft_wrap=True)

@@ -9,13 +9,25 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from aiev.agents.local_model.assemble import install_model
 from aiev.agents.local_model.cache import gguf_path, is_installed
 from aiev.agents.local_model.server import server_for
-from aiev.agents.model_specs import LlamaCppSpec, ModelError, ModelSpec, load_model_specs
+from aiev.agents.model_specs import (
+    LlamaCppSpec,
+    ModelError,
+    ModelSpec,
+    load_model_specs,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Named models: list them, install an embedded one, serve it.")
 console = Console(soft_wrap=True)

@@ -12,7 +12,12 @@ from rich.table import Table
 from aiev.training.decontam import THRESHOLD
 from aiev.training.dedup import NEAR_DUP_THRESHOLD
 from aiev.training.errors import TrainingInputError, TrainingStepError
-from aiev.training.launch import deepspeed_command, launch_environment, render, run_launcher
+from aiev.training.launch import (
+    deepspeed_command,
+    launch_environment,
+    render,
+    run_launcher,
+)
 from aiev.training.sft_settings import ZERO3_FILE, load_settings
 from aiev.training.split import BATCH_SIZE, TEST_FRACTION
 
