@@ -35,7 +35,8 @@ def code_blocks(reply: str) -> list[CodeBlock]:
     return [CodeBlock(m.group(1).lower(), m.group(2).rstrip()) for m in _FENCE.finditer(reply)]
 
 
-def _parses(code: str) -> bool:
+def is_valid_python(code: str) -> bool:
+    """Whether ``code`` is syntactically valid Python (used to tell code from prose in a reply)."""
     try:
         ast.parse(code)
     except (SyntaxError, ValueError):
@@ -54,11 +55,11 @@ def python_blocks(reply: str) -> list[str]:
     import or assert), so that prose which happens to parse (a single word) is not mistaken for code.
     """
     blocks = [b.code for b in code_blocks(reply) if b.lang in PYTHON_LANGS and b.code.strip()]
-    blocks = [code for code in blocks if _parses(code)] or blocks
+    blocks = [code for code in blocks if is_valid_python(code)] or blocks
     if blocks:
         return blocks
     text = reply.strip()
-    if text and _parses(text) and re.search(r"^\s*(def|class|import|from|assert)\b", text, re.MULTILINE):
+    if text and is_valid_python(text) and re.search(r"^\s*(def|class|import|from|assert)\b", text, re.MULTILINE):
         return [text]
     return []
 

@@ -8,10 +8,10 @@ prompt declares stay available. A body is appended to the prompt, indented when 
 
 from __future__ import annotations
 
-import ast
 import re
 import textwrap
 
+from ..agents.parsing import is_valid_python
 from .task import EvalTask
 
 
@@ -19,12 +19,6 @@ def _defines_function(code: str, name: str) -> bool:
     return re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", code, re.MULTILINE) is not None
 
 
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def candidate_program(task: EvalTask, code: str | None) -> str | None:
@@ -34,7 +28,7 @@ def candidate_program(task: EvalTask, code: str | None) -> str | None:
     if task.style != "complete":
         return code
     if task.entry_point and _defines_function(code, task.entry_point):
-        prefix = task.prompt.rstrip() if _parses(task.prompt) else ""
+        prefix = task.prompt.rstrip() if is_valid_python(task.prompt) else ""
         return f"{prefix}\n\n\n{code.strip()}\n".lstrip()
     body = code.rstrip()
     if not any(line.startswith((" ", "\t")) for line in body.splitlines() if line.strip()):

@@ -19,6 +19,13 @@ from ..agents.dialogue import Speaker, say
 from ..agents.prompts import render_prompt
 from ..agents.state import Seed
 from .execute import node as execute
+from .routing import (
+    after_failed_run,
+    after_programmer,
+    after_test_writer,
+    last_run_passed,
+    out_of_rounds,
+)
 from .seeds import make_seed
 from .state import Stage, State
 
@@ -42,29 +49,12 @@ def after_questioner(state: State) -> str:
     return END if "verdict" in state else "programmer"
 
 
-def after_programmer(state: State) -> str:
-    if "verdict" in state:
-        return END
-    return "execute" if state.get("tests") else "test_writer"
-
-
-def after_test_writer(state: State) -> str:
-    return END if "verdict" in state else "execute"
-
-
 def after_execute(state: State, runtime: Runtime[Context]) -> str:
     if "verdict" in state:
         return END
-    if state["executions"][-1]["outcome"] == "passed":
+    if last_run_passed(state):
         return "finalize"
-    if state.get("round", 0) >= (runtime.context or Context()).max_rounds:
-        return "discard"
-    # Nothing ran: there is no error to analyse, only a missing reply to ask for again.
-    if not state.get("solution"):
-        return "programmer"
-    if not state.get("tests"):
-        return "test_writer"
-    return "error_analyst"
+    return "discard" if out_of_rounds(state, runtime) else after_failed_run(state)
 
 
 def after_error_analyst(state: State) -> str:

@@ -24,6 +24,13 @@ from ..agents.parsing import entry_point_of
 from ..agents.prompts import render_prompt
 from ..agents.state import RoleState
 from .execute import node as execute
+from .routing import (
+    after_failed_run,
+    after_programmer,
+    after_test_writer,
+    last_run_passed,
+    out_of_rounds,
+)
 
 
 class CoderGenState(RoleState, total=False):
@@ -61,26 +68,12 @@ def finish(state: CoderGenState) -> CoderGenState:
     return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": str(last)}}
 
 
-def after_programmer(state: CoderGenState) -> str:
-    if "verdict" in state:
-        return END
-    return "execute" if state.get("tests") else "test_writer"
-
-
-def after_test_writer(state: CoderGenState) -> str:
-    return END if "verdict" in state else "execute"
-
-
 def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:
     if "verdict" in state:
         return END
-    if state["executions"][-1]["outcome"] == "passed" or state.get("round", 0) >= (runtime.context or Context()).max_rounds:
+    if last_run_passed(state) or out_of_rounds(state, runtime):
         return "finish"
-    if not state.get("solution"):
-        return "programmer"
-    if not state.get("tests"):
-        return "test_writer"
-    return "error_analyst"
+    return after_failed_run(state)
 
 
 def after_error_analyst(state: CoderGenState) -> str:

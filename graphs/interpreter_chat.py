@@ -21,7 +21,14 @@ from langgraph.types import interrupt
 
 from ..agents.context import Context
 from ..agents.dialogue import Speaker
-from ..agents.interpreter_blocks import RunBlock, block_request, executable_blocks, results_message, run_output, shell_lines
+from ..agents.interpreter_blocks import (
+    RunBlock,
+    block_request,
+    executable_blocks,
+    results_message,
+    run_output,
+    shell_lines,
+)
 from ..agents.models import get_chat_model
 from ..agents.prompts import load_prompt
 from ..agents.special_tokens import load_special_tokens

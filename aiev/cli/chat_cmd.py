@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.syntax import Syntax
 
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
+from .output import console, errors, fail
+
 EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit"})
 
 
-def _fail(message: object) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
 
 
 def _show(message) -> None:
@@ -52,7 +48,7 @@ def chat(
         get_chat_model(model, max_tokens=max_tokens)
         get_engine(sandbox)
     except (ModelError, SandboxUnavailable) as error:
-        _fail(error)
+        fail(error)
     context = Context(programmer_model=model, sandbox=sandbox, max_rounds=max_runs, timeout_s=timeout, max_tokens=max_tokens)
     session = new_session()
     config = {"configurable": {"thread_id": uuid.uuid4().hex}}

@@ -5,18 +5,11 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: object) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
+from .output import console, errors, fail
 
 
 def eval_command(
@@ -53,7 +46,7 @@ def eval_command(
             )  # fmt: skip
         summaries = write_report(out)
     except (EvalInputError, ModelError) as error:
-        _fail(error)
+        fail(error)
     if as_json:
         console.print_json(json.dumps([s.model_dump(mode="json") for s in summaries]))
         return

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 
 from aiev.agents.model_specs import ModelError
 from aiev.graphs.presets import (
@@ -17,14 +16,11 @@ from aiev.graphs.presets import (
 )
 from aiev.graphs.seeds import SeedFormat, SeedsError
 
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
+from .output import console, errors, fail
+
 DEFAULTS = bundled_config("pipeline.yaml")
 
 
-def _fail(message: object) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
 
 
 def generate(
@@ -60,7 +56,7 @@ def generate(
         )  # fmt: skip
         summary = run_pipeline(config, console=console)
     except (SeedsError, PresetError, ModelError) as error:
-        _fail(error)
+        fail(error)
     console.print(
         f"{summary.out}: {summary.passed} passed, {summary.discarded} discarded of {summary.selected} seeds "
         f"({summary.ran} run now, {summary.already_done} already done); samples in {summary.out / 'samples.jsonl'}",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -29,9 +28,9 @@ from aiev.agents.model_specs import (
     load_model_specs,
 )
 
+from .output import console, errors, fail
+
 app = typer.Typer(no_args_is_help=True, help="Named models: list them, install an embedded one, serve it.")
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 ModelsFile = Annotated[
     Path | None,
@@ -39,9 +38,6 @@ ModelsFile = Annotated[
 ]
 
 
-def _fail(exc: ModelError) -> NoReturn:
-    errors.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
 
 
 def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
@@ -66,7 +62,7 @@ def list_models(models: ModelsFile = None) -> None:
     try:
         specs = load_model_specs(models)
     except ModelError as exc:
-        _fail(exc)
+        fail(exc)
     table = Table("name", "provider", "model id", "installed", "size / endpoint")
     for name, spec in specs.items():
         installed = ("yes" if is_installed(name, spec) else "no") if isinstance(spec, LlamaCppSpec) else "-"
@@ -89,7 +85,7 @@ def pull(
         with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
             path, changed = install_model(name, spec, from_dir=from_dir, progress=progress)
     except ModelError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(f"{name}: {'installed' if changed else 'already installed'} at {path}", highlight=False)
 
 
@@ -106,7 +102,7 @@ def serve(
         with console.status(f"starting llama.cpp server for {name} ({gguf_path(name)})"):
             server.start()
     except ModelError as exc:
-        _fail(exc)
+        fail(exc)
     # `kill` (SIGTERM) must stop the child server too, exactly like Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with server:

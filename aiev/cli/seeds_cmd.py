@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from aiev.graphs.seeds import SeedFormat, SeedsError, harvest, load_seeds, write_seeds
 
+from .output import console, fail
+
 app = typer.Typer(no_args_is_help=True, help="Seed snippets for AIEV-Instruct.")
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: object) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
 
 
 @app.command("harvest")
@@ -31,13 +27,13 @@ def harvest_cmd(
 ) -> None:
     """Extract top-level functions and classes of MIN..MAX lines, deduplicated, as seed snippets."""
     if min_lines > max_lines:
-        _fail(f"--min-lines {min_lines} is larger than --max-lines {max_lines}")
+        fail(f"--min-lines {min_lines} is larger than --max-lines {max_lines}")
     try:
         seeds = harvest(path, min_lines=min_lines, max_lines=max_lines, include_tests=include_tests)[:limit]
     except SeedsError as error:
-        _fail(error)
+        fail(error)
     if not seeds:
-        _fail(f"{path}: no functions or classes of {min_lines}-{max_lines} lines found")
+        fail(f"{path}: no functions or classes of {min_lines}-{max_lines} lines found")
     write_seeds(seeds, out)
     console.print(f"{len(seeds)} seeds from {path} written to {out}", highlight=False)
 
@@ -51,7 +47,7 @@ def inspect_cmd(
     try:
         seeds = load_seeds(path, format)
     except SeedsError as error:
-        _fail(error)
+        fail(error)
     console.print(f"{path}: {len(seeds)} unique seeds", highlight=False)
     if seeds:
         console.print(f"first: {seeds[0]['id']} ({seeds[0]['source']})", highlight=False)

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 from rich.syntax import Syntax
 
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: object) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
+from .output import console, fail
 
 
 def _read(path: Path, option: str) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        _fail(f"{option} {path}: cannot read ({getattr(error, 'strerror', None) or error})")
+        fail(f"{option} {path}: cannot read ({getattr(error, 'strerror', None) or error})")
     if not text.strip():
-        _fail(f"{option} {path}: the file is empty")
+        fail(f"{option} {path}: the file is empty")
     return text
 
 
@@ -49,14 +42,14 @@ def solve(
     from aiev.sandbox.engine import SandboxUnavailable, get_engine
 
     if (task is None) == (file is None):
-        _fail("give the task either as an argument or with --file, not both or neither")
+        fail("give the task either as an argument or with --file, not both or neither")
     text = _read(file, "--file") if file else str(task)
     user_tests = _read(tests, "--tests") if tests else None
     try:
         get_chat_model(model)
         get_engine(sandbox)
     except (ModelError, SandboxUnavailable) as error:
-        _fail(error)
+        fail(error)
     context = Context.from_mapping(
         {f"{role}_model": model for role in ("questioner", "programmer", "test_writer", "error_analyst")}
         | {"sandbox": sandbox, "max_rounds": rounds, "timeout_s": timeout}

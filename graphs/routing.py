@@ -1,0 +1,41 @@
+"""Edges shared by every graph built from the role nodes (AIEV-Instruct, CoderGen).
+
+A ``verdict`` in the state means a model or the sandbox failed and the dialogue must end at once; a reply that
+carried no code clears ``solution`` / ``tests``, and the role that owes it is asked again rather than the analyst.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from langgraph.graph import END
+from langgraph.runtime import Runtime
+
+from ..agents.context import Context
+
+
+def after_programmer(state: Mapping[str, Any]) -> str:
+    if "verdict" in state:
+        return END
+    return "execute" if state.get("tests") else "test_writer"
+
+
+def after_test_writer(state: Mapping[str, Any]) -> str:
+    return END if "verdict" in state else "execute"
+
+
+def last_run_passed(state: Mapping[str, Any]) -> bool:
+    return state["executions"][-1]["outcome"] == "passed"
+
+
+def out_of_rounds(state: Mapping[str, Any], runtime: Runtime[Context]) -> bool:
+    return state.get("round", 0) >= (runtime.context or Context()).max_rounds
+
+
+def after_failed_run(state: Mapping[str, Any]) -> str:
+    """Nothing ran when a reply had no code: there is no error to analyse, only a missing reply to ask for."""
+    if not state.get("solution"):
+        return "programmer"
+    if not state.get("tests"):
+        return "test_writer"
+    return "error_analyst"
