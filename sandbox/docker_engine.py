@@ -1,0 +1,307 @@
+"""The Docker engine: every program in its own throw-away container, with no network.
+
+Cold ``docker run`` costs far more than a HumanEval program, so a small pool of containers is started ahead
+(network-less, limits applied, sleeping under an init); a request takes one, copies its files in, runs with
+``docker exec`` and the container is removed afterwards, never reused: per-task isolation at warm-start speed.
+A request with setup lines (``pip install ...``) gets a container on the bridge network with the host's CA
+bundle mounted read-only; it is disconnected from every network before the program runs.
+
+Containers are labelled with the owning process, so leftovers of a crashed parent are reaped at start-up.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import shlex
+import tarfile
+import threading
+import time
+from typing import Any
+
+import docker
+from docker.errors import DockerException, NotFound
+from docker.types import Mount, Ulimit
+
+from .capture import decode_capped
+from .image import IMAGE, SANDBOX_UID, image_exists
+from .types import ExecRequest, ExecResult, Limits, Outcome
+
+LABEL = "aiev.sandbox"
+OWNER = "aiev.owner_pid"
+POOL_SIZE = 3
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+_USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
+_ENV = {"HOME": "/work", "PYTHONUSERBASE": "/work/.local", "PIP_USER": "1", "PIP_BREAK_SYSTEM_PACKAGES": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_WARN_SCRIPT_LOCATION": "1",
+        "PATH": "/work/.local/bin:/usr/local/bin:/usr/bin:/bin"}  # fmt: skip
+_PASSED_THROUGH = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST")
+
+
+def _pool_key(limits: Limits) -> tuple:
+    """Containers are interchangeable only when their cgroup and ulimit settings match the request's."""
+    return (limits.memory_mb, limits.max_pids, limits.file_size_mb, limits.cpus)
+
+
+class DockerEngine:
+    name = "docker"
+
+    @staticmethod
+    def problem(image: str = IMAGE) -> str | None:
+        """Why this engine cannot run here (no daemon, no image), or None."""
+        try:
+            client = docker.from_env(timeout=5)
+            client.ping()
+        except DockerException as error:
+            return f"no Docker engine answers ({type(error).__name__}); start dockerd or use --sandbox local"
+        if not image_exists(client, image):
+            return f"the sandbox image {image} is missing; build it with: aiev sandbox build-image"
+        return None
+
+    def __init__(self, image: str = IMAGE, pool_size: int = POOL_SIZE) -> None:
+        self.image = image
+        self.client = docker.from_env(timeout=120)
+        self.pool_size = pool_size
+        self._pools: dict[tuple, queue.Queue] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pending: list[threading.Thread] = []
+        reap(self.client)
+        self._refill(_pool_key(Limits()), Limits())
+
+    # -- public -----------------------------------------------------------------------------------------------
+    def run(self, request: ExecRequest) -> ExecResult:
+        started = time.monotonic()
+        try:
+            container = self._container_for(request)
+        except DockerException as error:
+            return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
+        try:
+            container.put_archive("/work", _tar(request))
+            setup_log = ""
+            if request.setup:
+                setup = self._setup(container, request)
+                setup_log = setup.setup_log
+                if setup.outcome is not Outcome.PASSED:
+                    return setup.model_copy(update={"duration_s": time.monotonic() - started})
+            result = self._exec(container, _program_command(request), request.limits)
+            return result.model_copy(update={"setup_log": setup_log})
+        except DockerException as error:
+            return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
+        finally:
+            self._remove_later(container)
+
+    def close(self) -> None:
+        """Removes the warm containers and waits for pending removals, so nothing outlives the engine."""
+        with self._lock:
+            self._closed = True
+            pools, self._pools = self._pools, {}
+            pending, self._pending = self._pending, []
+        for pool in pools.values():
+            while not pool.empty():
+                _remove(pool.get_nowait())
+        for thread in pending:
+            thread.join()
+
+    def _remove_later(self, container) -> None:
+        thread = threading.Thread(target=_remove, args=(container,), daemon=True)
+        thread.start()
+        with self._lock:
+            self._pending = [t for t in self._pending if t.is_alive()] + [thread]
+
+    # -- containers -------------------------------------------------------------------------------------------
+    def _container_for(self, request: ExecRequest):
+        if request.setup:  # needs the network for its installs: never from the network-less pool
+            return self._start(request.limits, network=True)
+        key = _pool_key(request.limits)
+        with self._lock:
+            pool = self._pools.setdefault(key, queue.Queue())
+        try:
+            container = pool.get_nowait()
+        except queue.Empty:
+            container = self._start(request.limits, network=False)
+        threading.Thread(target=self._refill, args=(key, request.limits), daemon=True).start()
+        return container
+
+    def _refill(self, key: tuple, limits: Limits) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            pool = self._pools.setdefault(key, queue.Queue())
+            missing = self.pool_size - pool.qsize()
+        for _ in range(max(0, missing)):
+            try:
+                container = self._start(limits, network=False)
+            except DockerException:
+                return  # the next request starts its own container and reports the error itself
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    pool.put(container)
+            if closed:  # close() ran while this one was starting
+                _remove(container)
+                return
+
+    def _start(self, limits: Limits, *, network: bool):
+        volumes = {CA_BUNDLE: {"bind": CA_BUNDLE, "mode": "ro"}} if network and os.path.exists(CA_BUNDLE) else {}
+        memory = f"{limits.memory_mb}m"
+        fsize = limits.file_size_mb * 1024 * 1024
+        return self.client.containers.run(
+            self.image, ["sleep", "infinity"], detach=True, init=True, user=_USER, working_dir="/work",
+            network_mode="bridge" if network else "none", read_only=True,
+            # /work is an anonymous volume, not a tmpfs: Docker refuses put_archive into a read-only container
+            # unless the destination is a volume. It starts as a copy of the image's /work (owned by sandbox).
+            mounts=[Mount(target="/work", source=None, type="volume")], tmpfs={"/tmp": "rw,exec,size=64m,mode=1777"},
+            mem_limit=memory, memswap_limit=memory, pids_limit=limits.max_pids, nano_cpus=int(limits.cpus * 1e9),
+            ulimits=[Ulimit(name="fsize", soft=fsize, hard=fsize), Ulimit(name="core", soft=0, hard=0)],
+            security_opt=["no-new-privileges"], cap_drop=["ALL"], volumes=volumes,
+            labels={LABEL: "1", OWNER: str(os.getpid())},
+        )  # fmt: skip
+
+    # -- execution --------------------------------------------------------------------------------------------
+    def _setup(self, container, request: ExecRequest) -> ExecResult:
+        env = dict(_ENV)
+        if os.path.exists(CA_BUNDLE):
+            env |= {"PIP_CERT": CA_BUNDLE, "SSL_CERT_FILE": CA_BUNDLE, "REQUESTS_CA_BUNDLE": CA_BUNDLE}
+        env |= {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
+        script = "set -e\n" + "\n".join(f"echo '$ '{shlex.quote(line)}\n{line}" for line in request.setup)
+        limits = request.limits.model_copy(update={"timeout_s": request.limits.setup_timeout_s, "output_bytes": 32_000})
+        result = self._exec(container, ["bash", "-c", script], limits, env=env)
+        for network in self.client.api.inspect_container(container.id)["NetworkSettings"]["Networks"]:
+            self.client.api.disconnect_container_from_network(container.id, network, force=True)
+        log = f"{result.stdout}{result.stderr}".strip()
+        if result.outcome is Outcome.PASSED:
+            return ExecResult(outcome=Outcome.PASSED, setup_log=log, engine=self.name)
+        outcome = Outcome.SETUP_FAILED if result.outcome is Outcome.FAILED else result.outcome
+        return ExecResult(outcome=outcome, exit_code=result.exit_code, setup_log=log, engine=self.name)
+
+    def _exec(self, container, command: list[str], limits: Limits, *, env: dict[str, str] | None = None) -> ExecResult:
+        api = self.client.api
+        exec_id = api.exec_create(container.id, command, user=_USER, workdir="/work", environment=env or _ENV)["Id"]
+        started = time.monotonic()
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            try:
+                container.kill()
+            except DockerException:
+                pass
+
+        watchdog = threading.Timer(limits.timeout_s, expire)
+        watchdog.start()
+        out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
+        try:
+            for stdout, stderr in api.exec_start(exec_id, stream=True, demux=True):
+                out.add(stdout)
+                err.add(stderr)
+        except DockerException:
+            pass  # the stream breaks when the watchdog kills the container
+        finally:
+            watchdog.cancel()
+        duration = time.monotonic() - started
+        code = None if timed_out.is_set() else api.exec_inspect(exec_id).get("ExitCode")
+        stdout_text, stderr_text = out.text(), err.text()
+        if timed_out.is_set():
+            outcome = Outcome.TIMEOUT
+        elif code == 0:
+            outcome = Outcome.PASSED
+        elif "MemoryError" in stderr_text or (code == 137 and _oom_killed(api, container)):
+            outcome = Outcome.MEMORY_EXCEEDED
+        else:
+            outcome = Outcome.FAILED
+        return ExecResult(outcome=outcome, exit_code=code, stdout=stdout_text, stderr=stderr_text,
+                          stdout_truncated=out.truncated, stderr_truncated=err.truncated, duration_s=duration,
+                          engine=self.name)  # fmt: skip
+
+
+class _Capped:
+    def __init__(self, cap: int) -> None:
+        self.cap, self.data, self.truncated = cap, bytearray(), False
+
+    def add(self, chunk: bytes | None) -> None:
+        if not chunk:
+            return
+        room = self.cap - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+        if len(chunk) > room:
+            self.truncated = True
+
+    def text(self) -> str:
+        return decode_capped(bytes(self.data), self.truncated)
+
+
+def _oom_killed(api: Any, container) -> bool:
+    """The kernel's OOM killer acted in this container's cgroup (as opposed to a plain ``kill -9``).
+
+    Docker's ``OOMKilled`` flag only covers the container's init, not an exec'd program, so the memory
+    cgroup's own ``oom_kill`` counter (cgroup v1 or v2 layout) is read first.
+    """
+    cid = container.id
+    for path in (f"/sys/fs/cgroup/memory/docker/{cid}/memory.oom_control", f"/sys/fs/cgroup/docker/{cid}/memory.events",
+                 f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.events"):  # fmt: skip
+        try:
+            counters = dict(line.split() for line in open(path).read().splitlines() if len(line.split()) == 2)
+        except OSError:
+            continue
+        return int(counters.get("oom_kill", 0)) > 0
+    try:
+        return bool(api.inspect_container(cid)["State"].get("OOMKilled"))
+    except DockerException:
+        return False
+
+
+def _program_command(request: ExecRequest) -> list[str]:
+    if request.stdin is None:
+        return ["python3", request.entrypoint]
+    return ["sh", "-c", f"exec python3 {shlex.quote(request.entrypoint)} < .stdin"]
+
+
+def _tar(request: ExecRequest) -> bytes:
+    """The request's files as a tar owned by the sandbox user (the work dir is theirs, mode 0700)."""
+    files = dict(request.files)
+    files[request.entrypoint] = request.program_source()
+    if request.stdin is not None:
+        files[".stdin"] = request.stdin
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path, content in files.items():
+            data = content.encode()
+            info = tarfile.TarInfo(path)
+            info.size, info.uid, info.gid, info.mode = len(data), SANDBOX_UID, SANDBOX_UID, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _remove(container) -> None:
+    try:
+        container.remove(force=True, v=True)  # v: its anonymous /work volume goes with it
+    except NotFound:
+        pass
+    except DockerException:
+        pass  # reaped at the next start-up: it carries our label
+
+
+def reap(client: docker.DockerClient | None = None) -> int:
+    """Removes labelled containers whose owning process is gone; returns how many."""
+    client = client or docker.from_env(timeout=60)
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        owner = int(container.labels.get(OWNER, "0") or 0)
+        if owner == os.getpid() or (owner and _alive(owner)):
+            continue
+        _remove(container)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
