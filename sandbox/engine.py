@@ -6,6 +6,7 @@ instance per kind for the whole process; graphs ask for an engine by name on eve
 
 from __future__ import annotations
 
+import atexit
 import threading
 from typing import Literal, Protocol, runtime_checkable
 
@@ -74,3 +75,6 @@ def close_engines() -> None:
         for engine in _engines.values():
             engine.close()
         _engines.clear()
+
+
+atexit.register(close_engines)  # warm containers never outlive the process that started them

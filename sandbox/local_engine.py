@@ -193,9 +193,30 @@ def _feed(process: subprocess.Popen, stdin: str) -> None:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL the whole session; with a PID namespace this also takes every descendant that escaped it."""
+    """SIGKILL everything the run started, and reap it.
+
+    The fenced program is a child of ``unshare``: killing that child (the PID namespace's init) makes the
+    kernel kill the whole namespace and lets ``unshare`` reap it and exit, so no orphan is handed to a host
+    init that may never reap it. The process group is killed afterwards for anything outside a namespace.
+    """
+    for child in _children(process.pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        process.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        pass
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
