@@ -1,17 +1,21 @@
 """The Docker engine: every program in its own throw-away container, with no network.
 
-Cold ``docker run`` costs far more than a HumanEval program, so a small pool of containers is started ahead
-(network-less, limits applied, sleeping under an init); a request takes one, copies its files in, runs with
-``docker exec`` and the container is removed afterwards, never reused: per-task isolation at warm-start speed.
-A request with setup lines (``pip install ...``) gets a container on the bridge network with the host's CA
-bundle mounted read-only; it is disconnected from every network before the program runs.
+Cold ``docker run`` costs far more than a HumanEval program, so containers are started ahead (network-less,
+limits applied, an unprivileged sleeper under an init) and each request runs as a fresh process, as the
+``sandbox`` user, in a fresh work dir: before a program starts, every process the previous one left behind is
+killed (``kill -9 -1`` as that user cannot reach the sleeper, which runs as another uid) and its files are
+deleted. A container that saw a timeout, an OOM kill or a SIGKILL, or served ``MAX_USES`` programs, is removed
+and replaced. A request with setup lines (``pip install ...``) gets a container of its own on the bridge network
+with the host's CA bundle mounted read-only; it is disconnected from every network before the program runs.
 
 Containers are labelled with the owning process, so leftovers of a crashed parent are reaped at start-up.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import itertools
 import os
 import queue
 import shlex
@@ -30,12 +34,14 @@ from .types import ExecRequest, ExecResult, Limits, Outcome
 
 LABEL = "aiev.sandbox"
 OWNER = "aiev.owner_pid"
-POOL_SIZE = 3
+POOL_SIZE = 2
+INLINE_LIMIT = 96_000  # bytes of tar sent in the environment (Linux caps one variable at 128 KiB)
+MAX_USES = 100  # programs served by one container before it is replaced
+_SLEEPER = "65534:65534"  # nobody: out of reach of the sandbox user's kill -9 -1
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 _USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
-_ENV = {"HOME": "/work", "PYTHONUSERBASE": "/work/.local", "PIP_USER": "1", "PIP_BREAK_SYSTEM_PACKAGES": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_WARN_SCRIPT_LOCATION": "1",
-        "PATH": "/work/.local/bin:/usr/local/bin:/usr/bin:/bin"}  # fmt: skip
+_ENV = {"PIP_USER": "1", "PIP_BREAK_SYSTEM_PACKAGES": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_WARN_SCRIPT_LOCATION": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}  # fmt: skip
 _PASSED_THROUGH = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST")
 
 
@@ -67,6 +73,8 @@ class DockerEngine:
         self._lock = threading.Lock()
         self._closed = False
         self._pending: list[threading.Thread] = []
+        self._uses: dict[str, int] = {}
+        self._tasks = itertools.count()
         reap(self.client)
         self._refill(_pool_key(Limits()), Limits())
 
@@ -77,20 +85,32 @@ class DockerEngine:
             container = self._container_for(request)
         except DockerException as error:
             return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
+        task = f"t{next(self._tasks)}"
+        env = _task_env(task)
+        result = ExecResult(outcome=Outcome.SANDBOX_ERROR, engine=self.name)
+        archive = _tar(request, task)
+        # Small programs travel inside the exec's environment: one Docker API call per program instead of two.
+        inline = not request.setup and len(archive) < INLINE_LIMIT
+        if inline:
+            env["AIEV_FILES"] = base64.b64encode(archive).decode()
         try:
-            container.put_archive("/work", _tar(request))
+            if not inline:
+                container.put_archive("/work", archive)
             setup_log = ""
             if request.setup:
-                setup = self._setup(container, request)
+                setup = self._setup(container, request, env)
                 setup_log = setup.setup_log
                 if setup.outcome is not Outcome.PASSED:
-                    return setup.model_copy(update={"duration_s": time.monotonic() - started})
-            result = self._exec(container, _program_command(request), request.limits)
-            return result.model_copy(update={"setup_log": setup_log})
+                    result = setup.model_copy(update={"duration_s": time.monotonic() - started})
+                    return result
+            result = self._exec(container, _program_command(request, task, inline), request.limits, env)
+            result = result.model_copy(update={"setup_log": setup_log})
+            return result
         except DockerException as error:
-            return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
+            result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
+            return result
         finally:
-            self._remove_later(container)
+            self._release(container, request, result)
 
     def close(self) -> None:
         """Removes the warm containers and waits for pending removals, so nothing outlives the engine."""
@@ -112,17 +132,29 @@ class DockerEngine:
 
     # -- containers -------------------------------------------------------------------------------------------
     def _container_for(self, request: ExecRequest):
-        if request.setup:  # needs the network for its installs: never from the network-less pool
+        if request.setup:  # needs the network for its installs: never one of the network-less pool
             return self._start(request.limits, network=True)
-        key = _pool_key(request.limits)
         with self._lock:
-            pool = self._pools.setdefault(key, queue.Queue())
+            pool = self._pools.setdefault(_pool_key(request.limits), queue.Queue())
         try:
-            container = pool.get_nowait()
+            return pool.get_nowait()
         except queue.Empty:
-            container = self._start(request.limits, network=False)
-        threading.Thread(target=self._refill, args=(key, request.limits), daemon=True).start()
-        return container
+            return self._start(request.limits, network=False)
+
+    def _release(self, container, request: ExecRequest, result: ExecResult) -> None:
+        """Back to the pool, or removed (and replaced) when it may no longer be trusted or is used up."""
+        self._uses[container.id] = self._uses.get(container.id, 0) + 1
+        tainted = result.outcome in (Outcome.TIMEOUT, Outcome.MEMORY_EXCEEDED, Outcome.SANDBOX_ERROR) or \
+            result.exit_code == 137 or self._uses[container.id] >= MAX_USES  # fmt: skip
+        with self._lock:
+            pool = None if self._closed or request.setup else self._pools.setdefault(_pool_key(request.limits), queue.Queue())
+            if pool is not None and not tainted:
+                pool.put(container)
+                return
+        self._uses.pop(container.id, None)
+        self._remove_later(container)
+        if pool is not None:
+            threading.Thread(target=self._refill, args=(_pool_key(request.limits), request.limits), daemon=True).start()
 
     def _refill(self, key: tuple, limits: Limits) -> None:
         with self._lock:
@@ -148,7 +180,7 @@ class DockerEngine:
         memory = f"{limits.memory_mb}m"
         fsize = limits.file_size_mb * 1024 * 1024
         return self.client.containers.run(
-            self.image, ["sleep", "infinity"], detach=True, init=True, user=_USER, working_dir="/work",
+            self.image, ["sleep", "infinity"], detach=True, init=True, user=_SLEEPER, working_dir="/work",
             network_mode="bridge" if network else "none", read_only=True,
             # /work is an anonymous volume, not a tmpfs: Docker refuses put_archive into a read-only container
             # unless the destination is a volume. It starts as a copy of the image's /work (owned by sandbox).
@@ -160,14 +192,14 @@ class DockerEngine:
         )  # fmt: skip
 
     # -- execution --------------------------------------------------------------------------------------------
-    def _setup(self, container, request: ExecRequest) -> ExecResult:
-        env = dict(_ENV)
+    def _setup(self, container, request: ExecRequest, env: dict[str, str]) -> ExecResult:
+        env = dict(env)
         if os.path.exists(CA_BUNDLE):
             env |= {"PIP_CERT": CA_BUNDLE, "SSL_CERT_FILE": CA_BUNDLE, "REQUESTS_CA_BUNDLE": CA_BUNDLE}
         env |= {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-        script = "set -e\n" + "\n".join(f"echo '$ '{shlex.quote(line)}\n{line}" for line in request.setup)
+        script = f"set -e\ncd {env['HOME']}\n" + "\n".join(f"echo '$ '{shlex.quote(line)}\n{line}" for line in request.setup)
         limits = request.limits.model_copy(update={"timeout_s": request.limits.setup_timeout_s, "output_bytes": 32_000})
-        result = self._exec(container, ["bash", "-c", script], limits, env=env)
+        result = self._exec(container, ["bash", "-c", script], limits, env)
         for network in self.client.api.inspect_container(container.id)["NetworkSettings"]["Networks"]:
             self.client.api.disconnect_container_from_network(container.id, network, force=True)
         log = f"{result.stdout}{result.stderr}".strip()
@@ -176,9 +208,9 @@ class DockerEngine:
         outcome = Outcome.SETUP_FAILED if result.outcome is Outcome.FAILED else result.outcome
         return ExecResult(outcome=outcome, exit_code=result.exit_code, setup_log=log, engine=self.name)
 
-    def _exec(self, container, command: list[str], limits: Limits, *, env: dict[str, str] | None = None) -> ExecResult:
+    def _exec(self, container, command: list[str], limits: Limits, env: dict[str, str]) -> ExecResult:
         api = self.client.api
-        exec_id = api.exec_create(container.id, command, user=_USER, workdir="/work", environment=env or _ENV)["Id"]
+        exec_id = api.exec_create(container.id, command, user=_USER, workdir="/work", environment=env)["Id"]
         started = time.monotonic()
         timed_out = threading.Event()
 
@@ -253,23 +285,42 @@ def _oom_killed(api: Any, container) -> bool:
         return False
 
 
-def _program_command(request: ExecRequest) -> list[str]:
-    if request.stdin is None:
-        return ["python3", request.entrypoint]
-    return ["sh", "-c", f"exec python3 {shlex.quote(request.entrypoint)} < .stdin"]
+def _task_env(task: str) -> dict[str, str]:
+    home = f"/work/{task}"
+    return _ENV | {"HOME": home, "PYTHONUSERBASE": f"{home}/.local", "PATH": f"{home}/.local/bin:/usr/local/bin:/usr/bin:/bin"}
 
 
-def _tar(request: ExecRequest) -> bytes:
-    """The request's files as a tar owned by the sandbox user (the work dir is theirs, mode 0700)."""
+def _program_command(request: ExecRequest, task: str, inline: bool) -> list[str]:
+    """Clear what earlier programs left (processes first, then files), unpack this one's files when they came
+    inline, then run it in its own dir.
+
+    ``kill -9 -1`` signals every process of the sandbox user except the caller itself, so the shell survives
+    to ``exec`` the program; the sleeper keeping the container alive runs as another uid.
+    """
+    stdin = " < .stdin" if request.stdin is not None else ""
+    unpack = 'printf %s "$AIEV_FILES" | base64 -d | tar -x -C /work && unset AIEV_FILES && ' if inline else ""
+    script = (
+        "kill -9 -1 2>/dev/null; "
+        f"find /work /tmp -mindepth 1 -maxdepth 1 ! -name {task} -exec rm -rf {{}} + 2>/dev/null; "
+        f"{unpack}cd /work/{task} && exec python3 {shlex.quote(request.entrypoint)}{stdin}"
+    )
+    return ["sh", "-c", script]
+
+
+def _tar(request: ExecRequest, task: str) -> bytes:
+    """The request's files under ``task/``, owned by the sandbox user."""
     files = dict(request.files)
     files[request.entrypoint] = request.program_source()
     if request.stdin is not None:
         files[".stdin"] = request.stdin
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
+        folder = tarfile.TarInfo(task)
+        folder.type, folder.uid, folder.gid, folder.mode = tarfile.DIRTYPE, SANDBOX_UID, SANDBOX_UID, 0o700
+        tar.addfile(folder)
         for path, content in files.items():
             data = content.encode()
-            info = tarfile.TarInfo(path)
+            info = tarfile.TarInfo(f"{task}/{path}")
             info.size, info.uid, info.gid, info.mode = len(data), SANDBOX_UID, SANDBOX_UID, 0o644
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
