@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from aiev.training.decontam import THRESHOLD
@@ -21,6 +20,8 @@ from aiev.training.launch import (
 from aiev.training.sft_settings import ZERO3_FILE, load_settings
 from aiev.training.split import BATCH_SIZE, TEST_FRACTION
 
+from .output import console, errors, fail
+
 if TYPE_CHECKING:
     from aiev.training.loop import LoopSteps
     from aiev.training.loop_steps import LoopResources
@@ -28,13 +29,8 @@ if TYPE_CHECKING:
 # `datasets` (build, loop) is imported inside the commands that use it: the CLI's start-up stays fast.
 
 app = typer.Typer(no_args_is_help=True, help="Build training datasets from generation runs and fine-tune (DeepSpeed).")
-console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(error: Exception) -> NoReturn:
-    errors.print(f"[red]error:[/red] {error}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
 
 
 def _named_files(pairs: list[str]) -> dict[str, Path]:
@@ -74,7 +70,7 @@ def build(
         with console.status("building dataset"):
             report = build_dataset(config)
     except (TrainingInputError, ValueError) as error:
-        _fail(error)
+        fail(error)
     table = Table("stage", "samples")
     for label, value in [
         ("read (passed)", report.read),
@@ -119,7 +115,7 @@ def sft(
         settings.deepspeed_config()  # a broken JSON fails here, not in every rank
         command = deepspeed_command(settings, num_gpus, hostfile, master_port)
     except TrainingInputError as error:
-        _fail(error)
+        fail(error)
     env = launch_environment()
     console.print(render(command, env), highlight=False, markup=False)
     if dry_run:
@@ -166,7 +162,7 @@ def loop(
         config = LoopConfig(out=out, batches=batches, teacher=teacher, build=options)
         state = run_loop(config, default_steps(resources), console=console)
     except (TrainingInputError, ValueError, ModelError) as error:
-        _fail(error)
+        fail(error)
     except TrainingStepError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(code=1) from None

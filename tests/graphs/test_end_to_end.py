@@ -45,7 +45,8 @@ def test_embedded_model_with_docker_sandbox_on_stdlib_seeds(tmp_path: Path, loca
     for record in results:
         assert record["status"] in {"passed", "discarded"} and record["rounds"] <= 2
         assert_figure_3_order([speaker_of(m) for m in messages_from_dict(record["messages"])], record["status"])
-        assert all(e["engine"] == "docker" for e in record["executions"])
+        # rounds whose reply carried no code record an `error` without reaching any sandbox
+        assert all(e["engine"] == "docker" for e in record["executions"] if e["outcome"] != "error")
         assert record["tokens"]["output_tokens"] > 0  # usage reported by the llama.cpp server
     written = [
         json.loads(line)["seed_id"]
