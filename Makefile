@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 AIEV    := $(VENV)/bin/aiev
 PYTEST_ARGS ?=
 DEMO_DIR ?= runs/demo
-DEMO_LIMIT ?= 5
+DEMO_LIMIT ?= 3
 
 .PHONY: setup model demo test bench clean
 
@@ -26,13 +26,14 @@ model: setup
 # (Docker sandbox when an engine answers, the local sandbox otherwise).
 demo: model
 	$(AIEV) seeds harvest "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/json" --out $(DEMO_DIR)/seeds.jsonl
-	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --limit $(DEMO_LIMIT) --sandbox auto
+	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --limit $(DEMO_LIMIT) --sandbox auto --preset configs/demo.yaml
 
 test: model
 	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
 
+# The quick benchmarks (minutes). bench/humaneval_modes.py (hours on 2 cores) is run on its own: see the README.
 bench: model
-	for b in bench/*.py; do $(PY) $$b || exit 1; done
+	for b in sandbox_humaneval local_model_tps decontam graph_overhead; do $(PY) bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -141,10 +141,27 @@ def extract_tests(reply: str, entry_point: str | None = None) -> str | None:
     try:
         tree = ast.parse(tests)
     except SyntaxError:
-        return tests
+        salvaged = _complete_prefix(tests)
+        if salvaged is None:
+            return tests  # executed as is, so the syntax error reaches the analyst
+        tests, tree = salvaged, ast.parse(salvaged)
     if entry_point:
         tests = _drop_shadowing(tests, tree, {entry_point})
     return _call_uncalled_tests(tests)
+
+
+def _complete_prefix(code: str) -> str | None:
+    """The longest run of leading lines that parses and still asserts something.
+
+    A reply cut off by the token cap (small models often repeat themselves until they hit it) ends
+    mid-statement; the complete asserts before the cut are still good tests and should not be thrown away.
+    """
+    lines = code.splitlines()
+    for end in range(len(lines) - 1, 0, -1):
+        prefix = "\n".join(lines[:end])
+        if re.search(r"\bassert\b", prefix) and is_valid_python(prefix):
+            return prefix + "\n"
+    return None
 
 
 def _drop_shadowing(code: str, tree: ast.Module, names: set[str]) -> str:

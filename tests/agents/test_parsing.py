@@ -98,3 +98,15 @@ def test_entry_point_from_signature_or_backticks() -> None:
     assert entry_point_of("Write:\n```python\ndef count_words(text: str) -> int:\n```") == "count_words"
     assert entry_point_of("Implement `merge_ranges(ranges)` that merges ranges.") == "merge_ranges"
     assert entry_point_of("Write something nice.") is None
+
+
+def test_tests_cut_off_by_the_token_cap_keep_their_complete_asserts() -> None:
+    reply = (
+        "```python\ndef test_count():\n    assert count('a b') == 2\n    assert count('') == 0\n"
+        "    assert count('one two three ninety ninety ninety ninety ninety"
+    )
+    tests = extract_tests(reply, "count")
+    assert tests is not None
+    assert "assert count('a b') == 2" in tests and "assert count('') == 0" in tests
+    assert "ninety" not in tests
+    assert "test_count()" in tests.splitlines()[-1]  # the salvaged test function is still called
