@@ -43,10 +43,18 @@ def summary_table(summaries: list[EvalSummary]) -> Table:
     return table
 
 
-def write_report(out: Path) -> list[EvalSummary]:
-    """``summary.json`` and ``report.html`` for ``out``; returns the summaries it wrote."""
+def write_report(out: Path, measured: list[EvalSummary] = ()) -> list[EvalSummary]:
+    """``summary.json`` and ``report.html`` for ``out``; returns the summaries it wrote.
+
+    Scores are recomputed from every result in ``out`` (earlier runs included); ``measured`` are the summaries
+    of the modes this invocation ran, which alone know their wall time and how many samples ran now.
+    """
     run, results = read_run(out)
-    summaries = directory_summaries(out)
+    timed = {s.mode: s for s in measured}
+    summaries = [
+        s.model_copy(update={"ran": timed[s.mode].ran, "wall_s": timed[s.mode].wall_s}) if s.mode in timed else s
+        for s in directory_summaries(out)
+    ]
     atomic_write_text(out / "summary.json", json.dumps([s.model_dump(mode="json") for s in summaries], indent=2) + "\n")
     atomic_write_text(out / "report.html", render_html(run, summaries, results))
     return summaries

@@ -38,13 +38,15 @@ def eval_command(
     out = out or Path("runs") / "eval" / re.sub(r"[^\w.+-]+", "_", f"{bench}-{model}")
     try:
         tasks = load_benchmark(bench, data, limit)
-        for name in modes:
+        measured = [
             evaluate(
                 tasks, model, name, out=out, samples=samples, temperature=temperature, max_tokens=max_tokens,  # type: ignore[arg-type]
                 max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout, concurrency=concurrency,
                 benchmark=bench, progress=not quiet and not as_json, console=errors,
             )  # fmt: skip
-        summaries = write_report(out)
+            for name in modes
+        ]
+        summaries = write_report(out, measured)
     except (EvalInputError, ModelError) as error:
         fail(error)
     if as_json:

@@ -21,6 +21,8 @@ def test_eval_runs_both_modes_and_writes_the_report(local_engine, scripted, tmp_
     assert result.exit_code == 0, result.output
     assert "pass@1" in result.output and "50.0%" in result.output
     assert {"run.json", "results.jsonl", "summary.json", "report.html"} <= {p.name for p in out.iterdir()}
+    (written,) = json.loads((out / "summary.json").read_text())
+    assert written["ran"] == 2 and written["wall_s"] > 0  # this invocation's wall time reaches summary.json
     result = runner.invoke(app, [*args, "--json"])  # a rerun resumes: nothing left to do, same figures
     assert result.exit_code == 0, result.output
     (summary,) = json.loads(result.output)
