@@ -1,12 +1,16 @@
-"""The Docker engine: every program in its own throw-away container, with no network.
+"""The Docker engine: every program in a network-less container, as a fresh process in a fresh directory.
 
 Cold ``docker run`` costs far more than a HumanEval program, so containers are started ahead (network-less,
-limits applied, an unprivileged sleeper under an init) and each request runs as a fresh process, as the
-``sandbox`` user, in a fresh work dir: before a program starts, every process the previous one left behind is
-killed (``kill -9 -1`` as that user cannot reach the sleeper, which runs as another uid) and its files are
-deleted. A container that saw a timeout, an OOM kill or a SIGKILL, or served ``MAX_USES`` programs, is removed
-and replaced. A request with setup lines (``pip install ...``) gets a container of its own on the bridge network
-with the host's CA bundle mounted read-only; it is disconnected from every network before the program runs.
+limits applied, an unprivileged sleeper under an init) and each request is one ``docker exec`` as the
+``sandbox`` user: it kills whatever an earlier program left running (``kill -9 -1`` as that user cannot reach
+the sleeper, which runs as another uid), deletes earlier files and IPC objects, unpacks the request's files
+(streamed on the exec's stdin, so ``/work`` can be a tmpfs charged to the container's memory limit) into a
+directory with an unguessable name, runs the program, and kills anything it left behind. A container that
+saw a timeout, an OOM kill or a SIGKILL, or served ``max_uses`` programs, is removed and replaced in the
+background; ``max_uses=1`` gives every program a container of its own at about a quarter of the throughput
+(see README). A request with setup lines (``pip install ...``) gets a container of its own on the bridge
+network with the host's CA bundle mounted read-only; it is disconnected from every network before the
+program runs.
 
 Containers are labelled with the owning process, so leftovers of a crashed parent are reaped at start-up.
 """
