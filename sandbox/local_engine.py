@@ -34,7 +34,10 @@ class LocalEngine:
 
     def __init__(self, isolation: Isolation | None = None) -> None:
         self.isolation = isolation or detect()
-        self._uids = itertools.cycle(range(UID_BASE, UID_BASE + 10_000))
+        # A block of uids of its own per aiev process, so that RLIMIT_NPROC never counts another process's runs.
+        start = UID_BASE + (os.getpid() % 1000) * 1000
+        self.uids = range(start, start + 1000)
+        self._uids = itertools.cycle(self.uids)
         self._lock = threading.Lock()
         self._venv_locks: dict[str, threading.Lock] = {}
 

@@ -12,7 +12,6 @@ import time
 import docker
 import pytest
 
-from aiev.sandbox.isolation import UID_BASE
 from aiev.sandbox.types import ExecRequest, Outcome
 
 TIMEOUT = 3.0
@@ -25,13 +24,13 @@ def run(engine, code: str, **limits):
     return result
 
 
-def sandbox_processes() -> list[int]:
-    """Host processes owned by the local engine's per-run uids."""
+def sandbox_processes(uids: range) -> list[int]:
+    """Host processes owned by the local engine's per-run uids (this process's block only)."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.stat(f"/proc/{entry}").st_uid >= UID_BASE:
+                if os.stat(f"/proc/{entry}").st_uid in uids:
                     pids.append(int(entry))
             except FileNotFoundError:
                 pass
@@ -43,7 +42,7 @@ def nothing_left_behind(engine):
     yield
     time.sleep(0.3)
     if engine.name == "local":
-        assert sandbox_processes() == []
+        assert sandbox_processes(engine.uids) == []
     # the host still answers at once
     started = time.monotonic()
     assert sum(range(10**5)) > 0 and time.monotonic() - started < 0.5
