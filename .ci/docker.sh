@@ -3,8 +3,7 @@
 # installs docker.io and debootstrap when absent, starts dockerd in the background when no engine answers,
 # then builds the sandbox image (offline from Debian packages when no image registry answers).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-venv="${1:-.venv}"
+venv="$(cd "${1:-$(dirname "$0")/../.venv}" && pwd)"  # resolved before any cd: VENV may be relative
 if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null

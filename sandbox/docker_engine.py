@@ -17,20 +17,22 @@ Containers are labelled with the owning process, so leftovers of a crashed paren
 
 from __future__ import annotations
 
-import base64
 import io
-import itertools
 import os
 import queue
+import secrets
 import shlex
+import socket
 import tarfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import docker
 from docker.errors import DockerException, NotFound
-from docker.types import Mount, Ulimit
+from docker.types import Ulimit
+from docker.utils.socket import STDERR, STDOUT, frames_iter
 
 from .capture import decode_capped
 from .image import IMAGE, SANDBOX_UID, image_exists
@@ -39,7 +41,6 @@ from .types import ExecRequest, ExecResult, Limits, Outcome
 LABEL = "aiev.sandbox"
 OWNER = "aiev.owner_pid"
 POOL_SIZE = 2
-INLINE_LIMIT = 96_000  # bytes of tar sent in the environment (Linux caps one variable at 128 KiB)
 MAX_USES = 100  # programs served by one container before it is replaced
 _SLEEPER = "65534:65534"  # nobody: out of reach of the sandbox user's kill -9 -1
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -47,6 +48,8 @@ _USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
 _ENV = {"PIP_USER": "1", "PIP_BREAK_SYSTEM_PACKAGES": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_WARN_SCRIPT_LOCATION": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}  # fmt: skip
 _PASSED_THROUGH = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST")
+# Every place the sandbox user can write; wiped before each program (the task's own dir excepted).
+_SCRATCH = "/work /tmp /dev/shm /dev/mqueue"
 
 
 def _pool_key(limits: Limits) -> tuple:
@@ -69,16 +72,16 @@ class DockerEngine:
             return f"the sandbox image {image} is missing; build it with: aiev sandbox build-image"
         return None
 
-    def __init__(self, image: str = IMAGE, pool_size: int = POOL_SIZE) -> None:
+    def __init__(self, image: str = IMAGE, pool_size: int = POOL_SIZE, max_uses: int = MAX_USES) -> None:
         self.image = image
         self.client = docker.from_env(timeout=120)
         self.pool_size = pool_size
+        self.max_uses = max_uses
         self._pools: dict[tuple, queue.Queue] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._pending: list[threading.Thread] = []
         self._uses: dict[str, int] = {}
-        self._tasks = itertools.count()
         reap(self.client)
         self._refill(_pool_key(Limits()), Limits())
 
@@ -89,25 +92,20 @@ class DockerEngine:
             container = self._container_for(request)
         except DockerException as error:
             return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
-        task = f"t{next(self._tasks)}"
+        task = secrets.token_hex(8)  # unguessable: an earlier program cannot plant files in this dir
         env = _task_env(task)
-        result = ExecResult(outcome=Outcome.SANDBOX_ERROR, engine=self.name)
         archive = _tar(request, task)
-        # Small programs travel inside the exec's environment: one Docker API call per program instead of two.
-        inline = not request.setup and len(archive) < INLINE_LIMIT
-        if inline:
-            env["AIEV_FILES"] = base64.b64encode(archive).decode()
+        result = ExecResult(outcome=Outcome.SANDBOX_ERROR, engine=self.name)
         try:
-            if not inline:
-                container.put_archive("/work", archive)
             setup_log = ""
             if request.setup:
-                setup = self._setup(container, request, env)
+                setup = self._setup(container, request, env, archive)
                 setup_log = setup.setup_log
                 if setup.outcome is not Outcome.PASSED:
                     result = setup.model_copy(update={"duration_s": time.monotonic() - started})
                     return result
-            result = self._exec(container, _program_command(request, task, inline), request.limits, env)
+            command = _program_command(request, task, unpack=not request.setup)
+            result = self._exec(container, command, request.limits, env, None if request.setup else archive)
             result = result.model_copy(update={"setup_log": setup_log})
             return result
         except DockerException as error:
@@ -117,7 +115,7 @@ class DockerEngine:
             self._release(container, request, result)
 
     def close(self) -> None:
-        """Removes the warm containers and waits for pending removals, so nothing outlives the engine."""
+        """Removes the warm containers and waits for pending removals and refills, so nothing outlives the engine."""
         with self._lock:
             self._closed = True
             pools, self._pools = self._pools, {}
@@ -127,12 +125,6 @@ class DockerEngine:
                 _remove(pool.get_nowait())
         for thread in pending:
             thread.join()
-
-    def _remove_later(self, container) -> None:
-        thread = threading.Thread(target=_remove, args=(container,), daemon=True)
-        thread.start()
-        with self._lock:
-            self._pending = [t for t in self._pending if t.is_alive()] + [thread]
 
     # -- containers -------------------------------------------------------------------------------------------
     def _container_for(self, request: ExecRequest):
@@ -147,18 +139,25 @@ class DockerEngine:
 
     def _release(self, container, request: ExecRequest, result: ExecResult) -> None:
         """Back to the pool, or removed (and replaced) when it may no longer be trusted or is used up."""
-        self._uses[container.id] = self._uses.get(container.id, 0) + 1
-        tainted = result.outcome in (Outcome.TIMEOUT, Outcome.MEMORY_EXCEEDED, Outcome.SANDBOX_ERROR) or \
-            result.exit_code == 137 or self._uses[container.id] >= MAX_USES  # fmt: skip
         with self._lock:
+            uses = self._uses[container.id] = self._uses.get(container.id, 0) + 1
+            tainted = result.outcome in (Outcome.TIMEOUT, Outcome.MEMORY_EXCEEDED, Outcome.SANDBOX_ERROR) or \
+                result.exit_code == 137 or uses >= self.max_uses  # fmt: skip
             pool = None if self._closed or request.setup else self._pools.setdefault(_pool_key(request.limits), queue.Queue())
             if pool is not None and not tainted:
                 pool.put(container)
                 return
-        self._uses.pop(container.id, None)
-        self._remove_later(container)
+            self._uses.pop(container.id, None)
+        self._in_background(_remove, container)
         if pool is not None:
-            threading.Thread(target=self._refill, args=(_pool_key(request.limits), request.limits), daemon=True).start()
+            self._in_background(self._refill, _pool_key(request.limits), request.limits)
+
+    def _in_background(self, target, *args) -> None:
+        """Removals and refills run off the request's path; close() waits for them."""
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        with self._lock:
+            self._pending = [t for t in self._pending if t.is_alive()] + [thread]
 
     def _refill(self, key: tuple, limits: Limits) -> None:
         with self._lock:
@@ -183,27 +182,31 @@ class DockerEngine:
         volumes = {CA_BUNDLE: {"bind": CA_BUNDLE, "mode": "ro"}} if network and os.path.exists(CA_BUNDLE) else {}
         memory = f"{limits.memory_mb}m"
         fsize = limits.file_size_mb * 1024 * 1024
+        # tmpfs pages are charged to the container's memory cgroup, so files cannot outgrow the memory limit
+        # (and never touch the host's disk). exec: installed packages may carry C extensions.
+        work = f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},mode=0700"
         return self.client.containers.run(
             self.image, ["sleep", "infinity"], detach=True, init=True, user=_SLEEPER, working_dir="/work",
             network_mode="bridge" if network else "none", read_only=True,
-            # /work is an anonymous volume, not a tmpfs: Docker refuses put_archive into a read-only container
-            # unless the destination is a volume. It starts as a copy of the image's /work (owned by sandbox).
-            mounts=[Mount(target="/work", source=None, type="volume")], tmpfs={"/tmp": "rw,exec,size=64m,mode=1777"},
+            tmpfs={"/work": work, "/tmp": "rw,exec,nosuid,nodev,size=64m,mode=1777"},
             mem_limit=memory, memswap_limit=memory, pids_limit=limits.max_pids, nano_cpus=int(limits.cpus * 1e9),
+            # No nproc ulimit: it counts the uid's processes host-wide, so one container's fork bomb would starve
+            # every other container's programs; pids_limit bounds each container on its own.
             ulimits=[Ulimit(name="fsize", soft=fsize, hard=fsize), Ulimit(name="core", soft=0, hard=0)],
             security_opt=["no-new-privileges"], cap_drop=["ALL"], volumes=volumes,
             labels={LABEL: "1", OWNER: str(os.getpid())},
         )  # fmt: skip
 
     # -- execution --------------------------------------------------------------------------------------------
-    def _setup(self, container, request: ExecRequest, env: dict[str, str]) -> ExecResult:
+    def _setup(self, container, request: ExecRequest, env: dict[str, str], archive: bytes) -> ExecResult:
         env = dict(env)
         if os.path.exists(CA_BUNDLE):
             env |= {"PIP_CERT": CA_BUNDLE, "SSL_CERT_FILE": CA_BUNDLE, "REQUESTS_CA_BUNDLE": CA_BUNDLE}
         env |= {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-        script = f"set -e\ncd {env['HOME']}\n" + "\n".join(f"echo '$ '{shlex.quote(line)}\n{line}" for line in request.setup)
+        script = f"set -e\ntar -x -C /work\ncd {env['HOME']}\n" + \
+            "\n".join(f"echo '$ '{shlex.quote(line)}\n{line}" for line in request.setup)  # fmt: skip
         limits = request.limits.model_copy(update={"timeout_s": request.limits.setup_timeout_s, "output_bytes": 32_000})
-        result = self._exec(container, ["bash", "-c", script], limits, env)
+        result = self._exec(container, ["bash", "-c", script], limits, env, archive)
         for network in self.client.api.inspect_container(container.id)["NetworkSettings"]["Networks"]:
             self.client.api.disconnect_container_from_network(container.id, network, force=True)
         log = f"{result.stdout}{result.stderr}".strip()
@@ -212,9 +215,12 @@ class DockerEngine:
         outcome = Outcome.SETUP_FAILED if result.outcome is Outcome.FAILED else result.outcome
         return ExecResult(outcome=outcome, exit_code=result.exit_code, setup_log=log, engine=self.name)
 
-    def _exec(self, container, command: list[str], limits: Limits, env: dict[str, str]) -> ExecResult:
+    def _exec(self, container, command: list[str], limits: Limits, env: dict[str, str], stdin: bytes | None) -> ExecResult:
+        """One ``docker exec``: ``stdin`` is streamed in, stdout/stderr are read until the process (or the
+        container, killed by the watchdog on timeout) ends, keeping at most ``output_bytes`` of each."""
         api = self.client.api
-        exec_id = api.exec_create(container.id, command, user=_USER, workdir="/work", environment=env)["Id"]
+        exec_id = api.exec_create(container.id, command, user=_USER, workdir="/work", environment=env,
+                                  stdin=stdin is not None)["Id"]  # fmt: skip
         started = time.monotonic()
         timed_out = threading.Event()
 
@@ -227,17 +233,24 @@ class DockerEngine:
 
         watchdog = threading.Timer(limits.timeout_s, expire)
         watchdog.start()
-        out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
+        captured = {STDOUT: _Capped(limits.output_bytes), STDERR: _Capped(limits.output_bytes)}
+        connection = api.exec_start(exec_id, socket=True)
         try:
-            for stdout, stderr in api.exec_start(exec_id, stream=True, demux=True):
-                out.add(stdout)
-                err.add(stderr)
-        except DockerException:
-            pass  # the stream breaks when the watchdog kills the container
+            if stdin is not None:
+                raw = connection._sock  # the hijacked socket (docker-py exposes no writer): half-closing it sends EOF
+                raw.sendall(stdin)
+                raw.shutdown(socket.SHUT_WR)
+            for stream, chunk in frames_iter(connection, tty=False):
+                if stream in captured:
+                    captured[stream].add(chunk)
+        except OSError:
+            pass  # the connection breaks when the watchdog kills the container
         finally:
             watchdog.cancel()
+            connection.close()
         duration = time.monotonic() - started
         code = None if timed_out.is_set() else api.exec_inspect(exec_id).get("ExitCode")
+        out, err = captured[STDOUT], captured[STDERR]
         stdout_text, stderr_text = out.text(), err.text()
         if timed_out.is_set():
             outcome = Outcome.TIMEOUT
@@ -256,9 +269,7 @@ class _Capped:
     def __init__(self, cap: int) -> None:
         self.cap, self.data, self.truncated = cap, bytearray(), False
 
-    def add(self, chunk: bytes | None) -> None:
-        if not chunk:
-            return
+    def add(self, chunk: bytes) -> None:
         room = self.cap - len(self.data)
         if room > 0:
             self.data += chunk[:room]
@@ -279,9 +290,10 @@ def _oom_killed(api: Any, container) -> bool:
     for path in (f"/sys/fs/cgroup/memory/docker/{cid}/memory.oom_control", f"/sys/fs/cgroup/docker/{cid}/memory.events",
                  f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/memory.events"):  # fmt: skip
         try:
-            counters = dict(line.split() for line in open(path).read().splitlines() if len(line.split()) == 2)
+            text = Path(path).read_text()
         except OSError:
             continue
+        counters = dict(line.split() for line in text.splitlines() if len(line.split()) == 2)
         return int(counters.get("oom_kill", 0)) > 0
     try:
         return bool(api.inspect_container(cid)["State"].get("OOMKilled"))
@@ -294,19 +306,19 @@ def _task_env(task: str) -> dict[str, str]:
     return _ENV | {"HOME": home, "PYTHONUSERBASE": f"{home}/.local", "PATH": f"{home}/.local/bin:/usr/local/bin:/usr/bin:/bin"}
 
 
-def _program_command(request: ExecRequest, task: str, inline: bool) -> list[str]:
-    """Clear what earlier programs left (processes first, then files), unpack this one's files when they came
-    inline, then run it in its own dir.
+def _program_command(request: ExecRequest, task: str, unpack: bool) -> list[str]:
+    """Clear what earlier programs left (processes, then files and IPC objects), unpack this one's files from
+    stdin unless setup already did, run it in its own dir, then kill whatever it left running.
 
     ``kill -9 -1`` signals every process of the sandbox user except the caller itself, so the shell survives
-    to ``exec`` the program; the sleeper keeping the container alive runs as another uid.
+    it; the sleeper keeping the container alive runs as another uid.
     """
-    stdin = " < .stdin" if request.stdin is not None else ""
-    unpack = 'printf %s "$AIEV_FILES" | base64 -d | tar -x -C /work && unset AIEV_FILES && ' if inline else ""
+    stdin = " < .stdin" if request.stdin is not None else " < /dev/null"
     script = (
-        "kill -9 -1 2>/dev/null; "
-        f"find /work /tmp -mindepth 1 -maxdepth 1 ! -name {task} -exec rm -rf {{}} + 2>/dev/null; "
-        f"{unpack}cd /work/{task} && exec python3 {shlex.quote(request.entrypoint)}{stdin}"
+        "kill -9 -1 2>/dev/null; ipcrm --all 2>/dev/null; "
+        f"find {_SCRATCH} -mindepth 1 -maxdepth 1 ! -name {task} -exec rm -rf {{}} + 2>/dev/null; "
+        f"{'tar -x -C /work && ' if unpack else ''}cd /work/{task} && python3 {shlex.quote(request.entrypoint)}{stdin}; "
+        "code=$?; kill -9 -1 2>/dev/null; exit $code"
     )
     return ["sh", "-c", script]
 
@@ -332,7 +344,7 @@ def _tar(request: ExecRequest, task: str) -> bytes:
 
 def _remove(container) -> None:
     try:
-        container.remove(force=True, v=True)  # v: its anonymous /work volume goes with it
+        container.remove(force=True)
     except NotFound:
         pass
     except DockerException:
@@ -343,7 +355,7 @@ def reap(client: docker.DockerClient | None = None) -> int:
     """Removes labelled containers whose owning process is gone; returns how many."""
     client = client or docker.from_env(timeout=60)
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
+    for container in client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
         owner = int(container.labels.get(OWNER, "0") or 0)
         if owner == os.getpid() or (owner and _alive(owner)):
             continue

@@ -95,7 +95,7 @@ def debian_mirror() -> str:
         if not path.is_file() or path.name.endswith((".disabled", ".save")) or "disabled" in path.name:
             continue
         text = path.read_text(errors="replace")
-        for uri in re.findall(r"^URIs:\s*(\S+)", text, re.M) + re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)", text, re.M):
+        for uri in re.findall(r"^URIs:\s*(\S+)", text, re.MULTILINE) + re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)", text, re.MULTILINE):
             if not uri.rstrip("/").endswith("-security") and "debian" in uri:
                 return uri
     raise ImageBuildError("no Debian mirror found in /etc/apt/sources.list{,.d}: debootstrap needs one")
@@ -126,7 +126,7 @@ def _build_offline(client: docker.DockerClient, tag: str, log: Callable[[str], N
 
 
 def _check(argv: list[str], step: str) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True)
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise ImageBuildError(f"{step} failed (exit {result.returncode}): {' | '.join(tail)}")

@@ -76,11 +76,12 @@ def build_image(
 def status() -> None:
     """Which engines can run here, and how the local engine is isolated."""
     from aiev.sandbox.engine import docker_problem
+    from aiev.sandbox.image import IMAGE
     from aiev.sandbox.isolation import detect
 
     table = Table("engine", "usable", "notes")
     problem = docker_problem()
-    table.add_row("docker", "yes" if problem is None else "no", problem or "warm single-use containers, no network")
+    table.add_row("docker", "yes" if problem is None else "no", problem or f"image {IMAGE} present; warm containers, one exec per program, no network")
     isolation = detect()
     table.add_row("local", "yes", f"isolation: {isolation.level}; interpreter {isolation.python}")
     console.print(table)

@@ -5,6 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(params=["docker", "local"])
+@pytest.fixture(params=[pytest.param("docker", marks=pytest.mark.docker), "local"])
 def engine(request):
     return request.getfixturevalue(f"{request.param}_engine")
