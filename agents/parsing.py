@@ -22,6 +22,12 @@ SHELL_LANGS = frozenset({"bash", "sh", "shell", "console"})
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _FAULT = re.compile(r"FAULT\s*[:=]\s*\**\s*(code|tests?)\b", re.IGNORECASE)
 _DEF_NAME = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
+# A heading that opens a worked solution ("**Solution:**", "## Solution", "Solution:"): questioners that
+# were told not to solve the problem sometimes do, and a solution inside the problem spoils the sample.
+_SOLUTION_HEADING = re.compile(
+    r"^[ \t]*(?:#+[ \t]*|\*\*)?(?:example[ \t]+|reference[ \t]+)?solution[ \t]*:?[ \t]*(?:\*\*)?[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _PIP_INSTALL = re.compile(r"^(?:\$\s*)?(?:python3?\s+-m\s+)?pip3?\s+install\s+\S")
 
 
@@ -207,6 +213,12 @@ def parse_fault(reply: str) -> Fault:
     if not found:
         return "code"
     return "test" if found[-1].lower().startswith("test") else "code"
+
+
+def problem_statement(reply: str) -> str:
+    """The questioner's reply up to any solution it wrote against instructions."""
+    match = _SOLUTION_HEADING.search(reply)
+    return (reply[: match.start()] if match else reply).strip()
 
 
 def entry_point_of(problem: str) -> str | None:

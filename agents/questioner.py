@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from .context import Context
 from .dialogue import Speaker, say
 from .model_call import ModelCallError, ask_view, model_failure
-from .parsing import entry_point_of
+from .parsing import entry_point_of, problem_statement
 from .prompts import load_prompt, render_prompt
 from .state import RoleState
 
@@ -26,7 +26,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask_view(Speaker.QUESTIONER, view, runtime)
     except ModelCallError as error:
         return model_failure(error)
-    problem = reply.text.strip()
+    problem = problem_statement(reply.text)
     if not problem:
         return {
             "tokens": reply.tokens,

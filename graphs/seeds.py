@@ -14,6 +14,7 @@ import ast
 import hashlib
 import io
 import json
+import random
 import re
 import tokenize
 from collections.abc import Iterable, Iterator
@@ -205,6 +206,14 @@ def harvest(root: str | Path, *, min_lines: int = 5, max_lines: int = 40, includ
             continue
         seeds.extend(_snippets_of(file, relative, min_lines, max_lines))
     return dedupe(seeds)
+
+
+def sample_seeds(seeds: list[Seed], n: int, random_seed: int = 0) -> list[Seed]:
+    """``n`` seeds drawn without replacement, kept in harvest order; the same ``random_seed`` draws the same."""
+    if n >= len(seeds):
+        return list(seeds)
+    chosen = sorted(random.Random(random_seed).sample(range(len(seeds)), n))
+    return [seeds[i] for i in chosen]
 
 
 def _is_test_path(relative: Path) -> bool:

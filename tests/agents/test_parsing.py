@@ -9,6 +9,7 @@ from aiev.agents.parsing import (
     extract_solution,
     extract_tests,
     parse_fault,
+    problem_statement,
     python_blocks,
     strip_main_guard,
 )
@@ -92,6 +93,14 @@ def test_uncalled_test_functions_are_called() -> None:
 )
 def test_fault_verdict(reply: str, fault: str) -> None:
     assert parse_fault(reply) == fault
+
+
+@pytest.mark.parametrize("heading", ["**Solution:**", "## Solution", "Solution:", "### Example solution"])
+def test_problem_statement_drops_a_solution_the_questioner_wrote(heading: str) -> None:
+    problem = "Write `f(x)` returning x.\n\nSolutions must not print anything.\nSolution quality matters."
+    reply = f"{problem}\n\n{heading}\n\n```python\ndef f(x):\n    return x\n```\n"
+    assert problem_statement(reply) == problem
+    assert problem_statement(problem + "\n") == problem
 
 
 def test_entry_point_from_signature_or_backticks() -> None:

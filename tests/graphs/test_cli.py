@@ -58,3 +58,21 @@ def test_harvest_writes_seeds_and_rejects_an_empty_tree(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = invoke("seeds", "harvest", str(tmp_path / "empty"), "--out", str(out))
     assert result.exit_code == 2 and "no functions or classes" in result.output
+
+
+def test_harvest_sample_spreads_over_the_tree_reproducibly(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for module in range(10):
+        body = "".join(f"def f{module}_{i}(x):\n    y = x + {i}\n    y += {module}\n    y *= 2\n    return y\n\n" for i in range(10))
+        (src / f"m{module}.py").write_text(body)
+    draws = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.jsonl"
+        result = invoke("seeds", "harvest", str(src), "--out", str(out), "--sample", "20", "--random-seed", "7")
+        assert result.exit_code == 0, result.output
+        draws.append([json.loads(line)["source"] for line in out.read_text().splitlines()])
+    assert draws[0] == draws[1] and len(draws[0]) == 20
+    assert len({source.split(":")[0] for source in draws[0]}) >= 5  # not just the first two modules
+    result = invoke("seeds", "harvest", str(src), "--sample", "3", "--limit", "3")
+    assert result.exit_code == 2 and "--sample and --limit" in result.output
