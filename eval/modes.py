@@ -1,5 +1,6 @@
 """The two ways a model answers a benchmark task: ``plain`` (one completion, no interpreter) and ``codergen``
-(the execute / analyse / refine loop with tests the model writes itself).
+(the execute / analyse / refine loop, tested against the examples the prompt shows or, without any, tests
+the model writes itself).
 
 Both receive the task's visible part only (``task_statement`` and ``entry_point``): the hidden tests are
 applied afterwards by the runner, so no mode can leak them into a model call. Plain mode's system prompt is
@@ -21,6 +22,7 @@ from ..agents.prompts import load_prompt, render_prompt
 from ..graphs.codergen import solve
 from .completion import candidate_program
 from .task import EvalTask
+from .visible_tests import visible_tests
 
 Mode = Literal["plain", "codergen"]
 
@@ -58,7 +60,9 @@ def run_plain(task: EvalTask, context: Context) -> Attempt:
 
 
 def run_codergen(task: EvalTask, context: Context) -> Attempt:
-    result = solve(task_statement(task), entry_point=task.entry_point, context=context)
+    """The prompt's own examples are the tests when it shows any; otherwise the test writer writes them."""
+    tests = visible_tests(task.prompt, task.entry_point)
+    result = solve(task_statement(task), tests=tests or None, entry_point=task.entry_point, context=context)
     if result.reason in ("model_error", "sandbox_error"):
         return Attempt(code=None, rounds=result.rounds, tokens=result.tokens, error=result.last_error)
     return Attempt(code=candidate_program(task, result.code), rounds=result.rounds, tokens=result.tokens)

@@ -107,12 +107,15 @@ def test_unsupported_languages_are_reported_without_a_model_call(local_engine, s
 MARKER = "HIDDEN_MARKER_7f3a9c"
 
 
-def test_hidden_tests_never_reach_any_model(local_engine, scripted) -> None:
-    """CoderGen sees the task's docstring and writes its own tests; the hidden test (with a marker) only judges."""
+@pytest.mark.parametrize("example", [True, False], ids=["docstring-example", "no-example"])
+def test_hidden_tests_never_reach_any_model(local_engine, scripted, example: bool) -> None:
+    """CoderGen tests against the docstring's example, or writes its own tests when the prompt shows none; the
+    hidden test (with a marker) only judges."""
+    shown = "    >>> double(3)\n    6\n" if example else ""
     task = EvalTask(
         task_id="t/1",
         benchmark="test",
-        prompt='def double(x):\n    """Return twice x.\n    >>> double(2)\n    4\n    """\n',
+        prompt=f'def double(x):\n    """Return twice x.\n{shown}    """\n',
         style="complete",
         entry_point="double",
         test=f"# {MARKER}\nassert double(21) == 42, '{MARKER}'\n",
@@ -127,7 +130,7 @@ def test_hidden_tests_never_reach_any_model(local_engine, scripted) -> None:
         if system == load_prompt("test_writer"):
             return "```python\nassert double(2) == 4\nassert double(0) == 0\n```"
         assert system == load_prompt("error_analyst")
-        return "double(0) returned 2 instead of 0.\nFAULT: code"
+        return "double(3) returned 5 instead of 6.\nFAULT: code"
 
     name, model = scripted(roles)
     summary = evaluate([task], name, "codergen", sandbox="local")
@@ -135,6 +138,9 @@ def test_hidden_tests_never_reach_any_model(local_engine, scripted) -> None:
     plain_name, plain_model = scripted(["```python\ndef double(x):\n    return 2 * x\n```"])
     assert evaluate([task], plain_name, "plain", sandbox="local").pass_at_1 == 1.0
     seen = [m.content for call in model.calls + plain_model.calls for m in call]
-    assert len(model.calls) == 4  # programmer, test writer, analyst, programmer
+    systems = [call[0].content for call in model.calls]
+    # programmer, [test writer], analyst, programmer: the example replaces the test writer
+    assert (load_prompt("test_writer") in systems) is not example and len(model.calls) == (3 if example else 4)
     assert seen and not any(MARKER in text for text in seen)
     assert any("Return twice x." in text for text in seen)
+    assert any("assert double(3) == 6" in text for text in seen) is example

@@ -1,0 +1,88 @@
+"""Tests built from the examples a task's prompt shows, for CoderGen mode.
+
+AICoderEval's loop needs tests to execute against, and the benchmark's own tests are hidden. The prompt's
+examples (doctest ``>>>`` lines, ``f(x) ➞ y`` / ``f(x) == y`` lines in HumanEval's other styles, MBPP's shown
+``assert f(x) == y``) are
+part of what the model is shown anyway, so asserting them leaks nothing. They are far more reliable than
+tests a small model writes itself: with the embedded 0.5B model, self-written tests were often wrong and the
+loop "fixed" correct code to match them.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import doctest
+import re
+
+# ``name(args) <arrow> expected`` on one line; both sides are checked to be Python expressions below.
+_ARROW_EXAMPLE = r"^\s*(?:>>>\s*|assert\s+)?({name}\(.*\))\s*(?:==>|=>|➞|->|==|→)\s*(.+?)\s*$"
+
+
+def visible_tests(prompt: str, entry_point: str | None) -> str:
+    """Assert-based tests of the prompt's examples ("" when it shows none that can be checked)."""
+    if not entry_point:
+        return ""
+    asserts: list[str] = []
+    for call, expected in [*_doctest_examples(prompt), *_arrow_examples(prompt, entry_point)]:
+        call_tree, expected_tree = _expression(call), _expression(expected)
+        if call_tree is None or expected_tree is None or entry_point not in _names(call_tree):
+            continue
+        if not (_names(call_tree) | _names(expected_tree)) <= {entry_point, *dir(builtins)}:
+            continue  # prose such as "f(n) -> n * 2" or "f(x) ➞ true", not an example
+        line = _assertion(call_tree, expected_tree)
+        if line not in asserts:
+            asserts.append(line)
+    return "\n".join(asserts)
+
+
+def _doctest_examples(prompt: str) -> list[tuple[str, str]]:
+    try:
+        examples = doctest.DocTestParser().get_examples(prompt)
+    except ValueError:  # inconsistent indentation inside the docstring: fall back to the arrow form only
+        return []
+    pairs = [(example.source.strip(), _before_docstring_end(example.want)) for example in examples]
+    return [(source, want) for source, want in pairs if want]
+
+
+def _before_docstring_end(want: str) -> str:
+    """Doctest reads an example's output up to a blank line, so the docstring's closing quotes or the prose
+    after the example come along: keep the first line unless the whole is one (multi-line) expression."""
+    want = re.split(r"^\s*(?:\"\"\"|\'\'\')", want, maxsplit=1, flags=re.MULTILINE)[0].strip()
+    return want if _expression(want) is not None else want.split("\n", 1)[0].strip()
+
+
+def _arrow_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
+    pattern = re.compile(_ARROW_EXAMPLE.format(name=re.escape(entry_point)), re.MULTILINE)
+    return [(match.group(1), match.group(2).rstrip(".,;")) for match in pattern.finditer(prompt)]
+
+
+def _expression(text: str) -> ast.Expression | None:
+    try:
+        return ast.parse(text, mode="eval")
+    except SyntaxError:
+        return None
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _assertion(call_tree: ast.Expression, expected_tree: ast.Expression) -> str:
+    """Unparsed, so comments after an example disappear; floats compared with a tolerance (docstrings round)."""
+    call, expected = _operand(call_tree.body), _operand(expected_tree.body)
+    value = expected_tree.body
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    if isinstance(value, ast.Constant) and isinstance(value.value, float):
+        return f"assert abs({call} - {expected}) < 1e-6, {ast.unparse(call_tree)!r}"
+    return f"assert {call} == {expected}, {ast.unparse(call_tree)!r}"
+
+
+def _operand(node: ast.expr) -> str:
+    """The expression as source, bracketed unless it is atomic enough to sit beside ``==`` or ``-``."""
+    text = ast.unparse(node)
+    atomic = (ast.Call, ast.Constant, ast.Name, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Attribute, ast.Subscript)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return text
+    return text if isinstance(node, atomic) else f"({text})"
