@@ -1,15 +1,16 @@
 """The Docker engine: every program in a network-less container, as a fresh process in a fresh directory.
 
-Cold ``docker run`` costs far more than a HumanEval program, so containers are started ahead (network-less,
-limits applied, an unprivileged sleeper under an init) and each request is one ``docker exec`` as the
-``sandbox`` user: it kills whatever an earlier program left running (``kill -9 -1`` as that user cannot reach
-the sleeper, which runs as another uid), deletes earlier files and IPC objects, unpacks the request's files
-(streamed on the exec's stdin, so ``/work`` can be a tmpfs charged to the container's memory limit) into a
-directory with an unguessable name, runs the program, and kills anything it left behind. A container that
-saw a timeout, an OOM kill or a SIGKILL, or served ``max_uses`` programs, is removed and replaced in the
-background; ``max_uses=1`` gives every program a container of its own at about a quarter of the throughput
-(see README). A request with setup lines (``pip install ...``) gets a container of its own on the bridge
-network with the host's CA bundle mounted read-only; it is disconnected from every network before the
+Cold ``docker run`` costs far more than a HumanEval program, and even a ``docker exec`` per program (an API
+round trip plus ``runc exec``) costs more than the program, so containers are started ahead (network-less,
+limits applied) around a small supervisor (``container_supervisor.py``) that the engine talks to over the
+container's attached stdin/stdout. Per request the supervisor forks a child that drops to the ``sandbox``
+user, wipes earlier files and IPC objects, unpacks the request's files into a directory with an unguessable
+name on a ``/work`` tmpfs charged to the container's memory limit, and execs the program; at the timeout and
+after every program it kills every process in the container but itself. A container that saw a timeout, an
+OOM kill or a SIGKILL, or served ``max_uses`` programs, is removed and replaced in the background;
+``max_uses=1`` gives every program a container of its own (see README). A request with setup lines
+(``pip install ...``) gets a container of its own on the bridge network with the host's CA bundle mounted
+read-only, where setup and program run as ``docker exec``; it is disconnected from every network before the
 program runs.
 
 Containers are labelled with the owning process, so leftovers of a crashed parent are reaped at start-up.
@@ -17,6 +18,7 @@ Containers are labelled with the owning process, so leftovers of a crashed paren
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import queue
@@ -31,17 +33,20 @@ from typing import Any
 
 import docker
 from docker.errors import DockerException, NotFound
-from docker.types import Ulimit
+from docker.types import LogConfig, Ulimit
 from docker.utils.socket import STDERR, STDOUT, frames_iter
 
+from . import supervisor_client
 from .capture import decode_capped
 from .image import IMAGE, SANDBOX_UID, image_exists
+from .supervisor_client import Channel, SupervisorGone
 from .types import ExecRequest, ExecResult, Limits, Outcome
 
 LABEL = "aiev.sandbox"
 OWNER = "aiev.owner_pid"
 POOL_SIZE = 2
 MAX_USES = 100  # programs served by one container before it is replaced
+_SUPERVISOR_GRACE_S = 3.0  # past the program's timeout (which the supervisor enforces) before the engine gives up on it
 _SLEEPER = "65534:65534"  # nobody: out of reach of the sandbox user's kill -9 -1
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 _USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
@@ -82,6 +87,7 @@ class DockerEngine:
         self._closed = False
         self._pending: list[threading.Thread] = []
         self._uses: dict[str, int] = {}
+        self._channels: dict[str, Channel] = {}  # pool container id -> its supervisor connection
         reap(self.client)
         self._refill(_pool_key(Limits()), Limits())
 
@@ -90,23 +96,22 @@ class DockerEngine:
         started = time.monotonic()
         try:
             container = self._container_for(request)
-        except DockerException as error:
+        except (DockerException, SupervisorGone) as error:
             return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
         task = secrets.token_hex(8)  # unguessable: an earlier program cannot plant files in this dir
         env = _task_env(task)
         archive = _tar(request, task)
         result = ExecResult(outcome=Outcome.SANDBOX_ERROR, engine=self.name)
         try:
-            setup_log = ""
-            if request.setup:
-                setup = self._setup(container, request, env, archive)
-                setup_log = setup.setup_log
-                if setup.outcome is not Outcome.PASSED:
-                    result = setup.model_copy(update={"duration_s": time.monotonic() - started})
-                    return result
-            command = _program_command(request, task, unpack=not request.setup)
-            result = self._exec(container, command, request.limits, env, None if request.setup else archive)
-            result = result.model_copy(update={"setup_log": setup_log})
+            if not request.setup:
+                result = self._supervised(container, request, task, env, archive)
+                return result
+            setup = self._setup(container, request, env, archive)
+            if setup.outcome is not Outcome.PASSED:
+                result = setup.model_copy(update={"duration_s": time.monotonic() - started})
+                return result
+            result = self._exec(container, _program_command(request, task), request.limits, env, None)
+            result = result.model_copy(update={"setup_log": setup.setup_log})
             return result
         except DockerException as error:
             result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"docker: {error}", engine=self.name)
@@ -120,6 +125,9 @@ class DockerEngine:
             self._closed = True
             pools, self._pools = self._pools, {}
             pending, self._pending = self._pending, []
+            channels, self._channels = self._channels, {}
+        for channel in channels.values():
+            channel.close()
         for pool in pools.values():
             while not pool.empty():
                 _remove(pool.get_nowait())
@@ -148,6 +156,9 @@ class DockerEngine:
                 pool.put(container)
                 return
             self._uses.pop(container.id, None)
+            channel = self._channels.pop(container.id, None)
+        if channel is not None:
+            channel.close()
         self._in_background(_remove, container)
         if pool is not None:
             self._in_background(self._refill, _pool_key(request.limits), request.limits)
@@ -168,7 +179,7 @@ class DockerEngine:
         for _ in range(max(0, missing)):
             try:
                 container = self._start(limits, network=False)
-            except DockerException:
+            except (DockerException, SupervisorGone):
                 return  # the next request starts its own container and reports the error itself
             with self._lock:
                 closed = self._closed
@@ -179,14 +190,19 @@ class DockerEngine:
                 return
 
     def _start(self, limits: Limits, *, network: bool):
+        """A warm container: network-less ones run the supervisor and are attached to at once; the one a setup
+        request gets sleeps (as ``nobody``) while its installs and its program run as ``docker exec``."""
         volumes = {CA_BUNDLE: {"bind": CA_BUNDLE, "mode": "ro"}} if network and os.path.exists(CA_BUNDLE) else {}
         memory = f"{limits.memory_mb}m"
         fsize = limits.file_size_mb * 1024 * 1024
         # tmpfs pages are charged to the container's memory cgroup, so files cannot outgrow the memory limit
         # (and never touch the host's disk). exec: installed packages may carry C extensions.
         work = f"rw,exec,nosuid,nodev,size={limits.memory_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},mode=0700"
-        return self.client.containers.run(
-            self.image, ["sleep", "infinity"], detach=True, init=True, user=_SLEEPER, working_dir="/work",
+        supervised = {"command": supervisor_client.COMMAND, "user": "0:0", "cap_add": supervisor_client.CAPABILITIES,
+                      "stdin_open": True, "log_config": LogConfig(type=LogConfig.types.NONE)}  # fmt: skip
+        sleeping = {"command": ["sleep", "infinity"], "user": _SLEEPER}
+        container = self.client.containers.run(
+            self.image, detach=True, init=True, working_dir="/work",
             network_mode="bridge" if network else "none", read_only=True,
             tmpfs={"/work": work, "/tmp": "rw,exec,nosuid,nodev,size=64m,mode=1777"},
             mem_limit=memory, memswap_limit=memory, pids_limit=limits.max_pids, nano_cpus=int(limits.cpus * 1e9),
@@ -194,8 +210,17 @@ class DockerEngine:
             # every other container's programs; pids_limit bounds each container on its own.
             ulimits=[Ulimit(name="fsize", soft=fsize, hard=fsize), Ulimit(name="core", soft=0, hard=0)],
             security_opt=["no-new-privileges"], cap_drop=["ALL"], volumes=volumes,
-            labels={LABEL: "1", OWNER: str(os.getpid())},
+            labels={LABEL: "1", OWNER: str(os.getpid())}, **(sleeping if network else supervised),
         )  # fmt: skip
+        if not network:
+            try:
+                channel = Channel(self.client.api, container.id)
+            except SupervisorGone:
+                _remove(container)
+                raise
+            with self._lock:
+                self._channels[container.id] = channel
+        return container
 
     # -- execution --------------------------------------------------------------------------------------------
     def _setup(self, container, request: ExecRequest, env: dict[str, str], archive: bytes) -> ExecResult:
@@ -214,6 +239,39 @@ class DockerEngine:
             return ExecResult(outcome=Outcome.PASSED, setup_log=log, engine=self.name)
         outcome = Outcome.SETUP_FAILED if result.outcome is Outcome.FAILED else result.outcome
         return ExecResult(outcome=outcome, exit_code=result.exit_code, setup_log=log, engine=self.name)
+
+    def _supervised(self, container, request: ExecRequest, task: str, env: dict[str, str], archive: bytes) -> ExecResult:
+        """One request through the container's supervisor: no Docker API call unless something went wrong."""
+        limits = request.limits
+        header = {"task": task, "entrypoint": request.entrypoint, "stdin": request.stdin is not None, "env": env,
+                  "uid": SANDBOX_UID, "timeout_s": limits.timeout_s, "output_bytes": limits.output_bytes}  # fmt: skip
+        started = time.monotonic()
+        try:
+            reply = self._channels[container.id].call(header, archive, limits.timeout_s + _SUPERVISOR_GRACE_S)
+        except SupervisorGone as error:  # the container is tainted by this outcome: _release replaces it
+            duration = time.monotonic() - started
+            if error.timed_out:
+                return ExecResult(outcome=Outcome.TIMEOUT, stderr=str(error), duration_s=duration, engine=self.name)
+            outcome = Outcome.MEMORY_EXCEEDED if _oom_killed(self.client.api, container) else Outcome.SANDBOX_ERROR
+            return ExecResult(outcome=outcome, stderr=f"sandbox: {error}", duration_s=duration, engine=self.name)
+        stdout, stderr = base64.b64decode(reply["stdout"]), base64.b64decode(reply["stderr"])
+        stderr_text = decode_capped(stderr, reply["stderr_truncated"])
+        code = None if reply["timed_out"] else reply["exit_code"]
+        return ExecResult(
+            outcome=self._outcome(container, reply["timed_out"], code, stderr_text), exit_code=code,
+            stdout=decode_capped(stdout, reply["stdout_truncated"]), stderr=stderr_text,
+            stdout_truncated=reply["stdout_truncated"], stderr_truncated=reply["stderr_truncated"],
+            duration_s=reply["duration_s"], engine=self.name,
+        )  # fmt: skip
+
+    def _outcome(self, container, timed_out: bool, code: int | None, stderr: str) -> Outcome:
+        if timed_out:
+            return Outcome.TIMEOUT
+        if code == 0:
+            return Outcome.PASSED
+        if "MemoryError" in stderr or (code == 137 and _oom_killed(self.client.api, container)):
+            return Outcome.MEMORY_EXCEEDED
+        return Outcome.FAILED
 
     def _exec(self, container, command: list[str], limits: Limits, env: dict[str, str], stdin: bytes | None) -> ExecResult:
         """One ``docker exec``: ``stdin`` is streamed in, stdout/stderr are read until the process (or the
@@ -252,14 +310,7 @@ class DockerEngine:
         code = None if timed_out.is_set() else api.exec_inspect(exec_id).get("ExitCode")
         out, err = captured[STDOUT], captured[STDERR]
         stdout_text, stderr_text = out.text(), err.text()
-        if timed_out.is_set():
-            outcome = Outcome.TIMEOUT
-        elif code == 0:
-            outcome = Outcome.PASSED
-        elif "MemoryError" in stderr_text or (code == 137 and _oom_killed(api, container)):
-            outcome = Outcome.MEMORY_EXCEEDED
-        else:
-            outcome = Outcome.FAILED
+        outcome = self._outcome(container, timed_out.is_set(), code, stderr_text)
         return ExecResult(outcome=outcome, exit_code=code, stdout=stdout_text, stderr=stderr_text,
                           stdout_truncated=out.truncated, stderr_truncated=err.truncated, duration_s=duration,
                           engine=self.name)  # fmt: skip
@@ -306,9 +357,10 @@ def _task_env(task: str) -> dict[str, str]:
     return _ENV | {"HOME": home, "PYTHONUSERBASE": f"{home}/.local", "PATH": f"{home}/.local/bin:/usr/local/bin:/usr/bin:/bin"}
 
 
-def _program_command(request: ExecRequest, task: str, unpack: bool) -> list[str]:
-    """Clear what earlier programs left (processes, then files and IPC objects), unpack this one's files from
-    stdin unless setup already did, run it in its own dir, then kill whatever it left running.
+def _program_command(request: ExecRequest, task: str) -> list[str]:
+    """In a setup container (where setup already unpacked the files): clear what the installs left running and
+    in scratch places (processes, then files and IPC objects), run the program in its own dir, then kill
+    whatever it left running.
 
     ``kill -9 -1`` signals every process of the sandbox user except the caller itself, so the shell survives
     it; the sleeper keeping the container alive runs as another uid.
@@ -317,7 +369,7 @@ def _program_command(request: ExecRequest, task: str, unpack: bool) -> list[str]
     script = (
         "kill -9 -1 2>/dev/null; ipcrm --all 2>/dev/null; "
         f"find {_SCRATCH} -mindepth 1 -maxdepth 1 ! -name {task} -exec rm -rf {{}} + 2>/dev/null; "
-        f"{'tar -x -C /work && ' if unpack else ''}cd /work/{task} && python3 {shlex.quote(request.entrypoint)}{stdin}; "
+        f"cd /work/{task} && python3 {shlex.quote(request.entrypoint)}{stdin}; "
         "code=$?; kill -9 -1 2>/dev/null; exit $code"
     )
     return ["sh", "-c", script]

@@ -77,7 +77,8 @@ def test_reused_container_keeps_nothing_of_the_previous_program(docker_engine) -
     """A program plants files everywhere it can write, a background process and an IPC segment, and exits 0;
     the next program in the same container finds none of them."""
     planter = textwrap.dedent("""
-        import os, subprocess
+        import ctypes, os, subprocess
+        assert ctypes.CDLL(None, use_errno=True).shmget(0, 4096, 0o1600) >= 0  # IPC_PRIVATE | IPC_CREAT | 0600
         for path in ("/tmp/planted", "/dev/shm/planted", "/work/planted", "/work/0000/json.py"):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             open(path, "w").write("raise SystemExit('planted module imported')")
@@ -89,8 +90,9 @@ def test_reused_container_keeps_nothing_of_the_previous_program(docker_engine) -
         others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (os.getpid(), os.getppid())
                   and os.stat(f"/proc/{p}").st_uid == os.getuid()]
         print(os.uname().nodename)
+        segments = len(open("/proc/sysvipc/shm").read().splitlines()) - 1
         print(json.dumps({"work": len(os.listdir("/work")), "tmp": os.listdir("/tmp"), "shm": os.listdir("/dev/shm"),
-                          "others": others}))
+                          "others": others, "sysv": segments}))
     """)
     engine = DockerEngine(pool_size=1)
     try:
@@ -101,4 +103,30 @@ def test_reused_container_keeps_nothing_of_the_previous_program(docker_engine) -
         engine.close()
     assert first.outcome is Outcome.PASSED and second.outcome is Outcome.PASSED, (first.stderr, second.stderr)
     assert first.stdout.split()[0] == second.stdout.split()[0]  # the same container served both
-    assert second.stdout.splitlines()[1] == '{"work": 1, "tmp": [], "shm": [], "others": []}'
+    assert second.stdout.splitlines()[1] == '{"work": 1, "tmp": [], "shm": [], "others": [], "sysv": 0}'
+
+
+def test_programs_hold_no_capability_and_cannot_touch_the_supervisor(docker_engine) -> None:
+    """The supervisor runs as root with three capabilities; the program it starts holds none of them, cannot
+    regain them (no-new-privileges), and cannot signal the supervisor."""
+    probe = textwrap.dedent("""
+        import os, signal
+        status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+        supervisor = [int(p) for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == 0
+                      and b"-c" in open(f"/proc/{p}/cmdline", "rb").read().split(b"\\0")]
+        try:
+            os.kill(supervisor[0], signal.SIGKILL)
+            print("killed")
+        except PermissionError:
+            print("refused")
+        print(os.getuid(), status["CapEff"].strip(), status["CapPrm"].strip(), status["NoNewPrivs"].strip())
+    """)
+    engine = DockerEngine(pool_size=1)
+    try:
+        first = engine.run(ExecRequest.python(probe))
+        second = engine.run(ExecRequest.python("print('still served')"))
+    finally:
+        engine.close()
+    assert first.outcome is Outcome.PASSED, first.stderr
+    assert first.stdout.split() == ["refused", "1000", "0000000000000000", "0000000000000000", "1"]
+    assert second.outcome is Outcome.PASSED and second.stdout == "still served\n"
