@@ -133,12 +133,13 @@ def extract_setup(reply: str) -> list[str]:
     return lines
 
 
-def extract_tests(reply: str, entry_point: str | None = None) -> str | None:
+def extract_tests(reply: str, entry_point: str | None = None, solution: str | None = None) -> str | None:
     """Assert-based tests ready to be appended to the solution, or ``None`` when the reply has none.
 
     Blocks containing ``assert`` are joined. A test block that re-defines or imports the function under
-    test would shadow the real solution (it runs in the same file), so such definitions and imports are
-    removed; ``test_*`` functions that nothing calls are called, since there is no pytest to collect them.
+    test, or anything else the solution defines, would shadow the real solution (it runs in the same file)
+    and test its own copy, so such definitions and imports are removed; ``test_*`` functions that nothing
+    calls are called, since there is no pytest to collect them.
     """
     blocks = [code for code in python_blocks(reply) if re.search(r"\bassert\b", code)]
     if not blocks:
@@ -151,9 +152,20 @@ def extract_tests(reply: str, entry_point: str | None = None) -> str | None:
         if salvaged is None:
             return tests  # executed as is, so the syntax error reaches the analyst
         tests, tree = salvaged, ast.parse(salvaged)
-    if entry_point:
-        tests = _drop_shadowing(tests, tree, {entry_point})
+    shadowed = _top_level_names(solution) | ({entry_point} if entry_point else set())
+    if shadowed:
+        tests = _drop_shadowing(tests, tree, shadowed)
     return _call_uncalled_tests(tests)
+
+
+def _top_level_names(code: str | None) -> set[str]:
+    """Functions and classes a program defines at module level (none when it does not parse)."""
+    try:
+        tree = ast.parse(code or "")
+    except SyntaxError:
+        return set()
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return {node.name for node in tree.body if isinstance(node, kinds) and not node.name.startswith("test")}
 
 
 def _complete_prefix(code: str) -> str | None:
@@ -226,5 +238,7 @@ def entry_point_of(problem: str) -> str | None:
     names = [name for name in _DEF_NAME.findall(problem) if not name.startswith("test")]
     if names:
         return names[0]
-    match = re.search(r"`([A-Za-z_]\w*)\s*\(", problem)
+    match = re.search(r"`([A-Za-z_]\w*)\s*\(", problem) or re.search(
+        r"\bfunction\s+(?:named\s+|called\s+)?`([A-Za-z_]\w*)`", problem, re.IGNORECASE
+    )
     return match.group(1) if match else None

@@ -26,7 +26,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask_view(Speaker.TEST_WRITER, view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request]), runtime)
     except ModelCallError as error:
         return model_failure(error)
-    tests = extract_tests(reply.text, state.get("entry_point"))
+    tests = extract_tests(reply.text, state.get("entry_point"), state.get("solution"))
     return {
         "messages": [say(Speaker.TEST_WRITER, reply.text, has_code=tests is not None)],
         "tests": tests or "",

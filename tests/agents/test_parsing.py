@@ -103,9 +103,18 @@ def test_problem_statement_drops_a_solution_the_questioner_wrote(heading: str) -
     assert problem_statement(problem + "\n") == problem
 
 
+def test_tests_never_test_their_own_copy_of_what_the_solution_defines() -> None:
+    solution = "def helper(x):\n    return x\n\n\nclass Box:\n    pass\n\n\ndef identity(x):\n    return helper(x)\n"
+    reply = "```python\ndef identity(x):\n    return x\n\nclass Box:\n    pass\n\ndef check(v):\n    return v\n\nassert identity(check(1)) == 1\n```"
+    tests = extract_tests(reply, None, solution)
+    assert "def identity" not in tests and "class Box" not in tests and "def check" in tests
+    assert "def identity" in extract_tests(reply, None, None)  # nothing known to shadow: kept as written
+
+
 def test_entry_point_from_signature_or_backticks() -> None:
     assert entry_point_of("Write:\n```python\ndef count_words(text: str) -> int:\n```") == "count_words"
     assert entry_point_of("Implement `merge_ranges(ranges)` that merges ranges.") == "merge_ranges"
+    assert entry_point_of("Write a Python function named `awaitable` that takes an object.") == "awaitable"
     assert entry_point_of("Write something nice.") is None
 
 
