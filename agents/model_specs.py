@@ -9,6 +9,7 @@ entry, instead of surfacing later as a connection error halfway through a long g
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -95,8 +96,21 @@ def default_models_path() -> Path:
 
 
 def load_model_specs(path: str | Path | None = None) -> dict[str, ModelSpec]:
-    """Every entry of a models file, validated; errors name the file and the offending entry."""
+    """Every entry of a models file, validated; errors name the file and the offending entry.
+
+    Parsed once per version of the file (path, size, modification time): models are looked up at every turn
+    of every dialogue, and an edit of the file between runs of a long-lived process is still picked up.
+    """
     source = Path(path) if path is not None else default_models_path()
+    try:
+        stat = source.stat()
+    except OSError as exc:
+        raise ModelConfigError(f"{source}: cannot read models file ({exc.strerror or exc})") from None
+    return dict(_parse_models_file(source.resolve(), stat.st_size, stat.st_mtime_ns))
+
+
+@lru_cache(maxsize=16)
+def _parse_models_file(source: Path, size: int, mtime_ns: int) -> dict[str, ModelSpec]:
     try:
         document = yaml.safe_load(source.read_text(encoding="utf-8"))
     except OSError as exc:

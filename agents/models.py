@@ -9,6 +9,7 @@ the graphs never know which one they are talking to.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 _registry: dict[str, BaseChatModel] = {}
+_clients: dict[str, ChatOpenAI] = {}  # by their exact settings (see _chat_openai)
 _registry_lock = threading.Lock()
 
 
@@ -99,18 +101,28 @@ def get_chat_model(
 
 
 def _chat_openai(name: str, spec: ModelSpec, *, temperature: float, max_tokens: int) -> ChatOpenAI:
+    """One client per distinct settings, reused: building a ``ChatOpenAI`` costs a few ms and a fresh HTTP
+    connection pool, and a dialogue asks for its models at every turn."""
     common = {"model": spec.model, "temperature": temperature, "max_tokens": max_tokens, "max_retries": 2}
     if isinstance(spec, OpenAISpec):
-        return ChatOpenAI(**common, api_key=_api_key(name, spec.api_key_env))
-    # ChatOpenAI sends the cap as ``max_completion_tokens``, which llama-cpp-python's server ignores
-    # (it would then generate until the context is full); ``max_tokens`` is understood by llama.cpp and vLLM.
-    local = {**common, "extra_body": {"max_tokens": max_tokens}}
-    if isinstance(spec, LlamaCppSpec):
-        return ChatOpenAI(**local, base_url=ensure_server(name, spec).base_url, api_key="local")
-    assert isinstance(spec, OpenAICompatibleSpec)
-    # Self-hosted servers usually run without a key; the client library still insists on a non-empty one.
-    key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
-    return ChatOpenAI(**local, base_url=spec.resolved_base_url(), api_key=key or "none")
+        settings = {**common, "api_key": _api_key(name, spec.api_key_env)}
+    else:
+        # ChatOpenAI sends the cap as ``max_completion_tokens``, which llama-cpp-python's server ignores
+        # (it would then generate until the context is full); ``max_tokens`` is understood by llama.cpp and vLLM.
+        settings = {**common, "extra_body": {"max_tokens": max_tokens}}
+        if isinstance(spec, LlamaCppSpec):  # the server is (re)started here when it is not running
+            settings |= {"base_url": ensure_server(name, spec).base_url, "api_key": "local"}
+        else:
+            assert isinstance(spec, OpenAICompatibleSpec)
+            # Self-hosted servers usually run without a key; the client library still insists on a non-empty one.
+            key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
+            settings |= {"base_url": spec.resolved_base_url(), "api_key": key or "none"}
+    cache_key = json.dumps(settings, sort_keys=True)
+    with _registry_lock:
+        client = _clients.get(cache_key)
+        if client is None:
+            client = _clients[cache_key] = ChatOpenAI(**settings)
+    return client
 
 
 def _api_key(name: str, env: str) -> str:

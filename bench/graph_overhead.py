@@ -11,7 +11,6 @@ Targets: <= 5 ms of orchestration per step, >= 95 % of wall time in model + sand
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ from aiev.agents.models import register_model, unregister_model
 from aiev.agents.scripted import ScriptedChatModel
 from aiev.graphs import execute
 from aiev.graphs.aiev_instruct import build_graph
+from aiev.graphs.durable import checkpoint_connection
 from aiev.sandbox.engine import SandboxUnavailable, get_engine
 from aiev.sandbox.types import ExecRequest
 
@@ -114,7 +114,7 @@ def main() -> None:
     print(f"engine: {engine_name}; {DIALOGUES} dialogues, 2 rounds each (fail, analyse, revise, pass)")
     print(f"baseline (same executions, engine only): {baseline:.3f} s")
     with tempfile.TemporaryDirectory() as scratch:
-        connection = sqlite3.connect(Path(scratch) / "bench.sqlite", check_same_thread=False)
+        connection = checkpoint_connection(Path(scratch) / "bench.sqlite")  # as `aiev generate` opens it
         variants = [("no checkpointer", build_graph()), ("sqlite checkpointer", build_graph(SqliteSaver(connection)))]
         for label, graph in variants:
             wall, model_s, sandbox_s, steps = run_variant(label, graph, context)

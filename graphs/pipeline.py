@@ -13,7 +13,6 @@ again from scratch, and the rebuilt files keep only each seed's latest result.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -36,7 +35,7 @@ from ..agents.context import Context
 from ..agents.models import get_chat_model
 from ..agents.state import Seed
 from .aiev_instruct import build_graph
-from .durable import JsonlLog, atomic_write_jsonl
+from .durable import JsonlLog, atomic_write_jsonl, checkpoint_connection
 from .presets import ROLES
 from .report import compute_stats, write_stats
 from .seeds import SeedFormat, load_seeds
@@ -88,7 +87,7 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
     earlier = [done[seed["id"]] for seed in seeds if seed["id"] in done]
 
     with ExitStack() as stack:
-        connection = sqlite3.connect(config.out / "checkpoints.sqlite", check_same_thread=False)
+        connection = checkpoint_connection(config.out / "checkpoints.sqlite")
         stack.callback(connection.close)
         checkpointer = SqliteSaver(connection)
         graph = build_graph(checkpointer=checkpointer)

@@ -60,6 +60,22 @@ def test_openai_compatible_model_points_at_its_base_url_and_caps_tokens(monkeypa
     assert payload["temperature"] == 0.3
 
 
+def test_clients_are_reused_per_settings_and_the_file_is_reread_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIEV_STUDENT_BASE_URL", "http://trainer:8123/v1")
+    first = get_chat_model("student", max_tokens=77)
+    assert get_chat_model("student", max_tokens=77) is first
+    assert get_chat_model("student", max_tokens=78) is not first
+    monkeypatch.setenv("AIEV_STUDENT_BASE_URL", "http://trainer:9000/v1")
+    assert get_chat_model("student", max_tokens=77).openai_api_base == "http://trainer:9000/v1"
+    models = tmp_path / "models.yaml"
+    models.write_text("models:\n  m:\n    provider: openai_compatible\n    model: a\n    base_url: http://h:1/v1\n")
+    assert get_chat_model("m", models_file=models).model_name == "a"
+    models.write_text("models:\n  m:\n    provider: openai_compatible\n    model: bb\n    base_url: http://h:1/v1\n")
+    assert get_chat_model("m", models_file=models).model_name == "bb"  # edited file: read again
+
+
 def test_openai_model_without_its_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(MissingApiKeyError, match="OPENAI_API_KEY"):
