@@ -93,6 +93,14 @@ class DockerEngine:
 
     # -- public -----------------------------------------------------------------------------------------------
     def run(self, request: ExecRequest) -> ExecResult:
+        """A warm container that broke while idle (its supervisor gone) costs one retry in a fresh container,
+        not the program's result."""
+        result = self._run_once(request)
+        if result.outcome is Outcome.SANDBOX_ERROR and not request.setup:
+            result = self._run_once(request)
+        return result
+
+    def _run_once(self, request: ExecRequest) -> ExecResult:
         started = time.monotonic()
         try:
             container = self._container_for(request)

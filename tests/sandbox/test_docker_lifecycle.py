@@ -130,3 +130,17 @@ def test_programs_hold_no_capability_and_cannot_touch_the_supervisor(docker_engi
     assert first.outcome is Outcome.PASSED, first.stderr
     assert first.stdout.split() == ["refused", "1000", "0000000000000000", "0000000000000000", "1"]
     assert second.outcome is Outcome.PASSED and second.stdout == "still served\n"
+
+
+def test_a_warm_container_that_died_while_idle_costs_a_retry_not_the_result(docker_engine) -> None:
+    others = {container.id for container in owned_by(os.getpid())}  # the fixture's engine's
+    engine = DockerEngine(pool_size=1)
+    try:
+        first = engine.run(ExecRequest.python("print('one')"))
+        (idle,) = [container for container in owned_by(os.getpid()) if container.id not in others]
+        idle.kill()  # e.g. removed by hand, or the daemon restarted it away
+        second = engine.run(ExecRequest.python("print('two')"))
+    finally:
+        engine.close()
+    assert (first.outcome, second.outcome) == (Outcome.PASSED, Outcome.PASSED), second.stderr
+    assert second.stdout == "two\n"
