@@ -58,15 +58,23 @@ def run(header: dict, archive: bytes) -> dict:
     os.close(err_w)
     kept = {out_r: bytearray(), err_r: bytearray()}
     truncated = {out_r: False, err_r: False}
-    cap, deadline, timed_out = header["output_bytes"], started + header["timeout_s"], False
-    open_fds = [out_r, err_r]
-    while open_fds:
-        wait = deadline - time.monotonic()
-        if wait <= 0 and not timed_out:
+    cap, deadline = header["output_bytes"], started + header["timeout_s"]
+    exited = os.pidfd_open(pid)  # readable once the program has exited
+    status, timed_out, open_fds = None, False, [out_r, err_r]
+    while open_fds or status is None:  # a program may close its output and run on
+        if status is None and not timed_out and time.monotonic() >= deadline:
             timed_out = True
-            kill_all()  # the pipes close once every holder is gone
-        ready, _, _ = select.select(open_fds, [], [], max(wait, 0) if not timed_out else 1.0)
+        if status is not None or timed_out:
+            # Whatever still holds the pipes (a daemon the program started, a fork bomb) is killed, each pass, so
+            # the result comes when the program ends, not at the timeout.
+            kill_all()
+        wait = 0.05 if status is not None or timed_out else deadline - time.monotonic()
+        watched = open_fds + ([exited] if status is None else [])
+        ready, _, _ = select.select(watched, [], [], max(wait, 0))
         for fd in ready:
+            if fd == exited:
+                status = os.waitpid(pid, 0)[1]
+                continue
             chunk = os.read(fd, CHUNK)
             if not chunk:
                 open_fds.remove(fd)
@@ -76,9 +84,9 @@ def run(header: dict, archive: bytes) -> dict:
             if room > 0:
                 kept[fd] += chunk[:room]
             truncated[fd] = truncated[fd] or len(chunk) > room
-    _, status = os.waitpid(pid, 0)
+    os.close(exited)
     duration = time.monotonic() - started
-    kill_all()  # daemons the program left behind
+    kill_all()  # daemons the program left behind that had closed their output
     code = os.waitstatus_to_exitcode(status)
     return {
         "exit_code": 128 - code if code < 0 else code,  # a signal as a shell reports it: SIGKILL is 137

@@ -113,3 +113,23 @@ def docker_bridge_gateway() -> str:
     """The host's address on the Docker bridge (the subnet's first host when Docker omits the gateway)."""
     config = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]
     return config.get("Gateway") or str(ipaddress.ip_network(config["Subnet"])[1])
+
+
+def test_a_daemon_holding_stdout_neither_delays_the_result_nor_survives(engine) -> None:
+    """The program exits at once but leaves a child that keeps its stdout open: the result comes when the
+    program ends (not at the timeout), and the child is killed."""
+    code = (
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+        "print('parent done', flush=True)\n"
+    )
+    started = time.monotonic()
+    result = run(engine, code)
+    assert result.outcome is Outcome.PASSED, result.stderr
+    assert result.stdout == "parent done\n"
+    assert time.monotonic() - started < TIMEOUT - 1.0
+
+
+def test_closing_its_output_does_not_escape_the_timeout(engine) -> None:
+    result = run(engine, "import os, time\nos.close(1)\nos.close(2)\ntime.sleep(60)\n")
+    assert result.outcome is Outcome.TIMEOUT
