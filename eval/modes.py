@@ -60,9 +60,12 @@ def run_plain(task: EvalTask, context: Context) -> Attempt:
 
 
 def run_codergen(task: EvalTask, context: Context) -> Attempt:
-    """The prompt's own examples are the tests when it shows any; otherwise the test writer writes them."""
+    """The prompt's own examples are the tests when it shows any; otherwise the test writer writes them. The
+    opening turn is plain mode's (the examples are in it already), so the loop starts from plain's answer."""
     tests = visible_tests(task.prompt, task.entry_point)
-    result = solve(task_statement(task), tests=tests or None, entry_point=task.entry_point, context=context)
+    result = solve(
+        task_statement(task), tests=tests or None, entry_point=task.entry_point, context=context, tests_in_task=True
+    )
     if result.reason in ("model_error", "sandbox_error"):
         return Attempt(code=None, rounds=result.rounds, tokens=result.tokens, error=result.last_error)
     return Attempt(code=candidate_program(task, result.code), rounds=result.rounds, tokens=result.tokens)

@@ -36,6 +36,7 @@ from .routing import (
 class CoderGenState(RoleState, total=False):
     task: str  # the user's task as given
     user_tests: str  # the user's tests ("" when the test writer writes them)
+    tests_in_task: bool  # the user's tests are the task's own examples, already in its text
 
 
 class CoderGenInput(TypedDict, total=False):
@@ -43,14 +44,18 @@ class CoderGenInput(TypedDict, total=False):
 
     task: str
     user_tests: str
+    tests_in_task: bool
     entry_point: str | None
 
 
 def intake(state: CoderGenState) -> CoderGenState:
-    """The user's turn that opens the dialogue; user tests are part of what the programmer is told."""
+    """The user's turn that opens the dialogue; user tests are part of what the programmer is told, unless they
+    are the task's own examples (then the opening turn is the task alone, exactly what a model without the loop
+    is asked, so the loop's first answer is that model's answer)."""
     task = state["task"].strip()
     user_tests = (state.get("user_tests") or "").strip()
-    text = render_prompt("codergen_task_with_tests", task=task, tests=user_tests) if user_tests else task
+    shown = user_tests and not state.get("tests_in_task")
+    text = render_prompt("codergen_task_with_tests", task=task, tests=user_tests) if shown else task
     return {
         "messages": [say(Speaker.USER, text)],
         "problem": task,
@@ -120,10 +125,19 @@ class CoderGenResult(BaseModel):
     tokens: dict[str, int]
 
 
-def solve(task: str, *, tests: str | None = None, entry_point: str | None = None, context: Context | None = None) -> CoderGenResult:
-    """Solve ``task`` with execution feedback, in-process. ``tests``: the user's own assert-based tests."""
+def solve(
+    task: str,
+    *,
+    tests: str | None = None,
+    entry_point: str | None = None,
+    context: Context | None = None,
+    tests_in_task: bool = False,
+) -> CoderGenResult:
+    """Solve ``task`` with execution feedback, in-process. ``tests``: the user's own assert-based tests;
+    ``tests_in_task``: they only restate examples the task text already shows."""
     state = graph.invoke(
-        {"task": task, "user_tests": tests or "", "entry_point": entry_point}, context=context or Context()
+        {"task": task, "user_tests": tests or "", "tests_in_task": tests_in_task, "entry_point": entry_point},
+        context=context or Context(),
     )
     return result_from_state(state)
 

@@ -143,4 +143,6 @@ def test_hidden_tests_never_reach_any_model(local_engine, scripted, example: boo
     assert (load_prompt("test_writer") in systems) is not example and len(model.calls) == (3 if example else 4)
     assert seen and not any(MARKER in text for text in seen)
     assert any("Return twice x." in text for text in seen)
-    assert any("assert double(3) == 6" in text for text in seen) is example
+    assert any("assert double(3) == 6" in text for text in seen) is example  # the analyst reads the examples' asserts
+    # the loop opens with exactly plain mode's question, so its first answer is plain mode's answer
+    assert [m.content for m in model.calls[0]] == [m.content for m in plain_messages(task)]
