@@ -70,24 +70,39 @@ def python_blocks(reply: str) -> list[str]:
     return []
 
 
-def strip_main_guard(code: str) -> str:
-    """Drop top-level ``if __name__ == "__main__":`` blocks.
+def strip_demo(code: str) -> str:
+    """Drop the demo a reply wraps around its solution: top-level ``if __name__ == "__main__":`` blocks, and
+    top-level call statements that print or call what the code itself defines (``print(f(3))``, ``main()``).
 
-    The tests are appended to the solution and run as ``__main__``, so a demo block would run too:
-    reading stdin, printing noise or looping forever, and failing rounds for reasons unrelated to the
-    task. The training sample keeps the reply as written; only the executed code loses the demo.
+    The tests are appended to the solution and run as ``__main__``, so a demo would run too: reading stdin,
+    printing noise or looping forever, and failing rounds for reasons unrelated to the task. Assignments stay
+    (``TABLE = build()`` may be part of the solution). The training sample keeps the reply as written; only
+    the executed code loses the demo.
     """
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code
-    guards = [node for node in tree.body if isinstance(node, ast.If) and _is_main_guard(node.test)]
-    if not guards:
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    demos = [node for node in tree.body if _is_demo(node, defined | {"print"})]
+    if not demos:
         return code
     lines = code.splitlines()
-    for node in reversed(guards):
-        del lines[node.lineno - 1 : node.end_lineno]
+    for node in reversed(demos):
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        del lines[start - 1 : node.end_lineno]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _is_demo(node: ast.stmt, callables: set[str]) -> bool:
+    if isinstance(node, ast.If):
+        return _is_main_guard(node.test)
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id in callables
+    )
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -111,7 +126,7 @@ def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
         if defining:
             blocks = defining
     code = max(blocks, key=lambda c: (not re.search(r"^\s*assert\b", c, re.MULTILINE), len(c)))
-    return strip_main_guard(code).rstrip() + "\n"
+    return strip_demo(code).rstrip() + "\n"
 
 
 def extract_setup(reply: str) -> list[str]:

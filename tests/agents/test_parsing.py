@@ -11,7 +11,7 @@ from aiev.agents.parsing import (
     parse_fault,
     problem_statement,
     python_blocks,
-    strip_main_guard,
+    strip_demo,
 )
 
 
@@ -46,8 +46,19 @@ def test_solution_prefers_code_over_an_example_block_of_asserts() -> None:
 
 def test_main_guard_demo_is_stripped_from_solutions() -> None:
     code = 'def f():\n    return 1\n\nif __name__ == "__main__":\n    print(input())\n'
-    assert strip_main_guard(code) == "def f():\n    return 1\n"
+    assert strip_demo(code) == "def f():\n    return 1\n"
     assert "input" not in extract_solution(f"```python\n{code}```")
+
+
+def test_demo_calls_are_stripped_but_module_level_setup_stays() -> None:
+    code = (
+        "import random\nrandom.seed(0)\n\ndef build():\n    return [1]\n\nTABLE = build()\n\n"
+        "def f(x):\n    return TABLE[0] + x\n\n# Example usage:\nprint(f(1))  # 2\nf(2)\nresult = f(3)\n"
+    )
+    assert strip_demo(code) == (
+        "import random\nrandom.seed(0)\n\ndef build():\n    return [1]\n\nTABLE = build()\n\n"
+        "def f(x):\n    return TABLE[0] + x\n\n# Example usage:\nresult = f(3)\n"
+    )
 
 
 def test_reply_without_code_gives_none() -> None:
