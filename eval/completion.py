@@ -19,8 +19,6 @@ def _defines_function(code: str, name: str) -> bool:
     return re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", code, re.MULTILINE) is not None
 
 
-
-
 def candidate_program(task: EvalTask, code: str | None) -> str | None:
     """The program to judge, or None when the model gave no code."""
     if not code or not code.strip():

@@ -91,3 +91,14 @@ def test_cli_user_mistakes(tmp_path: Path) -> None:
     assert result.exit_code == 2 and f"--file {tmp_path / 'missing.md'}: cannot read" in result.output
     result = runner.invoke(app, ["solve", "task", "--model", "no-such-model"])
     assert result.exit_code == 2 and "unknown model 'no-such-model'" in result.output
+
+
+def test_the_error_analyst_reviews_the_failed_round_as_one_request(local_engine, scripted) -> None:
+    # Not the dialogue: one message with the problem, the code and tests that ran, and the interpreter's output.
+    name, model = scripted(roles([WRONG, RIGHT]))
+    assert solve(TASK, tests=USER_TESTS, context=context_for(name)).passed
+    [analyst_call] = [call for call in model.calls if call[0].content == load_prompt("error_analyst")]
+    assert len(analyst_call) == 2
+    request = analyst_call[1].content
+    assert TASK in request and "n % 5 == 0" in request and "assert fizz(4) == '4'" in request
+    assert "AssertionError" in request and "n % 3" not in request
