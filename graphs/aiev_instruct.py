@@ -18,6 +18,7 @@ from ..agents.context import Context
 from ..agents.dialogue import Speaker, say
 from ..agents.prompts import render_prompt
 from ..agents.state import Seed
+from .execute import last_feedback
 from .execute import node as execute
 from .routing import (
     after_failed_run,
@@ -40,9 +41,8 @@ def finalize(state: State) -> State:
 
 def discard(state: State) -> State:
     """Out of rounds: keep the reason and the last interpreter feedback for the discards file."""
-    last = state["messages"][-1].content if state.get("messages") else ""
     reason = f"no passing execution in {state.get('round', 0)} rounds"
-    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": f"{reason}\n{last}".strip()}}
+    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": f"{reason}\n{last_feedback(state)}".strip()}}
 
 
 def after_questioner(state: State) -> str:

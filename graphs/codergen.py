@@ -23,6 +23,7 @@ from ..agents.dialogue import Speaker, say
 from ..agents.parsing import entry_point_of
 from ..agents.prompts import render_prompt
 from ..agents.state import RoleState
+from .execute import last_feedback
 from .execute import node as execute
 from .routing import (
     after_failed_run,
@@ -69,8 +70,7 @@ def finish(state: CoderGenState) -> CoderGenState:
     executions = state.get("executions") or []
     if executions and executions[-1]["outcome"] == "passed":
         return {"verdict": {"status": "passed", "reason": "passed", "last_error": ""}}
-    last = state["messages"][-1].content if state.get("messages") else ""
-    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": str(last)}}
+    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": last_feedback(state)}}
 
 
 def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:
@@ -145,7 +145,6 @@ def solve(
 def result_from_state(state: CoderGenState) -> CoderGenResult:
     verdict = state.get("verdict") or {"status": "discarded", "reason": "unfinished", "last_error": ""}
     messages = state.get("messages", [])
-    reports = [m.content for m in messages if m.name == Speaker.INTERPRETER.value]
     return CoderGenResult(
         task=state.get("task", ""),
         code=state.get("solution", ""),
@@ -154,7 +153,7 @@ def result_from_state(state: CoderGenState) -> CoderGenResult:
         rounds=state.get("round", 0),
         tests=state.get("tests", ""),
         tests_source="user" if state.get("user_tests") else "generated",
-        report=str(reports[-1]) if reports else "",
+        report=last_feedback(state),
         last_error=verdict["last_error"],
         executions=state.get("executions", []),
         messages=messages_to_dict(messages),

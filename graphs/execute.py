@@ -2,19 +2,23 @@
 
 Every execution is a round, including one where there was nothing to run because the last reply had no
 code: that round is recorded (so a model that never writes code still runs out of rounds) without a
-sandbox call. Sandbox breakage is not the code's fault, so it ends the dialogue with its own reason
-instead of being fed to the error analyst.
+sandbox call. The same holds for a revision identical to code that just failed (small models resend their
+code after an explanation): running it again would only repeat the failure, so the programmer is told
+instead. Sandbox breakage is not the code's fault, so it ends the dialogue with its own reason instead of
+being fed to the error analyst.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from ..agents.context import Context
-from ..agents.dialogue import Speaker, say
-from ..agents.prompts import render_prompt
+from ..agents.dialogue import Speaker, say, speaker_of
+from ..agents.prompts import load_prompt, render_prompt
 from ..agents.state import RoleState
 from ..sandbox.engine import SandboxUnavailable, get_engine
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
@@ -24,8 +28,13 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     context = runtime.context or Context()
     round_no = state.get("round", 0) + 1
     missing = _missing(state)
+    digest = inputs_digest(state)
+    skipped = "missing" if missing else "unchanged" if _repeats_a_failure(state, digest) else None
     if missing:
         text = render_prompt("interpreter_missing", what=missing)
+        result = ExecResult(outcome=Outcome.ERROR, stderr=text)
+    elif skipped:
+        text = load_prompt("interpreter_unchanged")
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     else:
         request = ExecRequest.python(state["solution"], tests=state["tests"], setup=state.get("setup", []), timeout_s=context.timeout_s)
@@ -34,7 +43,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         except SandboxUnavailable as error:
             result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
         text = interpreter_text(result)
-    record: dict[str, Any] = {**result.model_dump(mode="json"), "round": round_no}
+    record: dict[str, Any] = {**result.model_dump(mode="json"), "round": round_no, "inputs": digest, "skipped": skipped}
     update: RoleState = {
         "round": round_no,
         "executions": [record],
@@ -43,6 +52,17 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     if result.outcome is Outcome.SANDBOX_ERROR:
         update["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}
     return update
+
+
+def inputs_digest(state: RoleState) -> str:
+    """What an execution depends on (solution, tests, setup), so that a repeated request can be recognised."""
+    inputs = [state.get("solution", ""), state.get("tests", ""), state.get("setup", [])]
+    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:16]
+
+
+def _repeats_a_failure(state: RoleState, digest: str) -> bool:
+    executions = state.get("executions") or []
+    return bool(executions) and executions[-1].get("inputs") == digest and executions[-1]["outcome"] != "passed"
 
 
 def _missing(state: RoleState) -> str | None:
@@ -58,3 +78,14 @@ def interpreter_text(result: ExecResult) -> str:
     if result.passed:
         return f"Execution succeeded.\n{result.stdout.strip()}".strip()
     return result.feedback()
+
+
+def last_feedback(state: RoleState) -> str:
+    """The interpreter's last word on code that actually ran: a resent copy that was not run says nothing new
+    about the code, so the failure it repeats is what a user or a discards file should see."""
+    messages = state.get("messages", [])
+    ran = {e["round"] for e in state.get("executions", []) if e.get("skipped") != "unchanged"}
+    for message in reversed(messages):
+        if speaker_of(message) is Speaker.INTERPRETER and message.additional_kwargs.get("round") in ran:
+            return message.text
+    return messages[-1].text if messages else ""

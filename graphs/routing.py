@@ -33,8 +33,9 @@ def out_of_rounds(state: Mapping[str, Any], runtime: Runtime[Context]) -> bool:
 
 
 def after_failed_run(state: Mapping[str, Any]) -> str:
-    """Nothing ran when a reply had no code: there is no error to analyse, only a missing reply to ask for."""
-    if not state.get("solution"):
+    """Nothing ran when a reply had no code or resent code that had just failed: there is no new error to
+    analyse, only a reply to ask for again."""
+    if not state.get("solution") or state["executions"][-1].get("skipped") == "unchanged":
         return "programmer"
     if not state.get("tests"):
         return "test_writer"

@@ -102,3 +102,16 @@ def test_the_error_analyst_reviews_the_failed_round_as_one_request(local_engine,
     request = analyst_call[1].content
     assert TASK in request and "n % 5 == 0" in request and "assert fizz(4) == '4'" in request
     assert "AssertionError" in request and "n % 3" not in request
+
+
+def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, scripted) -> None:
+    # The programmer is told it resent the failing code and asked again; the analyst has no new error to read.
+    name, model = scripted(roles([WRONG, WRONG, RIGHT]))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name))
+    assert result.passed and result.rounds == 3
+    assert [e["outcome"] for e in result.executions] == ["failed", "error", "passed"]
+    assert [e["skipped"] for e in result.executions] == [None, "unchanged", None]
+    speakers = [m["data"]["name"] for m in result.messages]
+    assert speakers == ["user", "programmer", "interpreter", "error_analyst", "programmer", "interpreter", "programmer", "interpreter"]
+    assert result.messages[5]["data"]["content"] == load_prompt("interpreter_unchanged")
+    assert sum(call[0].content == load_prompt("error_analyst") for call in model.calls) == 1

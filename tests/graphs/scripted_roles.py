@@ -15,6 +15,8 @@ ROLES = ("questioner", "programmer", "test_writer", "error_analyst")
 PROBLEM = "Write a function that adds two integers.\n```python\ndef add(a: int, b: int) -> int:\n```"
 GOOD_CODE = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n```"
 BAD_CODE = "```python\ndef add(a, b):\n    return a - b\n```"
+# Distinct wrong revisions: a revision identical to code that just failed is not run again.
+BAD_CODES = [f"```python\ndef add(a, b):\n    return a - b - {i}\n```" for i in range(7)]
 GOOD_TESTS = "```python\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(-1, 1) == 0\n```"
 BAD_TESTS = "```python\nassert add(1, 2) == 4\n```"
 BLAME_CODE = "add subtracts instead of adding.\nFAULT: code"

@@ -11,6 +11,7 @@ from aiev.graphs.aiev_instruct import build_graph, generate_one
 
 from scripted_roles import (
     BAD_CODE,
+    BAD_CODES,
     BAD_TESTS,
     BLAME_CODE,
     BLAME_TEST,
@@ -51,7 +52,7 @@ def test_pass_on_round_three_after_error_analysis(scripted_roles) -> None:
     state = run(
         scripted_roles(
             questioner=[PROBLEM],
-            programmer=[BAD_CODE, BAD_CODE, GOOD_CODE],
+            programmer=[*BAD_CODES[:2], GOOD_CODE],
             test_writer=[GOOD_TESTS],
             error_analyst=[BLAME_CODE, BLAME_CODE],
         )
@@ -72,7 +73,7 @@ def test_seven_failures_discard_with_reason_and_last_error(scripted_roles) -> No
     state = run(
         scripted_roles(
             questioner=[PROBLEM],
-            programmer=[BAD_CODE] * 7,
+            programmer=BAD_CODES,
             test_writer=[GOOD_TESTS],
             error_analyst=[BLAME_CODE] * 6,
         )
@@ -82,6 +83,28 @@ def test_seven_failures_discard_with_reason_and_last_error(scripted_roles) -> No
     assert "AssertionError" in state["verdict"]["last_error"]
     assert state["round"] == 7 and len(state["executions"]) == 7
     assert speakers(state)[-1] == "interpreter"
+
+
+def test_resent_failing_code_is_not_run_and_goes_back_to_the_programmer(scripted_roles) -> None:
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM],
+            programmer=[BAD_CODE, BAD_CODE, BAD_CODE],
+            test_writer=[GOOD_TESTS],
+            error_analyst=[BLAME_CODE],
+            context={"max_rounds": 3},
+        )
+    )
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer",
+        "interpreter", "error_analyst", "programmer",
+        "interpreter", "programmer",
+        "interpreter",
+    ]  # fmt: skip
+    assert [e["skipped"] for e in state["executions"]] == [None, "unchanged", "unchanged"]
+    assert state["messages"][6].content.startswith("Nothing was executed")
+    # the discard reports the failure of the code that ran, not the notice that it was resent
+    assert "AssertionError" in state["verdict"]["last_error"] and "Nothing was executed" not in state["verdict"]["last_error"]
 
 
 def test_max_rounds_comes_from_the_run_context(scripted_roles) -> None:
