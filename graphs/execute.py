@@ -33,7 +33,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     if missing:
         text = render_prompt("interpreter_missing", what=missing)
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
-    elif skipped:
+    elif skipped == "unchanged":
         text = load_prompt("interpreter_unchanged")
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     else:
