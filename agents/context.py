@@ -48,6 +48,14 @@ class Context:
         default=0.0,
         metadata={"description": "Sampling temperature for every role (0 = greedy)."},
     )
+    revision_temperature: float | None = field(
+        default=None,
+        metadata={
+            "description": "Sampling temperature of the programmer's revisions after a failed execution "
+            "(unset: temperature). Greedy small models tend to resend the code that failed; sampled revisions "
+            "try other fixes while the first answer stays greedy."
+        },
+    )
     max_tokens: int = field(
         default=1024,
         metadata={"description": "Completion token cap for every model call."},
@@ -56,6 +64,12 @@ class Context:
     def model_for(self, role: str) -> str:
         """The model name configured for a role (``questioner``, ``programmer``, ...)."""
         return getattr(self, f"{role}_model")
+
+    def temperature_for(self, role: str, *, revising: bool = False) -> float:
+        """The sampling temperature of one call: ``revising`` marks a programmer reply to a failed execution."""
+        if revising and role == "programmer" and self.revision_temperature is not None:
+            return self.revision_temperature
+        return self.temperature
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> "Context":

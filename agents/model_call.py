@@ -32,17 +32,26 @@ class ModelCallError(RuntimeError):
         super().__init__(f"{role.value} model {model!r} failed: {type(cause).__name__}: {detail}")
 
 
-def ask(role: Speaker, system_prompt: str, messages: Sequence[AnyMessage], runtime: Runtime[Context]) -> Reply:
-    """The reply of the model playing ``role`` to the transcript ``messages``."""
-    return ask_view(role, view_for({role}, system_prompt, messages), runtime)
+def ask(
+    role: Speaker,
+    system_prompt: str,
+    messages: Sequence[AnyMessage],
+    runtime: Runtime[Context],
+    *,
+    revising: bool = False,
+) -> Reply:
+    """The reply of the model playing ``role`` to the transcript ``messages``; ``revising``: it answers a
+    failed execution (see ``Context.revision_temperature``)."""
+    return ask_view(role, view_for({role}, system_prompt, messages), runtime, revising=revising)
 
 
-def ask_view(role: Speaker, view: list[BaseMessage], runtime: Runtime[Context]) -> Reply:
+def ask_view(role: Speaker, view: list[BaseMessage], runtime: Runtime[Context], *, revising: bool = False) -> Reply:
     """The reply to an already built view (for roles shown a filtered transcript or an extra request)."""
     context = runtime.context or Context()
     name = context.model_for(role.value)
+    temperature = context.temperature_for(role.value, revising=revising)
     try:
-        model = get_chat_model(name, temperature=context.temperature, max_tokens=context.max_tokens)
+        model = get_chat_model(name, temperature=temperature, max_tokens=context.max_tokens)
         response = model.invoke(view)
     except Exception as error:  # noqa: BLE001 - any model failure ends this dialogue, not the batch
         raise ModelCallError(role, name, error) from error

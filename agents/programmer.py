@@ -18,7 +18,8 @@ from .state import RoleState
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     try:
-        reply = ask(Speaker.PROGRAMMER, load_prompt("programmer"), state.get("messages", []), runtime)
+        revising = bool(state.get("executions"))
+        reply = ask(Speaker.PROGRAMMER, load_prompt("programmer"), state.get("messages", []), runtime, revising=revising)
     except ModelCallError as error:
         return model_failure(error)
     code = extract_solution(reply.text, state.get("entry_point"))

@@ -1,13 +1,14 @@
 """HumanEval pass@1 and wall time of the embedded model in plain mode (baseline) and in CoderGen mode.
 
 Plain mode is one greedy completion with the interpreter off; CoderGen runs the execute / analyse / refine
-loop with tests the model writes itself (never the hidden tests). Both use the same model, prompt wording,
+loop with the examples the prompt shows as its tests (the test writer's only where it shows none; never the
+hidden tests). Both use the same model, prompt wording,
 token cap and sandbox, so the ratio isolates what the loop buys and what it costs. Long (164 tasks at
 ~47 tok/s on 2 cores for the 0.5B model); ``--limit 40`` gives a first figure. Results are resumable: the
 run directory is an ordinary ``aiev eval`` output (results.jsonl, report.html).
 
 Usage: python bench/humaneval_modes.py [--limit N] [--model local-qwen-0.5b] [--sandbox auto] [--rounds 7]
-       [--max-tokens 512] [--concurrency 1] [--out runs/bench/humaneval_modes]
+       [--max-tokens 512] [--revision-temperature T] [--concurrency 1] [--out runs/bench/humaneval_modes]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--sandbox", default="auto", choices=["auto", "docker", "local"])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument("--revision-temperature", type=float, default=None, help="CoderGen revisions (first answer greedy)")
     parser.add_argument("--concurrency", type=int, default=1, help="llama.cpp serves one request at a time")
     parser.add_argument("--out", type=Path, default=Path("runs/bench/humaneval_modes"))
     args = parser.parse_args()
@@ -37,7 +39,7 @@ def main() -> None:
         started = time.monotonic()
         summary = evaluate(
             tasks, args.model, mode, out=args.out, sandbox=args.sandbox, max_rounds=args.rounds,
-            max_tokens=args.max_tokens, concurrency=args.concurrency, benchmark="humaneval", progress=True,
+            revision_temperature=args.revision_temperature, max_tokens=args.max_tokens, concurrency=args.concurrency, benchmark="humaneval", progress=True,
         )  # fmt: skip
         figures[mode] = (summary, time.monotonic() - started)
         print(

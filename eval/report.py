@@ -119,10 +119,17 @@ def render_html(run: dict, summaries: list[EvalSummary], results: list[SampleRes
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 12px;text-align:left;vertical-align:top}"
         "pre{white-space:pre-wrap;background:#f6f6f6;padding:6px}</style></head>\n<body>\n"
         f"<h1>{e(settings['benchmark'])} · {e(settings['model'])}</h1>\n"
-        f"<p>samples per task: {settings['samples']}, temperature: {settings['temperature']}, "
+        f"<p>samples per task: {settings['samples']}, temperature: {settings['temperature']} "
+        f"(codergen revisions: {_revision_temperature(settings)}), "
         f"max rounds (codergen): {settings['max_rounds']}, max tokens: {settings['max_tokens']}</p>\n"
         f"<table><tr>{head}</tr>\n{rows}\n</table>\n{images}\n"
         f"<h2>Plain-mode prompt (task {e(str(prompt.get('task_id', '-')))})</h2>\n{prompt_html}\n"
         f"<h2>Failed samples (first {len(failures)})</h2>\n<table><tr><th>mode</th><th>task</th><th>sample</th>"
         f"<th>outcome</th><th>hidden-test output</th></tr>\n{failure_rows}\n</table>\n</body></html>\n"
     )
+
+
+def _revision_temperature(settings: dict) -> float:
+    """Runs logged before the setting existed have none: their revisions used ``temperature``."""
+    value = settings.get("revision_temperature")
+    return settings["temperature"] if value is None else value

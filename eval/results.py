@@ -23,7 +23,7 @@ Status = Literal["passed", "failed", "unsupported", "retry"]
 Key = tuple[str, str, int]
 
 # Settings whose change makes earlier samples incomparable (concurrency, limit or mode may change freely).
-PINNED = ("benchmark", "model", "samples", "temperature", "max_tokens", "max_rounds")
+PINNED = ("benchmark", "model", "samples", "temperature", "revision_temperature", "max_tokens", "max_rounds")
 
 
 class EvalSettings(BaseModel):
@@ -31,6 +31,7 @@ class EvalSettings(BaseModel):
     model: str
     samples: int = Field(1, ge=1, le=1000)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    revision_temperature: float | None = Field(None, ge=0.0, le=2.0, description="codergen revisions (unset: temperature)")
     max_tokens: int = Field(1024, ge=1)
     max_rounds: int = Field(7, ge=1, le=50)
     sandbox: Literal["auto", "docker", "local"] = "auto"

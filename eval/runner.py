@@ -36,6 +36,7 @@ def evaluate(
     out: Path | None = None,
     samples: int = 1,
     temperature: float = 0.0,
+    revision_temperature: float | None = None,
     max_tokens: int = 1024,
     max_rounds: int = 7,
     sandbox: str = "auto",
@@ -53,8 +54,8 @@ def evaluate(
     if mode not in MODES:
         raise EvalInputError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
     settings = EvalSettings(
-        benchmark=benchmark, model=model, samples=samples, temperature=temperature, max_tokens=max_tokens,
-        max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout_s, concurrency=concurrency,
+        benchmark=benchmark, model=model, samples=samples, temperature=temperature,
+        revision_temperature=revision_temperature, max_tokens=max_tokens, max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout_s, concurrency=concurrency,
     )  # fmt: skip
     if samples > 1 and temperature <= 0:
         raise EvalInputError(f"--samples {samples} needs --temperature > 0: greedy samples would all be identical")
@@ -108,7 +109,7 @@ class _Judge:
         self.context = Context(
             **{f"{role}_model": settings.model for role in ("questioner", "programmer", "test_writer", "error_analyst")},
             max_rounds=settings.max_rounds, sandbox=settings.sandbox, temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
+            revision_temperature=settings.revision_temperature, max_tokens=settings.max_tokens,
         )  # fmt: skip
 
     def __call__(self, task: EvalTask, sample: int) -> SampleResult:

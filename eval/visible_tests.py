@@ -1,9 +1,10 @@
 """Tests built from the examples a task's prompt shows, for CoderGen mode.
 
 AICoderEval's loop needs tests to execute against, and the benchmark's own tests are hidden. The prompt's
-examples (doctest ``>>>`` lines, ``f(x) ➞ y`` / ``f(x) == y`` lines in HumanEval's other styles, MBPP's shown
-``assert f(x) == y``) are
-part of what the model is shown anyway, so asserting them leaks nothing. They are far more reliable than
+examples are part of what the model is shown anyway, so asserting them leaks nothing: doctest ``>>>`` lines,
+one-line ``f(x) ➞ y`` forms (``=>``, ``==``, ``=``, ``returns``, ``should return``, bulleted or after
+``for``), MBPP's shown ``assert f(x) == y``, and the parameter-named ``For lst = [1, 2] the output should be
+3`` / ``Input: arr = [1], k = 1`` + ``Output: [1]`` forms, called with keyword arguments. They are far more reliable than
 tests a small model writes itself: with the embedded 0.5B model, self-written tests were often wrong and the
 loop "fixed" correct code to match them.
 """
@@ -16,7 +17,17 @@ import doctest
 import re
 
 # ``name(args) <arrow> expected`` on one line; both sides are checked to be Python expressions below.
-_ARROW_EXAMPLE = r"^\s*(?:>>>\s*|assert\s+)?({name}\(.*\))\s*(?:==>|=>|➞|->|==|→)\s*(.+?)\s*$"
+_ARROW_EXAMPLE = (
+    r"^\s*(?:[*-]\s+)?(?:>>>\s*|assert\s+|for\s+)?({name}\(.*\))\s*(?:#\s*)?"
+    r"(==>|=>|➞|->|==|→|=|(?:should\s+)?returns?)\s*(.+?)\s*$"
+)
+# Examples that name the parameters instead of writing the call: "For lst = [1,2] the output should be 3",
+# or "Input: arr = [1], k = 1" with "Output: [1]" on the next line.
+_NAMED_EXAMPLES = (
+    r"^\s*For\s+(.+?),?\s+the\s+(?:output|result)\s+should\s+be\s+(.+?)\s*$",
+    r"^\s*Input\s*:\s*(.+?)\s*\n\s*Output\s*:\s*(.+?)\s*$",
+)
+_LOWERCASE_BOOLEANS = {"true": "True", "false": "False"}  # "f(1) => true" in prompts written for other languages
 
 
 def visible_tests(prompt: str, entry_point: str | None) -> str:
@@ -24,7 +35,8 @@ def visible_tests(prompt: str, entry_point: str | None) -> str:
     if not entry_point:
         return ""
     asserts: list[str] = []
-    for call, expected in [*_doctest_examples(prompt), *_arrow_examples(prompt, entry_point)]:
+    examples = [*_doctest_examples(prompt), *_arrow_examples(prompt, entry_point), *_named_examples(prompt, entry_point)]
+    for call, expected in examples:
         call_tree, expected_tree = _expression(call), _expression(expected)
         if call_tree is None or expected_tree is None or entry_point not in _names(call_tree):
             continue
@@ -53,8 +65,49 @@ def _before_docstring_end(want: str) -> str:
 
 
 def _arrow_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
+    """A prompt that defines its function by equations ("tri(n) = 1 + n / 2") uses ``=`` for the sequence's
+    terms, not for what the function returns, so its ``=`` lines are no examples."""
     pattern = re.compile(_ARROW_EXAMPLE.format(name=re.escape(entry_point)), re.MULTILINE)
-    return [(match.group(1), match.group(2).rstrip(".,;")) for match in pattern.finditer(prompt)]
+    matches = [(match.group(1), match.group(2), match.group(3)) for match in pattern.finditer(prompt)]
+    equational = any(arrow == "=" and _has_variable_argument(call) for call, arrow, _ in matches)
+    return [(call, _expected(expected)) for call, arrow, expected in matches if not (equational and arrow == "=")]
+
+
+def _has_variable_argument(call: str) -> bool:
+    tree = _expression(call)
+    return tree is not None and isinstance(tree.body, ast.Call) and any(_names(arg) for arg in tree.body.args)
+
+
+def _named_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
+    """Calls with the named arguments, kept only when every name is a parameter of ``entry_point``."""
+    parameters = _parameters(prompt, entry_point)
+    pairs = []
+    for pattern in _NAMED_EXAMPLES:
+        for match in re.finditer(pattern, prompt, re.MULTILINE | re.IGNORECASE):
+            call = f"{entry_point}({match.group(1)})"
+            tree = _expression(call)
+            if tree is None or not isinstance(tree.body, ast.Call) or tree.body.args:
+                continue
+            if tree.body.keywords and {keyword.arg for keyword in tree.body.keywords} <= parameters:
+                pairs.append((ast.unparse(tree), _expected(match.group(2))))
+    return pairs
+
+
+def _parameters(prompt: str, entry_point: str) -> set[str]:
+    try:
+        module = ast.parse(prompt)
+    except SyntaxError:
+        return set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.FunctionDef) and node.name == entry_point:
+            arguments = node.args
+            return {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    return set()
+
+
+def _expected(text: str) -> str:
+    text = text.rstrip(".,;")
+    return _LOWERCASE_BOOLEANS.get(text, text)
 
 
 def _expression(text: str) -> ast.Expression | None:

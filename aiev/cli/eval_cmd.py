@@ -20,6 +20,10 @@ def eval_command(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N tasks.")] = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Samples per task (n of pass@k).")] = 1,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0, help="0 = greedy.")] = 0.0,
+    revision_temperature: Annotated[
+        float | None,
+        typer.Option("--revision-temperature", min=0.0, max=2.0, help="CoderGen: temperature of revisions after a failure (default: --temperature)."),
+    ] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Completion token cap.")] = 1024,
     max_rounds: Annotated[int, typer.Option("--rounds", min=1, help="CoderGen execution rounds.")] = 7,
     sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
@@ -40,7 +44,8 @@ def eval_command(
         tasks = load_benchmark(bench, data, limit)
         measured = [
             evaluate(
-                tasks, model, name, out=out, samples=samples, temperature=temperature, max_tokens=max_tokens,  # type: ignore[arg-type]
+                tasks, model, name, out=out, samples=samples, temperature=temperature,  # type: ignore[arg-type]
+                revision_temperature=revision_temperature, max_tokens=max_tokens,
                 max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout, concurrency=concurrency,
                 benchmark=bench, progress=not quiet and not as_json, console=errors,
             )  # fmt: skip

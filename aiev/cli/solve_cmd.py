@@ -31,6 +31,10 @@ def solve(
     sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=50, help="Execution rounds at most.")] = 7,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per execution.")] = 20.0,
+    revision_temperature: Annotated[
+        float | None,
+        typer.Option("--revision-temperature", min=0.0, max=2.0, help="Sample revisions after a failure (first answer greedy)."),
+    ] = None,
     react: Annotated[bool, typer.Option("--react", help="Let the model drive the tools (ReAct) instead of the fixed loop.")] = False,
     transcript: Annotated[bool, typer.Option("--transcript", help="Also print the whole dialogue.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result (code, report, transcript) as JSON.")] = False,
@@ -52,7 +56,7 @@ def solve(
         fail(error)
     context = Context.from_mapping(
         {f"{role}_model": model for role in ("questioner", "programmer", "test_writer", "error_analyst")}
-        | {"sandbox": sandbox, "max_rounds": rounds, "timeout_s": timeout}
+        | {"sandbox": sandbox, "max_rounds": rounds, "timeout_s": timeout, "revision_temperature": revision_temperature}
     )
     if react:
         from aiev.graphs.codergen_react import solve_react

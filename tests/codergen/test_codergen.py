@@ -115,3 +115,29 @@ def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, sc
     assert speakers == ["user", "programmer", "interpreter", "error_analyst", "programmer", "interpreter", "programmer", "interpreter"]
     assert result.messages[5]["data"]["content"] == load_prompt("interpreter_unchanged")
     assert sum(call[0].content == load_prompt("error_analyst") for call in model.calls) == 1
+
+
+def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripted, monkeypatch) -> None:
+    # The first answer stays greedy (comparable with plain decoding); only replies to a failure are sampled.
+    import aiev.agents.model_call as model_call
+
+    name, model = scripted(roles([WRONG, WRONG, RIGHT]))
+    asked: list[tuple[str, float]] = []
+    real = model_call.get_chat_model
+
+    def recording(model_name: str, *, temperature: float, max_tokens: int):
+        asked.append((model_name, temperature))
+        return real(model_name, temperature=temperature, max_tokens=max_tokens)
+
+    monkeypatch.setattr(model_call, "get_chat_model", recording)
+    assert solve(TASK, tests=USER_TESTS, context=context_for(name, revision_temperature=0.9)).passed
+    roles_asked = [call[0].content for call in model.calls]
+    by_role = [
+        ("programmer" if system == load_prompt("programmer") else "error_analyst", temperature)
+        for system, (_, temperature) in zip(roles_asked, asked, strict=True)
+    ]
+    assert by_role == [("programmer", 0.0), ("error_analyst", 0.0), ("programmer", 0.9), ("programmer", 0.9)]
+    asked.clear()
+    name, _ = scripted(roles([WRONG, RIGHT]))
+    assert solve(TASK, tests=USER_TESTS, context=context_for(name)).passed
+    assert [temperature for _, temperature in asked] == [0.0, 0.0, 0.0]  # unset: every call at temperature

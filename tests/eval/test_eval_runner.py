@@ -83,6 +83,8 @@ def test_a_directory_holding_other_settings_is_refused(local_engine, scripted, t
     other, _ = scripted(plain_script)
     with pytest.raises(EvalInputError, match=rf"{tmp_path}: holds a run with other settings: model='{name}' \(now '{other}'\)"):
         evaluate(tasks[:1], other, "plain", out=tmp_path, sandbox="local")
+    with pytest.raises(EvalInputError, match=r"revision_temperature=None \(now 0\.7\)"):
+        evaluate(tasks[:1], name, "codergen", out=tmp_path, sandbox="local", revision_temperature=0.7)
     with pytest.raises(EvalInputError, match="--samples 3 needs --temperature > 0"):
         evaluate(tasks, name, "plain", samples=3)
 

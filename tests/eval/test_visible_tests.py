@@ -17,7 +17,7 @@ PROMPT = '''def f(x: float) -> float:
     For example:
     f(4) ➞ 2.0
     f(n) -> n / 2
-    f(1) == true
+    f(x) == x / 2
     """
 '''
 
@@ -35,6 +35,44 @@ def test_mbpp_style_shown_asserts_and_no_examples() -> None:
     assert visible_tests(mbpp, "add").splitlines() == ["assert add(1, 2) == 3, 'add(1, 2)'", "assert add(0, -1) == -1, 'add(0, -1)'"]
     assert visible_tests("def g(x):\n    '''Return g of x.'''\n", "g") == ""
     assert visible_tests(PROMPT, None) == ""
+
+
+def test_prose_forms_of_examples_become_asserts() -> None:
+    prompt = '''def pick(arr: list, k: int) -> list:
+    """Pick k items.
+    * pick([], 0) => []
+    pick([1], 1) returns [1] # the only one
+    for pick([2, 1], 1) should return [2].
+    pick([3], 0) = []
+    pick([5], 1) # => [5]
+    pick([0], 0) => true
+    For arr = [4, 4], k = 1 the output should be [4]
+    Input: arr = [7, 8], k = 2
+    Output: [7, 8]
+    For n = 3 the output should be [3]
+    """
+'''
+    assert visible_tests(prompt, "pick").splitlines() == [
+        "assert pick([], 0) == [], 'pick([], 0)'",
+        "assert pick([1], 1) == [1], 'pick([1], 1)'",
+        "assert pick([2, 1], 1) == [2], 'pick([2, 1], 1)'",
+        "assert pick([3], 0) == [], 'pick([3], 0)'",
+        "assert pick([5], 1) == [5], 'pick([5], 1)'",
+        "assert pick([0], 0) == True, 'pick([0], 0)'",
+        "assert pick(arr=[4, 4], k=1) == [4], 'pick(arr=[4, 4], k=1)'",
+        "assert pick(arr=[7, 8], k=2) == [7, 8], 'pick(arr=[7, 8], k=2)'",
+    ]  # "n" is no parameter of pick: that line is about something else
+
+
+def test_equations_that_define_the_function_are_not_examples() -> None:
+    prompt = '''def tri(n: int) -> list:
+    """The first n + 1 terms of the sequence.
+    tri(1) = 3
+    tri(n) = 1 + n / 2, if n is even.
+    tri(3) -> [1, 3, 2, 8]
+    """
+'''
+    assert visible_tests(prompt, "tri") == "assert tri(3) == [1, 3, 2, 8], 'tri(3)'"
 
 
 ERRATA = {"HumanEval/47", "HumanEval/116", "HumanEval/148"}  # docstring examples that contradict the reference
