@@ -115,6 +115,14 @@ def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, sc
     assert speakers == ["user", "programmer", "interpreter", "error_analyst", "programmer", "interpreter", "programmer", "interpreter"]
     assert result.messages[5]["data"]["content"] == load_prompt("interpreter_unchanged")
     assert sum(call[0].content == load_prompt("error_analyst") for call in model.calls) == 1
+    # After the unchanged resend the programmer starts over from the task (and the user's tests): no earlier
+    # reply of its own is in view to copy a third time. The transcript keeps every turn.
+    programmer_calls = [call for call in model.calls if call[0].content == load_prompt("programmer")]
+    assert [len(call) for call in programmer_calls] == [2, 4, 2]
+    assert programmer_calls[2][1].content == programmer_calls[0][1].content
+    assert [m["data"]["additional_kwargs"].get("started_over") for m in result.messages if m["data"]["name"] == "programmer"] == [
+        False, False, True
+    ]
 
 
 def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripted, monkeypatch) -> None:
@@ -136,7 +144,7 @@ def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripte
         ("programmer" if system == load_prompt("programmer") else "error_analyst", temperature)
         for system, (_, temperature) in zip(roles_asked, asked, strict=True)
     ]
-    assert by_role == [("programmer", 0.0), ("error_analyst", 0.0), ("programmer", 0.9), ("programmer", 0.9)]
+    assert by_role == [("programmer", 0.0), ("error_analyst", 0.0), ("programmer", 0.9), ("programmer", 0.9)]  # 2nd: a fresh start
     asked.clear()
     name, _ = scripted(roles([WRONG, RIGHT]))
     assert solve(TASK, tests=USER_TESTS, context=context_for(name)).passed
