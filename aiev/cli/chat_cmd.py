@@ -10,7 +10,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.syntax import Syntax
 
-from .output import console, errors, fail
+from .output import console, errors, fail, show
 
 EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit"})
 
@@ -20,9 +20,9 @@ EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit"})
 def _show(message) -> None:
     if message.name == "interpreter":
         for output in message.additional_kwargs.get("outputs", []):
-            console.print(Panel(output, title="interpreter", border_style="cyan"), highlight=False)
+            show(Panel(output, title="interpreter", border_style="cyan"), highlight=False)
     elif message.type == "ai":
-        console.print(Panel(Markdown(message.text), title="assistant", border_style="green"))
+        show(Panel(Markdown(message.text), title="assistant", border_style="green"))
     elif message.name == "user" and message.type == "human":
         console.print(f"[yellow]{message.text}[/yellow]", highlight=False)
 

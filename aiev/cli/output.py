@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+
+
+def show(renderable: RenderableType, **options: Any) -> None:
+    """Print a panel with its lines wrapped. The consoles soft-wrap, so that long paths and commands in plain lines
+    stay whole and copyable, but soft wrapping crops a panel's lines at the terminal width: a transcript or a
+    program's output would lose the end of every long line."""
+    console.print(renderable, soft_wrap=False, **options)
 
 
 def fail(message: object) -> NoReturn:

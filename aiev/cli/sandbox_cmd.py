@@ -9,7 +9,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from .output import console, fail
+from .output import console, fail, show
 
 app = typer.Typer(help="The code interpreter: run programs, build the Docker image, check the engines.", no_args_is_help=True)
 EngineOption = Literal["auto", "docker", "local"]
@@ -51,7 +51,7 @@ def run(
                       f"{result.duration_s:.2f}s  engine {result.engine}")  # fmt: skip
         for title, text in (("setup", result.setup_log), ("stdout", result.stdout), ("stderr", result.stderr)):
             if text.strip():
-                console.print(Panel(text.rstrip(), title=title, title_align="left"), markup=False)
+                show(Panel(text.rstrip(), title=title, title_align="left"), markup=False)
     raise typer.Exit(code=0 if result.passed else 1)
 
 

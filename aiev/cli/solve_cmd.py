@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.syntax import Syntax
 
-from .output import console, fail
+from .output import console, fail, show
 
 
 def _read(path: Path, option: str) -> str:
@@ -78,13 +78,13 @@ def _print(result, transcript: bool) -> None:
     if transcript:
         for message in result.messages:
             data = message["data"]
-            console.print(Panel(str(data.get("content", "")), title=data.get("name") or message["type"]), highlight=False)
-    console.print(Panel(Syntax(result.code or "# no code", "python"), title="final code"))
+            show(Panel(str(data.get("content", "")), title=data.get("name") or message["type"]), highlight=False)
+    show(Panel(Syntax(result.code or "# no code", "python", word_wrap=True), title="final code"))
     status = "[green]PASSED[/green]" if result.passed else f"[red]NOT SOLVED[/red] ({result.reason})"
     console.print(f"{status} after {result.rounds} round(s) with {result.tests_source} tests")
     if result.tests:
-        console.print(Panel(Syntax(result.tests, "python"), title="tests"))
-    console.print(Panel(result.report or "(nothing was executed)", title="test report"), highlight=False)
+        show(Panel(Syntax(result.tests, "python", word_wrap=True), title="tests"))
+    show(Panel(result.report or "(nothing was executed)", title="test report"), highlight=False)
 
 
 def register(root: typer.Typer) -> None:

@@ -149,3 +149,15 @@ def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripte
     name, _ = scripted(roles([WRONG, RIGHT]))
     assert solve(TASK, tests=USER_TESTS, context=context_for(name)).passed
     assert [temperature for _, temperature in asked] == [0.0, 0.0, 0.0]  # unset: every call at temperature
+
+
+
+def test_cli_transcript_wraps_long_lines_instead_of_cropping_them(local_engine, scripted, tmp_path: Path) -> None:
+    # The interpreter's "nothing was executed" turn is longer than the 80-column test terminal.
+    name, _ = scripted(roles([WRONG, WRONG, RIGHT]))
+    tests_file = tmp_path / "tests.py"
+    tests_file.write_text(USER_TESTS)
+    result = CliRunner().invoke(app, ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--transcript"])
+    assert result.exit_code == 0, result.output
+    flowing = " ".join(" ".join(line.strip(" │╭╮╰╯─").split()) for line in result.output.splitlines())
+    assert " ".join(load_prompt("interpreter_unchanged").split()) in flowing
