@@ -52,8 +52,8 @@ class Context:
         default=None,
         metadata={
             "description": "Sampling temperature of the programmer's revisions after a failed execution "
-            "(unset: temperature). Greedy small models tend to resend the code that failed; sampled revisions "
-            "try other fixes while the first answer stays greedy."
+            "(unset: temperature). Small models resend the code that failed; after such a resend the programmer "
+            "starts over from the task, and only a sampled fresh attempt differs. The first answer stays greedy."
         },
     )
     max_tokens: int = field(

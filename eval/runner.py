@@ -55,7 +55,8 @@ def evaluate(
         raise EvalInputError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
     settings = EvalSettings(
         benchmark=benchmark, model=model, samples=samples, temperature=temperature,
-        revision_temperature=revision_temperature, max_tokens=max_tokens, max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout_s, concurrency=concurrency,
+        revision_temperature=revision_temperature, max_tokens=max_tokens, max_rounds=max_rounds, sandbox=sandbox,
+        timeout_s=timeout_s, concurrency=concurrency,
     )  # fmt: skip
     if samples > 1 and temperature <= 0:
         raise EvalInputError(f"--samples {samples} needs --temperature > 0: greedy samples would all be identical")
