@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from pydantic import TypeAdapter, ValidationError
+
 
 @dataclass(kw_only=True)
 class Context:
@@ -73,9 +75,14 @@ class Context:
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> "Context":
-        """Build from a preset or CLI mapping, refusing unknown keys with a message naming them."""
+        """Build from a preset or CLI mapping, refusing unknown keys and values of the wrong type with a message
+        naming them (a preset's ``temperature: hot`` would otherwise fail only at the first model call)."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown context setting(s) {unknown}; known settings: {sorted(known)}")
-        return cls(**values)
+        try:
+            return TypeAdapter(cls).validate_python(values)
+        except ValidationError as error:
+            problems = [f"{'.'.join(map(str, e['loc']))}={e['input']!r}: {e['msg']}" for e in error.errors()]
+            raise ValueError(f"invalid context setting(s): {'; '.join(problems)}") from None

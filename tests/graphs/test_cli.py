@@ -46,6 +46,9 @@ def test_bad_role_model_and_preset_are_reported(tmp_path: Path, seeds: Path) -> 
     preset.write_text("programer_model: x\n")
     result = invoke("generate", "--seeds", str(seeds), "--out", str(tmp_path / "o"), "--preset", str(preset))
     assert result.exit_code == 2 and f"{preset}: unknown context setting(s) ['programer_model']" in result.output
+    preset.write_text("revision_temperature: hot\nmax_rounds: 3\n")  # refused before any model is started
+    result = invoke("generate", "--seeds", str(seeds), "--out", str(tmp_path / "o"), "--preset", str(preset))
+    assert result.exit_code == 2 and f"{preset}: invalid context setting(s): revision_temperature='hot'" in result.output
 
 
 def test_harvest_writes_seeds_and_rejects_an_empty_tree(tmp_path: Path) -> None:
