@@ -6,24 +6,31 @@ but they are the specification, so the code is revised instead).
 
 intake -> programmer -> [test_writer, only without user tests] -> execute, then: passed or out of rounds
 -> finish; otherwise error_analyst -> programmer (or test_writer when it blames generated tests).
+
+When no round passes, the code returned is not simply the last: it is the attempt that got furthest through
+the final tests, the earliest among equals. Revisions are shaped by the feedback, and when the tests are
+wrong (a docstring example that contradicts the task, a generated test with a wrong expected value) a small
+model trades correct code for code that fits the error, or ends on a reply with no code at all; a revision
+replaces the first answer only by doing better on the tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal, TypedDict
 
-from langchain_core.messages import messages_to_dict
+from langchain_core.messages import AnyMessage, messages_to_dict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from ..agents import error_analyst, programmer, test_writer
 from ..agents.context import Context
-from ..agents.dialogue import Speaker, say
-from ..agents.parsing import entry_point_of
+from ..agents.dialogue import Speaker, say, speaker_of
+from ..agents.parsing import entry_point_of, extract_setup, extract_solution
 from ..agents.prompts import render_prompt
-from ..agents.state import RoleState
-from .execute import last_feedback
+from ..agents.state import RoleState, Verdict
+from .execute import last_feedback, tests_digest
 from .execute import node as execute
 from .routing import (
     after_failed_run,
@@ -36,6 +43,7 @@ from .routing import (
 
 class CoderGenState(RoleState, total=False):
     task: str  # the user's task as given
+    chosen_round: int  # the round whose code is the answer (0: no code ever ran)
     user_tests: str  # the user's tests ("" when the test writer writes them)
     tests_in_task: bool  # the user's tests are the task's own examples, already in its text
 
@@ -69,8 +77,44 @@ def intake(state: CoderGenState) -> CoderGenState:
 def finish(state: CoderGenState) -> CoderGenState:
     executions = state.get("executions") or []
     if executions and executions[-1]["outcome"] == "passed":
-        return {"verdict": {"status": "passed", "reason": "passed", "last_error": ""}}
-    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": last_feedback(state)}}
+        passed: Verdict = {"status": "passed", "reason": "passed", "last_error": ""}
+        return {"verdict": passed, "chosen_round": executions[-1]["round"]}
+    chosen = furthest_attempt(state)
+    failed: Verdict = {"status": "discarded", "reason": "max_rounds", "last_error": feedback_of_round(state, chosen)}
+    update: CoderGenState = {"verdict": failed, "chosen_round": chosen}
+    if chosen:
+        reply = _programmer_reply_of_round(state.get("messages", []), chosen)
+        update |= {"solution": extract_solution(reply, state.get("entry_point")) or "", "setup": extract_setup(reply)}
+    return update
+
+
+def furthest_attempt(state: CoderGenState) -> int:
+    """The round whose code got furthest through the final tests, the earliest among equals (0: none ran)."""
+    final = tests_digest(state.get("tests", ""))
+    ran = [e for e in state.get("executions") or [] if not e.get("skipped") and e.get("tests_digest") == final]
+    if not ran:
+        return 0
+    return max(ran, key=lambda e: (e.get("tests_reached", 0), -e["round"]))["round"]
+
+
+def _programmer_reply_of_round(messages: Sequence[AnyMessage], round_no: int) -> str:
+    """The programmer's reply whose code the interpreter ran in ``round_no``."""
+    reply = ""
+    for message in messages:
+        speaker = speaker_of(message)
+        if speaker is Speaker.PROGRAMMER:
+            reply = message.text
+        elif speaker is Speaker.INTERPRETER and message.additional_kwargs.get("round") == round_no:
+            return reply
+    return reply
+
+
+def feedback_of_round(state: CoderGenState, round_no: int) -> str:
+    """The interpreter's turn on the code of ``round_no``; the last word on code that ran when ``round_no`` is 0."""
+    for message in state.get("messages", []) if round_no else []:
+        if speaker_of(message) is Speaker.INTERPRETER and message.additional_kwargs.get("round") == round_no:
+            return message.text
+    return last_feedback(state)
 
 
 def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:
@@ -112,14 +156,15 @@ class CoderGenResult(BaseModel):
     """What ``solve`` returns: the final code, how it fared on the tests, and the whole transcript."""
 
     task: str
-    code: str  # the last solution the programmer wrote ("" if it never wrote code)
+    code: str  # the passing solution, else the attempt that got furthest through the tests ("" if none ran)
     passed: bool
     reason: str  # "passed", "max_rounds", "model_error", "sandbox_error"
     rounds: int
+    chosen_round: int  # the round ``code`` comes from (0 when no code ran)
     tests: str  # the tests the code was run with
     tests_source: Literal["user", "generated"]
-    report: str  # the interpreter's last output (stdout on success, the failure otherwise)
-    last_error: str
+    report: str  # the interpreter's output for ``code`` (stdout on success, the failure otherwise)
+    last_error: str  # the failure of ``code`` ("" when it passed)
     executions: list[dict[str, Any]]
     messages: list[dict[str, Any]]  # langchain_core ``messages_to_dict`` of the transcript
     tokens: dict[str, int]
@@ -151,9 +196,10 @@ def result_from_state(state: CoderGenState) -> CoderGenResult:
         passed=verdict["status"] == "passed",
         reason=verdict["reason"],
         rounds=state.get("round", 0),
+        chosen_round=state.get("chosen_round", state.get("round", 0)),
         tests=state.get("tests", ""),
         tests_source="user" if state.get("user_tests") else "generated",
-        report=last_feedback(state),
+        report=feedback_of_round(state, state.get("chosen_round", 0)),
         last_error=verdict["last_error"],
         executions=state.get("executions", []),
         messages=messages_to_dict(messages),

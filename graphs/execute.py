@@ -6,6 +6,9 @@ sandbox call. The same holds for a revision identical to code that just failed (
 code after an explanation): running it again would only repeat the failure, so the programmer is told
 instead. Sandbox breakage is not the code's fault, so it ends the dialogue with its own reason instead of
 being fed to the error analyst.
+
+Each record also says which tests the code ran against and how far through them it got, so a graph that
+ends without a pass can tell its attempts apart (see ``codergen.finish``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..agents.dialogue import Speaker, say, speaker_of
 from ..agents.prompts import load_prompt, render_prompt
 from ..agents.state import RoleState
 from ..sandbox.engine import SandboxUnavailable, get_engine
+from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 
 
@@ -30,6 +34,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     missing = _missing(state)
     digest = inputs_digest(state)
     skipped = "missing" if missing else "unchanged" if _repeats_a_failure(state, digest) else None
+    reached = 0
     if missing:
         text = render_prompt("interpreter_missing", what=missing)
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
@@ -43,7 +48,15 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         except SandboxUnavailable as error:
             result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
         text = interpreter_text(result)
-    record: dict[str, Any] = {**result.model_dump(mode="json"), "round": round_no, "inputs": digest, "skipped": skipped}
+        reached = line_of_tests_reached(request, result)
+    record: dict[str, Any] = {
+        **result.model_dump(mode="json"),
+        "round": round_no,
+        "inputs": digest,
+        "tests_digest": tests_digest(state.get("tests", "")),
+        "tests_reached": reached,
+        "skipped": skipped,
+    }
     update: RoleState = {
         "round": round_no,
         "executions": [record],
@@ -56,8 +69,16 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
 
 def inputs_digest(state: RoleState) -> str:
     """What an execution depends on (solution, tests, setup), so that a repeated request can be recognised."""
-    inputs = [state.get("solution", ""), state.get("tests", ""), state.get("setup", [])]
-    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:16]
+    return _digest([state.get("solution", ""), state.get("tests", ""), state.get("setup", [])])
+
+
+def tests_digest(tests: str) -> str:
+    """Which tests an execution ran against (the test writer may rewrite them between rounds)."""
+    return _digest(tests)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
 
 
 def _repeats_a_failure(state: RoleState, digest: str) -> bool:

@@ -82,6 +82,8 @@ def _print(result, transcript: bool) -> None:
     show(Panel(Syntax(result.code or "# no code", "python", word_wrap=True), title="final code"))
     status = "[green]PASSED[/green]" if result.passed else f"[red]NOT SOLVED[/red] ({result.reason})"
     console.print(f"{status} after {result.rounds} round(s) with {result.tests_source} tests")
+    if not result.passed and 0 < result.chosen_round < result.rounds:
+        console.print(f"the code shown is round {result.chosen_round}'s: no later attempt got further through the tests")
     if result.tests:
         show(Panel(Syntax(result.tests, "python", word_wrap=True), title="tests"))
     show(Panel(result.report or "(nothing was executed)", title="test report"), highlight=False)

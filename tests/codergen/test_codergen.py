@@ -60,11 +60,60 @@ def test_user_tests_are_used_and_never_rewritten(local_engine, scripted) -> None
     assert not any(call[0].content == load_prompt("test_writer") for call in model.calls)
 
 
-def test_out_of_rounds_returns_the_last_code_and_the_failure(local_engine, scripted) -> None:
+def test_out_of_rounds_returns_the_failing_code_and_its_report(local_engine, scripted) -> None:
     name, _ = scripted(roles([WRONG, WRONG]))
     result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
-    assert not result.passed and result.reason == "max_rounds" and result.rounds == 2
+    assert not result.passed and result.reason == "max_rounds" and result.rounds == 2 and result.chosen_round == 1
     assert "AssertionError" in result.report and "n % 5" in result.code
+
+
+# Passes the first user test (fizz(3)), fails the second; WRONG already fails the first.
+HALF = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else 'x'\n```"
+HALF_TOO = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else '?'\n```"
+
+
+def test_without_a_pass_the_attempt_furthest_through_the_tests_is_returned(local_engine, scripted, tmp_path: Path) -> None:
+    # A revision that does worse on the tests (here: fails the first one again) does not replace a better answer.
+    name, _ = scripted(roles([HALF, WRONG]))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
+    assert not result.passed and result.rounds == 2 and result.chosen_round == 1
+    assert "else 'x'" in result.code
+    assert "assert fizz(4) == '4'" in result.report and "assert fizz(4) == '4'" in result.last_error
+    assert [e["tests_reached"] for e in result.executions] == [2, 1]
+    # ... and one that does better does.
+    name, _ = scripted(roles([WRONG, HALF]))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
+    assert result.chosen_round == 2 and "else 'x'" in result.code
+    # The CLI says which round's code it shows.
+    tests_file = tmp_path / "tests.py"
+    tests_file.write_text(USER_TESTS)
+    name, _ = scripted(roles([HALF, WRONG]))
+    args = ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--rounds", "2"]
+    cli = CliRunner().invoke(app, args)
+    assert cli.exit_code == 1 and "the code shown is round 1's" in cli.output and "else 'x'" in cli.output
+    # Equals: the earliest, the model's answer before any feedback pushed it around.
+    name, _ = scripted(roles([HALF, HALF_TOO]))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
+    assert result.chosen_round == 1 and "else 'x'" in result.code
+
+
+def test_a_last_reply_without_code_does_not_lose_the_code_before_it(local_engine, scripted) -> None:
+    name, _ = scripted(roles([HALF, "I am not sure how to fix this."]))
+    result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
+    assert not result.passed and result.chosen_round == 1 and "else 'x'" in result.code
+    assert [e["skipped"] for e in result.executions] == [None, "missing"]
+
+
+def test_attempts_run_against_tests_since_rewritten_are_not_compared(local_engine, scripted) -> None:
+    # The analyst blames the generated tests and the test writer reorders them: round 1 got further (its
+    # second line), but through tests that no longer stand; round 2 is the only attempt at the final tests.
+    first = "```python\nassert fizz(3) == 'Fizz'\nassert fizz(4) == '4'\n```"
+    second = "```python\nassert fizz(4) == '4'\nassert fizz(3) == 'Fizz'\n```"
+    name, _ = scripted(roles([HALF], tests=[first, second], fault="test"))
+    result = solve(TASK, context=context_for(name, max_rounds=2))
+    assert result.tests_source == "generated" and result.tests.startswith("assert fizz(4) == '4'")
+    assert [e["tests_reached"] for e in result.executions] == [2, 1]
+    assert result.chosen_round == 2 and "else 'x'" in result.code
 
 
 def test_cli_solves_from_files_and_reports(local_engine, scripted, tmp_path: Path) -> None:
