@@ -31,6 +31,7 @@ class Attempt(BaseModel):
     """One sample's answer: the candidate program (None when the model gave no code) and what it cost."""
 
     code: str | None
+    installs: list[str] = Field(default_factory=list)  # pip install lines the code was tested with (codergen)
     rounds: int = 0  # executions the mode itself ran (0 for plain)
     tokens: dict[str, int] = Field(default_factory=dict)
     error: str | None = None  # the model failed (endpoint down...): the sample is retried by the next run
@@ -61,14 +62,18 @@ def run_plain(task: EvalTask, context: Context) -> Attempt:
 
 def run_codergen(task: EvalTask, context: Context) -> Attempt:
     """The prompt's own examples are the tests when it shows any; otherwise the test writer writes them. The
-    opening turn is plain mode's (the examples are in it already), so the loop starts from plain's answer."""
+    opening turn is plain mode's (the examples are in it already), so the loop starts from plain's answer.
+
+    The answer is the code with the installs it ran with in the loop: the interpreter is part of the mode, so the
+    hidden tests run after them (plain mode's interpreter is off, as in the papers: its answer's bash is ignored)."""
     tests = visible_tests(task.prompt, task.entry_point)
     result = solve(
         task_statement(task), tests=tests or None, entry_point=task.entry_point, context=context, tests_in_task=True
     )
     if result.reason in ("model_error", "sandbox_error"):
         return Attempt(code=None, rounds=result.rounds, tokens=result.tokens, error=result.last_error)
-    return Attempt(code=candidate_program(task, result.code), rounds=result.rounds, tokens=result.tokens)
+    code = candidate_program(task, result.code)
+    return Attempt(code=code, installs=result.setup, rounds=result.rounds, tokens=result.tokens)
 
 
 MODES: dict[str, Callable[[EvalTask, Context], Attempt]] = {"plain": run_plain, "codergen": run_codergen}

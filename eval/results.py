@@ -47,6 +47,7 @@ class SampleResult(BaseModel):
     outcome: str  # the sandbox Outcome, or "no_code", "model_error", "internal_error", "unsupported"
     rounds: int = 0
     code: str | None = None
+    installs: list[str] = Field(default_factory=list)  # the answer's pip install lines, run before the hidden tests
     feedback: str = ""  # the hidden tests' failure, for the reader of the log (never shown to a model)
     duration_s: float = 0.0
     tokens: dict[str, int] = Field(default_factory=dict)

@@ -125,11 +125,12 @@ class _Judge:
     def _judge(self, task: EvalTask, base: dict[str, Any]) -> SampleResult:
         attempt = MODES[self.mode](task, self.context)
         common = {**base, "rounds": attempt.rounds, "tokens": attempt.tokens, "code": attempt.code}
+        common["installs"] = attempt.installs
         if attempt.error:
             return SampleResult(**common, status="retry", outcome="model_error", feedback=attempt.error[:FEEDBACK_CHARS])
         if attempt.code is None:
             return SampleResult(**common, status="failed", outcome="no_code", feedback="the model's answer held no code")
-        executed = self.engine.run(task.exec_request(attempt.code, self.settings.timeout_s))
+        executed = self.engine.run(task.exec_request(attempt.code, self.settings.timeout_s, attempt.installs))
         if executed.outcome is Outcome.SANDBOX_ERROR:
             status = "retry"
         else:

@@ -48,10 +48,12 @@ class EvalTask(BaseModel):
         """Only Python is executed; other MultiPL-E languages load and are reported as unsupported."""
         return self.language.lower() in EXECUTABLE_LANGUAGES
 
-    def exec_request(self, code: str, timeout_s: float | None = None) -> ExecRequest:
-        """The sandbox request that judges ``code`` (a complete candidate program)."""
+    def exec_request(self, code: str, timeout_s: float | None = None, installs: list[str] | None = None) -> ExecRequest:
+        """The sandbox request that judges ``code`` (a complete candidate program); ``installs``: the answer's own
+        ``pip install`` lines, run after the task's setup."""
         limits = Limits(timeout_s=timeout_s or self.timeout_s)
+        setup = [*self.setup, *(line for line in installs or [] if line not in self.setup)]
         if self.solution_file:
             files = {**self.files, self.solution_file: code, "main.py": self.test}
-            return ExecRequest(files=files, setup=self.setup, limits=limits)
-        return ExecRequest(files={**self.files, "main.py": code}, tests=self.test, setup=self.setup, limits=limits)
+            return ExecRequest(files=files, setup=setup, limits=limits)
+        return ExecRequest(files={**self.files, "main.py": code}, tests=self.test, setup=setup, limits=limits)

@@ -161,6 +161,7 @@ class CoderGenResult(BaseModel):
     reason: str  # "passed", "max_rounds", "model_error", "sandbox_error"
     rounds: int
     chosen_round: int  # the round ``code`` comes from (0 when no code ran)
+    setup: list[str]  # the pip install lines ``code`` ran with
     tests: str  # the tests the code was run with
     tests_source: Literal["user", "generated"]
     report: str  # the interpreter's output for ``code`` (stdout on success, the failure otherwise)
@@ -197,6 +198,7 @@ def result_from_state(state: CoderGenState) -> CoderGenResult:
         reason=verdict["reason"],
         rounds=state.get("round", 0),
         chosen_round=state.get("chosen_round", state.get("round", 0)),
+        setup=state.get("setup", []),
         tests=state.get("tests", ""),
         tests_source="user" if state.get("user_tests") else "generated",
         report=feedback_of_round(state, state.get("chosen_round", 0)),

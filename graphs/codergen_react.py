@@ -154,6 +154,7 @@ def solve_react(task: str, *, tests: str | None = None, context: Context | None 
         reason="passed" if passed else ("max_rounds" if len(executions) >= context.max_rounds else "stopped"),
         rounds=len(executions),
         chosen_round=len(executions),
+        setup=state.get("setup", []),
         tests=state.get("tests", ""),
         tests_source="user" if tests else "generated",
         report=str(tool_outputs[-1]) if tool_outputs else "",

@@ -148,3 +148,49 @@ def test_hidden_tests_never_reach_any_model(local_engine, scripted, example: boo
     assert any("assert double(3) == 6" in text for text in seen) is example  # the analyst reads the examples' asserts
     # the loop opens with exactly plain mode's question, so its first answer is plain mode's answer
     assert [m.content for m in model.calls[0]] == [m.content for m in plain_messages(task)]
+
+
+def test_codergen_answers_are_judged_with_the_installs_they_ran_with(local_engine, scripted, tmp_path, monkeypatch) -> None:
+    """The loop's interpreter installs what the code asks for; the hidden tests must run after the same installs,
+    or a solution that passed in the loop fails on an import. Plain mode's interpreter is off (the papers'
+    setup). The package comes from a local wheel, with an empty local index: nothing leaves the machine."""
+    import shutil
+    import os
+    import stat
+    import tempfile
+    import uuid
+    import zipfile
+
+    from aiev.eval import EvalTask
+
+    package = f"aievdemo{uuid.uuid4().hex[:8]}"
+    # where the sandbox's installer can read (its /tmp is a private tmpfs)
+    local_engine.isolation.base.mkdir(parents=True, exist_ok=True)
+    wheels = Path(tempfile.mkdtemp(prefix="test-wheels-", dir=local_engine.isolation.base))
+    (wheels / "index").mkdir()
+    with zipfile.ZipFile(wheels / f"{package}-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr(f"{package}.py", "FACTOR = 3\n")
+        wheel.writestr(f"{package}-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n")
+        wheel.writestr(f"{package}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(f"{package}-1.0.dist-info/RECORD", "")
+    for path in (wheels, wheels / "index", *wheels.glob("*.whl")):  # readable by the sandbox's installer user
+        os.chmod(path, os.stat(path).st_mode | stat.S_IROTH | stat.S_IXOTH)
+    monkeypatch.setenv("PIP_INDEX_URL", (wheels / "index").as_uri())
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    task = EvalTask(
+        task_id="t/installs",
+        benchmark="test",
+        prompt='def triple(x):\n    """Return three times x.\n    >>> triple(2)\n    6\n    """\n',
+        style="complete",
+        entry_point="triple",
+        test="assert triple(7) == 21\n",
+    )
+    answer = f"```bash\npip install {package}\n```\n```python\nimport {package}\n\ndef triple(x):\n    return {package}.FACTOR * x\n```"
+    name, _ = scripted([answer])
+    summary = evaluate([task], name, "codergen", sandbox="local", out=tmp_path / "codergen")
+    [row] = [json.loads(line) for line in (tmp_path / "codergen" / "results.jsonl").read_text().splitlines()]
+    assert row["installs"] == [f"pip install {package}"] and row["rounds"] == 1
+    assert summary.pass_at_1 == 1.0, row["feedback"]
+    name, _ = scripted([answer])
+    assert evaluate([task], name, "plain", sandbox="local").pass_at_1 == 0.0  # ModuleNotFoundError: no interpreter
+    shutil.rmtree(wheels)
