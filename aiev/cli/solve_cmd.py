@@ -32,9 +32,12 @@ def solve(
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=50, help="Execution rounds at most.")] = 7,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per execution.")] = 20.0,
     revision_temperature: Annotated[
-        float | None,
-        typer.Option("--revision-temperature", min=0.0, max=2.0, help="Sample revisions after a failure (first answer greedy)."),
-    ] = None,
+        float,
+        typer.Option(
+            "--revision-temperature", min=0.0, max=2.0,
+            help="Temperature of revisions after a failure (the first answer is greedy); 0: greedy revisions.",
+        ),
+    ] = 0.7,
     react: Annotated[bool, typer.Option("--react", help="Let the model drive the tools (ReAct) instead of the fixed loop.")] = False,
     transcript: Annotated[bool, typer.Option("--transcript", help="Also print the whole dialogue.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result (code, report, transcript) as JSON.")] = False,

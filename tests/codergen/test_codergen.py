@@ -174,7 +174,7 @@ def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, sc
     ]
 
 
-def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripted, monkeypatch) -> None:
+def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripted, monkeypatch, tmp_path: Path) -> None:
     # The first answer stays greedy (comparable with plain decoding); only replies to a failure are sampled.
     import aiev.agents.model_call as model_call
 
@@ -198,6 +198,15 @@ def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripte
     name, _ = scripted(roles([WRONG, RIGHT]))
     assert solve(TASK, tests=USER_TESTS, context=context_for(name)).passed
     assert [temperature for _, temperature in asked] == [0.0, 0.0, 0.0]  # unset: every call at temperature
+    # `aiev solve` samples revisions at 0.7 unless told otherwise; 0 makes them greedy.
+    tests_file = tmp_path / "tests.py"
+    tests_file.write_text(USER_TESTS)
+    for flag, revision in (([], 0.7), (["--revision-temperature", "0"], 0.0)):
+        asked.clear()
+        name, _ = scripted(roles([WRONG, RIGHT]))
+        args = ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", *flag]
+        assert CliRunner().invoke(app, args).exit_code == 0
+        assert [temperature for _, temperature in asked] == [0.0, 0.0, revision]
 
 
 
