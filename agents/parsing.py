@@ -71,8 +71,11 @@ def python_blocks(reply: str) -> list[str]:
 
 
 def strip_demo(code: str) -> str:
-    """Drop the demo a reply wraps around its solution: top-level ``if __name__ == "__main__":`` blocks, and
-    top-level call statements that print or call what the code itself defines (``print(f(3))``, ``main()``).
+    """Drop the demo a reply wraps around its solution: top-level ``if __name__ == "__main__":`` blocks,
+    top-level call statements that print or call what the code itself defines (``print(f(3))``, ``main()``),
+    and top-level asserts (the reply's own checks of its examples: the tests are separate, and a wrong check
+    fails correct code; HumanEval/149's docstring calls the function ``list_sort``, and a solution that
+    asserted those examples failed on a NameError).
 
     The tests are appended to the solution and run as ``__main__``, so a demo would run too: reading stdin,
     printing noise or looping forever, and failing rounds for reasons unrelated to the task. Assignments stay
@@ -97,6 +100,8 @@ def strip_demo(code: str) -> str:
 def _is_demo(node: ast.stmt, callables: set[str]) -> bool:
     if isinstance(node, ast.If):
         return _is_main_guard(node.test)
+    if isinstance(node, ast.Assert):
+        return True
     return (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)

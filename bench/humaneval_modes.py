@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aiev.eval import evaluate, load_benchmark
 from aiev.eval.report import write_report
+from aiev.eval.results import read_run
 
 
 def main() -> None:
@@ -50,11 +51,33 @@ def main() -> None:
     (plain, plain_s), (codergen, codergen_s) = figures["plain"], figures["codergen"]
     print(
         f"codergen vs plain: pass@1 {codergen.pass_at_1 - plain.pass_at_1:+.1%} points, "
-        f"x{codergen.pass_at_1 / plain.pass_at_1 if plain.pass_at_1 else float('nan'):.2f}; "
-        f"wall time x{codergen_s / plain_s if plain_s else float('nan'):.2f} (this invocation)"
+        f"x{codergen.pass_at_1 / plain.pass_at_1 if plain.pass_at_1 else float('nan'):.2f}; {wall_ratio(figures)}"
     )
+    per_sample = sample_seconds(args.out)
+    if per_sample.get("plain") and per_sample.get("codergen"):
+        print(
+            f"seconds per sample (results.jsonl, every run into {args.out}): plain {per_sample['plain']:.1f}, "
+            f"codergen {per_sample['codergen']:.1f}, x{per_sample['codergen'] / per_sample['plain']:.2f}"
+        )
     write_report(args.out)
     print(f"report: {args.out / 'report.html'}")
+
+
+def wall_ratio(figures: dict) -> str:
+    """Wall times compare only when this invocation ran every sample of both modes (a resumed mode took ~0 s)."""
+    (plain, plain_s), (codergen, codergen_s) = figures["plain"], figures["codergen"]
+    if plain.ran < plain.evaluated or codergen.ran < codergen.evaluated:
+        return "wall time: no ratio, a mode was resumed from earlier runs (see seconds per sample)"
+    return f"wall time x{codergen_s / plain_s:.2f} (this invocation)"
+
+
+def sample_seconds(out: Path) -> dict[str, float]:
+    """Mean judged-sample duration per mode over the whole output directory, resumed runs included."""
+    _, results = read_run(out)
+    totals: dict[str, list[float]] = {}
+    for result in results:
+        totals.setdefault(result.mode, []).append(result.duration_s)
+    return {mode: sum(times) / len(times) for mode, times in totals.items() if times}
 
 
 if __name__ == "__main__":

@@ -61,6 +61,16 @@ def test_demo_calls_are_stripped_but_module_level_setup_stays() -> None:
     )
 
 
+def test_the_replys_own_top_level_asserts_are_stripped() -> None:
+    # HumanEval/149: the docstring's examples call `list_sort`, the function is `sorted_list_sum`.
+    reply = (
+        "```python\ndef sorted_list_sum(lst):\n    assert isinstance(lst, list)\n    return sorted(lst)\n\n"
+        "# Test cases\nassert list_sort(['aa', 'a']) == ['a', 'aa']\nassert sorted_list_sum([2, 1]) == [1, 2]\n```"
+    )
+    code = extract_solution(reply, "sorted_list_sum")
+    assert code == "def sorted_list_sum(lst):\n    assert isinstance(lst, list)\n    return sorted(lst)\n\n# Test cases\n"
+
+
 def test_reply_without_code_gives_none() -> None:
     assert extract_solution("The function should add two numbers.") is None
     assert extract_tests("You should test the edge cases.") is None
