@@ -61,6 +61,7 @@ class RoleState(TypedDict, total=False):
     entry_point: str | None  # the function the problem asks for, when it names one
     solution: str  # current code; "" after a reply that carried no code
     setup: list[str]  # bash lines (pip install ...) the programmer asked for
+    environment: list[str]  # setup lines the task itself provides (a benchmark's packages), run before ``setup``
     tests: str  # current assert-based tests; "" after a reply that carried none
     round: int  # executions so far
     executions: Annotated[list[dict[str, Any]], operator.add]  # ExecResult.model_dump(mode="json"), one per round

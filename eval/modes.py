@@ -64,12 +64,15 @@ def run_codergen(task: EvalTask, context: Context) -> Attempt:
     """The prompt's own examples are the tests when it shows any; otherwise the test writer writes them. The
     opening turn is plain mode's (the examples are in it already), so the loop starts from plain's answer.
 
-    The answer is the code with the installs it ran with in the loop: the interpreter is part of the mode, so the
-    hidden tests run after them (plain mode's interpreter is off, as in the papers: its answer's bash is ignored)."""
+    The loop runs in the task's environment (its setup: the packages an AICoderEval or DS-1000 task needs), as the
+    judge does. The answer is the code with the installs it ran with in the loop: the interpreter is part of the
+    mode, so the hidden tests run after them (plain mode's interpreter is off, as in the papers: its answer's bash is
+    ignored)."""
     tests = visible_tests(task.prompt, task.entry_point)
     result = solve(
-        task_statement(task), tests=tests or None, entry_point=task.entry_point, context=context, tests_in_task=True
-    )
+        task_statement(task), tests=tests or None, entry_point=task.entry_point, context=context, tests_in_task=True,
+        environment=task.setup,
+    )  # fmt: skip
     if result.reason in ("model_error", "sandbox_error"):
         return Attempt(code=None, rounds=result.rounds, tokens=result.tokens, error=result.last_error)
     code = candidate_program(task, result.code)

@@ -55,6 +55,7 @@ class CoderGenInput(TypedDict, total=False):
     user_tests: str
     tests_in_task: bool
     entry_point: str | None
+    environment: list[str]  # setup lines the task comes with (e.g. a benchmark's ``pip install``), run every round
 
 
 def intake(state: CoderGenState) -> CoderGenState:
@@ -178,13 +179,16 @@ def solve(
     entry_point: str | None = None,
     context: Context | None = None,
     tests_in_task: bool = False,
+    environment: list[str] | None = None,
 ) -> CoderGenResult:
     """Solve ``task`` with execution feedback, in-process. ``tests``: the user's own assert-based tests;
-    ``tests_in_task``: they only restate examples the task text already shows."""
-    state = graph.invoke(
-        {"task": task, "user_tests": tests or "", "tests_in_task": tests_in_task, "entry_point": entry_point},
-        context=context or Context(),
-    )
+    ``tests_in_task``: they only restate examples the task text already shows; ``environment``: setup lines
+    (``pip install ...``) the task's code may rely on, run before every execution."""
+    inputs: CoderGenInput = {
+        "task": task, "user_tests": tests or "", "tests_in_task": tests_in_task, "entry_point": entry_point,
+        "environment": environment or [],
+    }  # fmt: skip
+    state = graph.invoke(inputs, context=context or Context())
     return result_from_state(state)
 
 

@@ -42,7 +42,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         text = load_prompt("interpreter_unchanged")
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     else:
-        request = ExecRequest.python(state["solution"], tests=state["tests"], setup=state.get("setup", []), timeout_s=context.timeout_s)
+        request = ExecRequest.python(state["solution"], tests=state["tests"], setup=_setup(state), timeout_s=context.timeout_s)
         try:
             result = get_engine(context.sandbox).run(request)
         except SandboxUnavailable as error:
@@ -65,6 +65,11 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     if result.outcome is Outcome.SANDBOX_ERROR:
         update["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}
     return update
+
+
+def _setup(state: RoleState) -> list[str]:
+    environment = state.get("environment") or []
+    return [*environment, *(line for line in state.get("setup") or [] if line not in environment)]
 
 
 def inputs_digest(state: RoleState) -> str:

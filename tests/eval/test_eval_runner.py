@@ -4,6 +4,12 @@ reach a model. Models are scripted; execution uses the real local sandbox."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
+import tempfile
+import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -150,19 +156,10 @@ def test_hidden_tests_never_reach_any_model(local_engine, scripted, example: boo
     assert [m.content for m in model.calls[0]] == [m.content for m in plain_messages(task)]
 
 
-def test_codergen_answers_are_judged_with_the_installs_they_ran_with(local_engine, scripted, tmp_path, monkeypatch) -> None:
-    """The loop's interpreter installs what the code asks for; the hidden tests must run after the same installs,
-    or a solution that passed in the loop fails on an import. Plain mode's interpreter is off (the papers'
-    setup). The package comes from a local wheel, with an empty local index: nothing leaves the machine."""
-    import shutil
-    import os
-    import stat
-    import tempfile
-    import uuid
-    import zipfile
-
-    from aiev.eval import EvalTask
-
+@pytest.fixture
+def local_package(local_engine, monkeypatch):
+    """A pip-installable package served from a local wheel behind an empty local index: installs work and nothing
+    leaves the machine. Returns its (unique) name; the module defines FACTOR = 3."""
     package = f"aievdemo{uuid.uuid4().hex[:8]}"
     # where the sandbox's installer can read (its /tmp is a private tmpfs)
     local_engine.isolation.base.mkdir(parents=True, exist_ok=True)
@@ -173,24 +170,46 @@ def test_codergen_answers_are_judged_with_the_installs_they_ran_with(local_engin
         wheel.writestr(f"{package}-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n")
         wheel.writestr(f"{package}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
         wheel.writestr(f"{package}-1.0.dist-info/RECORD", "")
-    for path in (wheels, wheels / "index", *wheels.glob("*.whl")):  # readable by the sandbox's installer user
+    for path in (wheels, wheels / "index", *wheels.glob("*.whl")):
         os.chmod(path, os.stat(path).st_mode | stat.S_IROTH | stat.S_IXOTH)
     monkeypatch.setenv("PIP_INDEX_URL", (wheels / "index").as_uri())
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
-    task = EvalTask(
+    yield package
+    shutil.rmtree(wheels)
+
+
+def triple_task(setup: list[str] | None = None) -> EvalTask:
+    return EvalTask(
         task_id="t/installs",
         benchmark="test",
         prompt='def triple(x):\n    """Return three times x.\n    >>> triple(2)\n    6\n    """\n',
         style="complete",
         entry_point="triple",
         test="assert triple(7) == 21\n",
+        setup=setup or [],
     )
-    answer = f"```bash\npip install {package}\n```\n```python\nimport {package}\n\ndef triple(x):\n    return {package}.FACTOR * x\n```"
+
+
+def uses(package: str) -> str:
+    return f"```python\nimport {package}\n\ndef triple(x):\n    return {package}.FACTOR * x\n```"
+
+
+def test_codergen_answers_are_judged_with_the_installs_they_ran_with(local_package, scripted, tmp_path) -> None:
+    """The loop's interpreter installs what the code asks for; the hidden tests must run after the same installs,
+    or a solution that passed in the loop fails on an import. Plain mode's interpreter is off (the papers' setup)."""
+    answer = f"```bash\npip install {local_package}\n```\n{uses(local_package)}"
     name, _ = scripted([answer])
-    summary = evaluate([task], name, "codergen", sandbox="local", out=tmp_path / "codergen")
+    summary = evaluate([triple_task()], name, "codergen", sandbox="local", out=tmp_path / "codergen")
     [row] = [json.loads(line) for line in (tmp_path / "codergen" / "results.jsonl").read_text().splitlines()]
-    assert row["installs"] == [f"pip install {package}"] and row["rounds"] == 1
+    assert row["installs"] == [f"pip install {local_package}"] and row["rounds"] == 1
     assert summary.pass_at_1 == 1.0, row["feedback"]
     name, _ = scripted([answer])
-    assert evaluate([task], name, "plain", sandbox="local").pass_at_1 == 0.0  # ModuleNotFoundError: no interpreter
-    shutil.rmtree(wheels)
+    assert evaluate([triple_task()], name, "plain", sandbox="local").pass_at_1 == 0.0  # ModuleNotFoundError
+
+
+def test_the_codergen_loop_runs_in_the_tasks_environment(local_package, scripted) -> None:
+    """A task that comes with its packages (AICoderEval requirements, DS-1000's library) provides them to the
+    loop's executions as to the judge: code that uses them passes in round 1 without installing them itself."""
+    name, model = scripted([uses(local_package)])  # one reply: a failed round would call the analyst and run out
+    summary = evaluate([triple_task([f"pip install {local_package}"])], name, "codergen", sandbox="local")
+    assert summary.pass_at_1 == 1.0 and summary.mean_rounds == 1 and len(model.calls) == 1
