@@ -124,8 +124,9 @@ class _Judge:
 
     def _judge(self, task: EvalTask, base: dict[str, Any]) -> SampleResult:
         attempt = MODES[self.mode](task, self.context)
-        common = {**base, "rounds": attempt.rounds, "tokens": attempt.tokens, "code": attempt.code}
-        common["installs"] = attempt.installs
+        common = {
+            **base, "rounds": attempt.rounds, "tokens": attempt.tokens, "code": attempt.code, "installs": attempt.installs,
+        }  # fmt: skip
         if attempt.error:
             return SampleResult(**common, status="retry", outcome="model_error", feedback=attempt.error[:FEEDBACK_CHARS])
         if attempt.code is None:
