@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, Limits
 
 Style = Literal["complete", "instruct"]
@@ -52,7 +53,7 @@ class EvalTask(BaseModel):
         """The sandbox request that judges ``code`` (a complete candidate program); ``installs``: the answer's own
         ``pip install`` lines, run after the task's setup."""
         limits = Limits(timeout_s=timeout_s or self.timeout_s)
-        setup = [*self.setup, *(line for line in installs or [] if line not in self.setup)]
+        setup = with_setup(self.setup, installs or [])
         if self.solution_file:
             files = {**self.files, self.solution_file: code, "main.py": self.test}
             return ExecRequest(files=files, setup=setup, limits=limits)

@@ -105,7 +105,7 @@ def _programmer_reply_of_round(messages: Sequence[AnyMessage], round_no: int) ->
         speaker = speaker_of(message)
         if speaker is Speaker.PROGRAMMER:
             reply = message.text
-        elif speaker is Speaker.INTERPRETER and message.additional_kwargs.get("round") == round_no:
+        elif _is_interpreter_turn_of(message, round_no):
             return reply
     return reply
 
@@ -113,9 +113,13 @@ def _programmer_reply_of_round(messages: Sequence[AnyMessage], round_no: int) ->
 def feedback_of_round(state: CoderGenState, round_no: int) -> str:
     """The interpreter's turn on the code of ``round_no``; the last word on code that ran when ``round_no`` is 0."""
     for message in state.get("messages", []) if round_no else []:
-        if speaker_of(message) is Speaker.INTERPRETER and message.additional_kwargs.get("round") == round_no:
+        if _is_interpreter_turn_of(message, round_no):
             return message.text
     return last_feedback(state)
+
+
+def _is_interpreter_turn_of(message: AnyMessage, round_no: int) -> bool:
+    return speaker_of(message) is Speaker.INTERPRETER and message.additional_kwargs.get("round") == round_no
 
 
 def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:

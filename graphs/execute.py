@@ -25,6 +25,7 @@ from ..agents.prompts import load_prompt, render_prompt
 from ..agents.state import RoleState
 from ..sandbox.engine import SandboxUnavailable, get_engine
 from ..sandbox.progress import line_of_tests_reached
+from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 
 
@@ -42,7 +43,8 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         text = load_prompt("interpreter_unchanged")
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     else:
-        request = ExecRequest.python(state["solution"], tests=state["tests"], setup=_setup(state), timeout_s=context.timeout_s)
+        setup = with_setup(state.get("environment") or [], state.get("setup") or [])
+        request = ExecRequest.python(state["solution"], tests=state["tests"], setup=setup, timeout_s=context.timeout_s)
         try:
             result = get_engine(context.sandbox).run(request)
         except SandboxUnavailable as error:
@@ -65,11 +67,6 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     if result.outcome is Outcome.SANDBOX_ERROR:
         update["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}
     return update
-
-
-def _setup(state: RoleState) -> list[str]:
-    environment = state.get("environment") or []
-    return [*environment, *(line for line in state.get("setup") or [] if line not in environment)]
 
 
 def inputs_digest(state: RoleState) -> str:

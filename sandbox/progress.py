@@ -25,7 +25,7 @@ def line_of_tests_reached(request: ExecRequest, result: ExecResult) -> int:
     """
     if not request.tests:
         return 0
-    first = tests_first_line(request)
+    first = request.tests_first_line()
     if result.passed:
         return len(request.tests.strip().splitlines()) + 1
     reached = 0
@@ -34,12 +34,6 @@ def line_of_tests_reached(request: ExecRequest, result: ExecResult) -> int:
         if _names_entrypoint(frame["path"], request.entrypoint) and line >= first:
             reached = line - first + 1
     return reached
-
-
-def tests_first_line(request: ExecRequest) -> int:
-    """The line of the executed entry point where the tests begin (see ``ExecRequest.program_source``)."""
-    code = request.files[request.entrypoint].rstrip()
-    return len(code.splitlines()) + 3
 
 
 def _names_entrypoint(path: str, entrypoint: str) -> bool:

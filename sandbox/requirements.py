@@ -32,6 +32,11 @@ def pip_requirements(line: str) -> list[str] | None:
     return None
 
 
+def with_setup(base: list[str], extra: list[str]) -> list[str]:
+    """``base`` setup lines (a task's environment), then the ``extra`` ones (an answer's installs) not already in it."""
+    return [*base, *(line for line in extra if line not in base)]
+
+
 def requirement_key(requirements: list[str]) -> str:
     """A stable key for a set of requirements, independent of order and case."""
     canonical = "\n".join(sorted({r.strip().lower() for r in requirements if r.strip()}))

@@ -11,6 +11,9 @@ from enum import Enum
 from pydantic import BaseModel, Field, field_validator
 
 
+_TESTS_SEPARATOR = "\n\n\n"  # between a program and the tests appended to it
+
+
 class Outcome(str, Enum):
     """How an execution ended. Graph edges route on this value, so it is deliberately coarse."""
 
@@ -68,8 +71,12 @@ class ExecRequest(BaseModel):
         """The entry point as it is executed: source, then the tests when present."""
         source = self.files[self.entrypoint]
         if self.tests:
-            source = f"{source.rstrip()}\n\n\n{self.tests.strip()}\n"
+            source = f"{source.rstrip()}{_TESTS_SEPARATOR}{self.tests.strip()}\n"
         return source
+
+    def tests_first_line(self) -> int:
+        """The line of ``program_source`` where the tests begin (tracebacks name lines of that text)."""
+        return len(self.files[self.entrypoint].rstrip().splitlines()) + _TESTS_SEPARATOR.count("\n")
 
 
 class ExecResult(BaseModel):
