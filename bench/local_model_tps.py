@@ -1,21 +1,32 @@
-"""Generation speed of the embedded model through aiev's client vs llama-cpp-python called in-process.
+"""Generation speed of the embedded model: the portable llama.cpp build against a native one, and aiev's client path
+against the portable build in-process, all in the same run.
 
-aiev reaches the embedded model over HTTP (ChatOpenAI -> llama.cpp server in a child process) so that it
-is interchangeable with vLLM or OpenAI. This measures what that indirection costs: same GGUF, same prompt,
-same max_tokens, greedy decoding, same threads, measured in the same run with the two paths interleaved so
-that machine noise hits both. Target: aiev path >= 0.95x the in-process tokens/s.
+Two questions, one run. (1) What does the portable build (``scripts/llama_cpp_wheel.py``: explicit instruction sets,
+no ``-march=native``, no AMX) cost against llama.cpp's default native build on this machine? Target: >= 0.9x. A native
+build that dies here (SIGILL on a VM that reports AMX) is reported as such: that is why the portable one exists.
+(2) What does aiev's indirection (ChatOpenAI -> llama.cpp server in a child process) cost against calling the portable
+build in-process? Target: >= 0.95x.
 
-Usage: python bench/local_model_tps.py [--model local-qwen-0.5b] [--max-tokens 128] [--rounds 3]
+Each build runs in a worker process of its own (two builds of one library cannot share a process), loaded once and
+asked for one generation at a time; the paths are interleaved round by round so that machine noise hits all of them.
+Same GGUF, prompt, max_tokens, greedy decoding and threads everywhere.
+
+Usage: python bench/local_model_tps.py [--model local-qwen-0.5b] [--max-tokens 128] [--rounds 5]
+The native wheel is built once (about 6 minutes on 2 cores) and cached by scripts/llama_cpp_wheel.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-
-from llama_cpp import Llama
+import zipfile
+from pathlib import Path
 
 from aiev.agents.local_model.cache import gguf_path, is_installed
 from aiev.agents.local_model.server import stop_all
@@ -24,56 +35,150 @@ from aiev.agents.models import get_chat_model
 
 SYSTEM = "You are a Python programmer. Reply with code only."
 USER = "Write a Python class implementing a binary search tree with insert, delete, search and in-order traversal."
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "llama_cpp_wheel.py"
+# Loads one build (from the directory first on sys.path, or the installed one), then answers "go" lines with one
+# timed generation each, as a JSON line.
+WORKER = """
+import json, sys, time
+if sys.argv[1]:
+    sys.path.insert(0, sys.argv[1])
+from llama_cpp import Llama
+model = Llama(model_path=sys.argv[2], n_ctx=int(sys.argv[3]), n_threads=int(sys.argv[4]),
+              n_threads_batch=int(sys.argv[4]), verbose=False)
+messages = json.loads(sys.argv[5])
+for line in sys.stdin:
+    start = time.perf_counter()
+    out = model.create_chat_completion(messages=messages, max_tokens=int(sys.argv[6]), temperature=0.0)
+    print(json.dumps([out["usage"]["completion_tokens"], time.perf_counter() - start]), flush=True)
+"""
+
+
+class Worker:
+    """One build loaded in a child process; ``run`` is one generation, or None once the build has died."""
+
+    def __init__(self, label: str, build_dir: str, args: list[str]) -> None:
+        self.label = label
+        self.death: str | None = None
+        self.process = subprocess.Popen([sys.executable, "-c", WORKER, build_dir, *args], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    def run(self) -> tuple[int, float] | None:
+        if self.death:
+            return None
+        try:
+            self.process.stdin.write("go\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except BrokenPipeError:
+            line = ""
+        if line:
+            count, seconds = json.loads(line)
+            return count, seconds
+        code = self.process.wait()
+        self.death = f"died with {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
+        self.death += f": {self.process.stderr.read().strip()[-300:]}"
+        return None
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+
+
+def unpacked(wheel: Path, into: Path) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(into)
+    return str(into)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="local-qwen-0.5b")
     parser.add_argument("--max-tokens", type=int, default=128)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-native", action="store_true", help="skip the native build (it takes minutes to build)")
+    parser.add_argument(
+        "--wheel",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="another llama-cpp-python wheel to measure in-process beside them (e.g. an AVX2-only build)",
+    )
     args = parser.parse_args()
 
     spec = load_model_specs()[args.model]
     if not isinstance(spec, LlamaCppSpec) or not is_installed(args.model, spec):
-        hint = f"aiev models pull {args.model}"
-        print(f"error: {args.model} is not an installed embedded model; run: {hint}", file=sys.stderr)
+        print(
+            f"error: {args.model} is not an installed embedded model; run: aiev models pull {args.model}",
+            file=sys.stderr,
+        )
         return 2
-
-    client = get_chat_model(args.model, temperature=0.0, max_tokens=args.max_tokens)
-    direct = Llama(
-        model_path=str(gguf_path(args.model)), n_ctx=spec.n_ctx, n_threads=spec.thread_count(),
-        n_threads_batch=spec.thread_count(), verbose=False,
-    )  # fmt: skip
+    threads = spec.thread_count()
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
+    common = [str(gguf_path(args.model)), str(spec.n_ctx), str(threads), json.dumps(messages), str(args.max_tokens)]
+    scratch = Path(tempfile.mkdtemp(prefix="aiev-tps-"))
+    workers = [Worker("portable build in-process (installed)", "", common)]
+    if not args.no_native:
+        built = subprocess.run([sys.executable, str(SCRIPT), "build", "--variant", "native"], check=True,
+                               capture_output=True, text=True)  # fmt: skip
+        native = unpacked(Path(built.stdout.strip().splitlines()[-1]), scratch / "native")
+        workers.append(Worker("native build in-process", native, common))
+    for index, extra in enumerate(args.wheel):
+        label, _, path = extra.partition("=")
+        workers.append(Worker(f"{label} in-process", unpacked(Path(path), scratch / f"extra{index}"), common))
+    client = get_chat_model(args.model, temperature=0.0, max_tokens=args.max_tokens)
 
     def via_aiev() -> tuple[int, float]:
         start = time.perf_counter()
         reply = client.invoke([("system", SYSTEM), ("user", USER)])
         return reply.usage_metadata["output_tokens"], time.perf_counter() - start
 
-    def in_process() -> tuple[int, float]:
-        start = time.perf_counter()
-        out = direct.create_chat_completion(messages=messages, max_tokens=args.max_tokens, temperature=0.0)
-        return out["usage"]["completion_tokens"], time.perf_counter() - start
-
+    paths = {"aiev (ChatOpenAI -> server, portable build)": via_aiev} | {w.label: w.run for w in workers}
+    rates: dict[str, list[float]] = {name: [] for name in paths}
+    tokens: dict[str, set[int]] = {name: set() for name in paths}
     try:
-        via_aiev(), in_process()  # warm-up: load weights into the page cache, fill the prompt cache on both sides
-        rates: dict[str, list[float]] = {"aiev (ChatOpenAI -> server)": [], "llama-cpp-python in-process": []}
-        tokens: dict[str, set[int]] = {name: set() for name in rates}
+        for run in paths.values():
+            run()  # warm-up: weights into the page cache, prompt caches filled
         for _ in range(args.rounds):
-            for name, run in zip(rates, (via_aiev, in_process)):
-                count, seconds = run()
-                rates[name].append(count / seconds)
-                tokens[name].add(count)
+            for name, run in paths.items():
+                measured = run()
+                if measured:
+                    count, seconds = measured
+                    rates[name].append(count / seconds)
+                    tokens[name].add(count)
     finally:
         stop_all()
+        for worker in workers:
+            worker.close()
 
-    print(f"model {args.model}, max_tokens {args.max_tokens}, {spec.thread_count()} threads, {args.rounds} rounds")
+    print(f"model {args.model}, max_tokens {args.max_tokens}, {threads} threads, {args.rounds} rounds (interleaved)")
+    median = {name: statistics.median(values) for name, values in rates.items() if values}
     for name, values in rates.items():
-        print(f"  {name:32s} {statistics.median(values):7.2f} tok/s (median; tokens per reply {sorted(tokens[name])})")
-    aiev_rate, direct_rate = (statistics.median(v) for v in rates.values())
-    ratio = aiev_rate / direct_rate
-    print(f"  ratio aiev / in-process: {ratio:.3f}x (target >= 0.95x) {'OK' if ratio >= 0.95 else 'BELOW TARGET'}")
+        if values:
+            spread = f"min {min(values):.2f} max {max(values):.2f}"
+            print(f"  {name:46s} {median[name]:7.2f} tok/s median ({spread}; tokens per reply {sorted(tokens[name])})")
+    for worker in workers:
+        if worker.death:
+            print(f"  {worker.label:46s} DID NOT RUN: {worker.death}")
+    portable = median.get(workers[0].label)
+    aiev = median.get("aiev (ChatOpenAI -> server, portable build)")
+    if portable and aiev:
+        ratio = aiev / portable
+        print(
+            f"  ratio aiev / portable in-process: {ratio:.3f}x (target >= 0.95x) {'OK' if ratio >= 0.95 else 'BELOW'}"
+        )
+    if not args.no_native and portable:
+        native = median.get(workers[1].label)
+        if native:
+            ratio = portable / native
+            print(
+                f"  ratio portable / native build:    {ratio:.3f}x (target >= 0.9x) {'OK' if ratio >= 0.9 else 'BELOW'}"
+            )
+        else:
+            print("  ratio portable / native build:    n/a: the native build cannot run on this machine")
+    for worker in workers[1 if args.no_native else 2 :]:
+        if portable and worker.label in median:
+            print(f"  ratio {worker.label} / portable: {median[worker.label] / portable:.3f}x")
     return 0
 
 

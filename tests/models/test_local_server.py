@@ -60,7 +60,7 @@ def test_a_server_that_cannot_load_its_model_fails_fast(local_model_spec: LlamaC
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"not a gguf file")
     server = LocalServer(bogus, alias="bogus", n_ctx=256, threads=1, log_path=tmp_path / "server.log")
-    with pytest.raises(ServerError, match=r"exited during start-up: .*server\.log"):
+    with pytest.raises(ServerError, match=r"exited during start-up with status \d+: .*server\.log"):
         server.start(timeout_s=60)
     assert not server.alive()
 

