@@ -13,6 +13,18 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+ROLES = ("questioner", "programmer", "test_writer", "error_analyst")
+
+# Which model generation writes a batch: the teacher (``configs/stages/teaching.yaml``) or the fine-tuned student
+# (``self_learning.yaml``). Each stage is a preset of this Context, so the type lives beside it, for the graphs that
+# record it in a sample and the training loop that switches between them.
+Stage = Literal["teaching", "self_learning"]
+
+
+def every_role(model: str) -> dict[str, str]:
+    """The context fields that put ``model`` in every role (``--model NAME``), to merge with other settings."""
+    return {f"{role}_model": model for role in ROLES}
+
 
 @dataclass(kw_only=True)
 class Context:
@@ -74,7 +86,13 @@ class Context:
         return self.temperature
 
     @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> "Context":
+    def for_every_role(cls, model: str, **settings: Any) -> Context:
+        """One model in every role (``aiev solve --model``, ``aiev eval``, the benchmark scripts), other settings
+        validated as ``from_mapping`` does."""
+        return cls.from_mapping(every_role(model) | settings)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Context:
         """Build from a preset or CLI mapping, refusing unknown keys and values of the wrong type with a message
         naming them (a preset's ``temperature: hot`` would otherwise fail only at the first model call)."""
         known = {f.name for f in fields(cls)}

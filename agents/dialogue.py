@@ -8,8 +8,8 @@ a role-relative view of the same list (``view_for``): their own turns as ``assis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
-from typing import Sequence
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
 

@@ -7,16 +7,18 @@ run (the others are illustrations); the results are then wrapped in the result t
 saw in training.
 
 Every run is a fresh sandbox, so the shell lines of earlier turns are replayed as setup: a package installed
-in one turn is there for the Python of the next.
+in one turn is there for the Python of the next. Setup runs with network access, so a shell block may hold
+package installs only (``sandbox.requirements``); any other line is refused, and the refusal is the block's
+output.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Literal, NamedTuple
 
-from ..sandbox.types import ExecRequest, ExecResult
-from .parsing import SHELL_LANGS, code_blocks
+from ..sandbox.requirements import SetupLineError, parse_install
+from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from .parsing import SHELL_LANGS, code_blocks, interpreter_request
 from .prompts import render_prompt
 from .special_tokens import SpecialTokens
 
@@ -33,10 +35,7 @@ def executable_blocks(reply: str, tokens: SpecialTokens | None = None) -> tuple[
 
     Untagged fences are not run: models use them for output samples and file contents as often as for code.
     """
-    text, wrapped = reply, False
-    if tokens and tokens.run_start in reply:
-        pattern = re.compile(re.escape(tokens.run_start) + r"(.*?)(?:" + re.escape(tokens.run_stop) + r"|\Z)", re.DOTALL)
-        text, wrapped = "\n".join(segment.strip() for segment in pattern.findall(reply)), True
+    text, wrapped = interpreter_request(reply, tokens)
     blocks: list[RunBlock] = []
     for block in code_blocks(text):
         if not block.code.strip():
@@ -49,20 +48,29 @@ def executable_blocks(reply: str, tokens: SpecialTokens | None = None) -> tuple[
 
 
 def shell_lines(code: str) -> list[str]:
-    """A shell block's commands, prompt markers (``$ ``) and comments removed."""
+    """A shell block's commands, prompt markers (``$ ``) and comments removed; raises ``SetupLineError`` (naming
+    the line) for a line that is not a package install."""
     lines = []
     for line in code.splitlines():
         line = line.strip().removeprefix("$").strip()
         if line and not line.startswith("#"):
+            parse_install(line)
             lines.append(line)
     return lines
 
 
 def block_request(block: RunBlock, replayed_setup: list[str], timeout_s: float) -> ExecRequest:
-    """A shell block runs as setup lines (they have network, for installs) before an empty program."""
+    """A shell block runs as setup lines (they have network, for installs) before an empty program; raises
+    ``SetupLineError`` when it holds anything else (``refusal`` is then its result)."""
     if block.kind == "shell":
         return ExecRequest.python("", setup=[*replayed_setup, *shell_lines(block.code)], timeout_s=timeout_s)
     return ExecRequest.python(block.code, setup=list(replayed_setup), timeout_s=timeout_s)
+
+
+def refusal(error: SetupLineError) -> ExecResult:
+    """The result of a shell block that was not run, with the reason for the model and the user."""
+    text = render_prompt("chat_shell_refused", line=error.line, reason=error.reason)
+    return ExecResult(outcome=Outcome.ERROR, stderr=text)
 
 
 def run_output(block: RunBlock, result: ExecResult) -> str:
@@ -91,5 +99,5 @@ def results_message(
         return "\n".join(f"{tokens.result_start}\n{part}\n{tokens.result_stop}" for part in parts)
     return "\n\n".join(
         render_prompt("chat_execution_result", index=str(i), kind=block.kind, output=part)
-        for i, (block, part) in enumerate(zip(blocks, parts), 1)
+        for i, (block, part) in enumerate(zip(blocks, parts, strict=True), 1)
     )

@@ -1,22 +1,27 @@
-"""One model call on behalf of a role: pick the role's model from the run context, show it the transcript
-from the role's point of view, and return the reply text with its token usage.
+"""The one path by which anything in aiev calls a model: the role nodes, the ReAct agent, the chat and eval's
+plain mode all go through ``call_model``, so every caller gets the same client settings, the same reading of
+tool calls a model wrote as text, and the same error.
 
-Failures of the model itself (endpoint down, unknown model name, timeout) are turned into a ``Verdict`` by
-``model_failure`` so that a dialogue ends with a clear reason instead of an exception tearing down a batch
-of concurrent dialogues.
+Failures of the model itself (endpoint down, unknown model name, timeout, a crashed embedded server) become one
+``ModelCallError`` naming the role and the model. Each caller decides what that error means for its run: a
+dialogue ends with a ``model_error`` verdict (``model_failure``) instead of an exception tearing down a batch of
+concurrent dialogues, an eval sample is retried by the next run, the chat reports it and keeps the session.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from langchain_core.messages import AnyMessage, BaseMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage
+from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from .context import Context
 from .dialogue import Speaker, view_for
-from .models import get_chat_model
+from .models import failure_cause, get_chat_model
 from .state import RoleState
+from .tool_call_text import with_text_tool_calls
 
 
 class Reply(NamedTuple):
@@ -30,6 +35,31 @@ class ModelCallError(RuntimeError):
     def __init__(self, role: Speaker, model: str, cause: BaseException) -> None:
         detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         super().__init__(f"{role.value} model {model!r} failed: {type(cause).__name__}: {detail}")
+
+
+def call_model(
+    role: Speaker,
+    messages: Sequence[BaseMessage],
+    context: Context,
+    *,
+    revising: bool = False,
+    tools: Sequence[BaseTool] = (),
+) -> AIMessage:
+    """The reply of the model ``context`` puts in ``role`` to ``messages``, sampled at the role's temperature.
+
+    With ``tools``, the model is offered them and the reply carries its calls as ``tool_calls``, whether the
+    server parsed them or the model wrote them as text (``tool_call_text``). Raises ``ModelCallError``.
+    """
+    name = context.model_for(role.value)
+    temperature = context.temperature_for(role.value, revising=revising)
+    try:
+        model = get_chat_model(name, temperature=temperature, max_tokens=context.max_tokens)
+        reply = (model.bind_tools(list(tools)) if tools else model).invoke(list(messages))
+    except Exception as error:
+        raise ModelCallError(role, name, failure_cause(name, error)) from error
+    if not isinstance(reply, AIMessage):
+        raise ModelCallError(role, name, TypeError(f"expected an AIMessage, got {type(reply).__name__}"))
+    return with_text_tool_calls(reply, [tool.name for tool in tools]) if tools else reply
 
 
 def ask(
@@ -47,19 +77,13 @@ def ask(
 
 def ask_view(role: Speaker, view: list[BaseMessage], runtime: Runtime[Context], *, revising: bool = False) -> Reply:
     """The reply to an already built view (for roles shown a filtered transcript or an extra request)."""
-    context = runtime.context or Context()
-    name = context.model_for(role.value)
-    temperature = context.temperature_for(role.value, revising=revising)
-    try:
-        model = get_chat_model(name, temperature=temperature, max_tokens=context.max_tokens)
-        response = model.invoke(view)
-    except Exception as error:  # noqa: BLE001 - any model failure ends this dialogue, not the batch
-        raise ModelCallError(role, name, error) from error
-    return Reply(response.text, _usage(response))
+    response = call_model(role, view, runtime.context or Context(), revising=revising)
+    return Reply(response.text, token_usage(response))
 
 
-def _usage(response: Any) -> dict[str, int]:
-    usage = getattr(response, "usage_metadata", None) or {}
+def token_usage(response: AIMessage) -> dict[str, int]:
+    """Input and output token counts of a reply, as far as the server reported them."""
+    usage: Any = response.usage_metadata or {}
     return {key: int(usage[key]) for key in ("input_tokens", "output_tokens") if usage.get(key) is not None}
 
 

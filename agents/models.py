@@ -19,7 +19,7 @@ from pathlib import Path
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
-from .local_model.server import ensure_server
+from .local_model.server import ensure_server, server_failure
 from .model_specs import (
     LlamaCppSpec,
     ModelError,
@@ -34,6 +34,7 @@ __all__ = [
     "MissingApiKeyError",
     "ModelError",
     "UnknownModelError",
+    "failure_cause",
     "get_chat_model",
     "load_model_specs",
     "register_model",
@@ -44,6 +45,10 @@ __all__ = [
 _registry: dict[str, BaseChatModel] = {}
 _clients: dict[str, ChatOpenAI] = {}  # by their exact settings (see _chat_openai)
 _registry_lock = threading.Lock()
+
+# vLLM's sampling parameters that keep added special tokens in the reply text exactly as generated (servers that
+# do not know them ignore them): a student trained with the interpreter tokens asks for execution with them.
+KEEP_SPECIAL_TOKENS = {"skip_special_tokens": False, "spaces_between_special_tokens": False}
 
 
 class MissingApiKeyError(ModelError):
@@ -117,12 +122,20 @@ def _chat_openai(name: str, spec: ModelSpec, *, temperature: float, max_tokens: 
             # Self-hosted servers usually run without a key; the client library still insists on a non-empty one.
             key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
             settings |= {"base_url": spec.resolved_base_url(), "api_key": key or "none"}
+            if spec.special_tokens:
+                settings["extra_body"] |= KEEP_SPECIAL_TOKENS
     cache_key = json.dumps(settings, sort_keys=True)
     with _registry_lock:
         client = _clients.get(cache_key)
         if client is None:
             client = _clients[cache_key] = ChatOpenAI(**settings)
     return client
+
+
+def failure_cause(name: str, error: BaseException) -> BaseException:
+    """What to report for a failed call to model ``name``: when its embedded server died (a crash on the first
+    matrix multiply surfaces in the client as a bare connection error), the crash with its signal and fix."""
+    return server_failure(name) or error
 
 
 def _api_key(name: str, env: str) -> str:

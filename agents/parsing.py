@@ -4,6 +4,11 @@ Small models wrap code inconsistently: several fences, no fence, an unterminated
 ``if __name__ == "__main__"``, tests that re-define the solution or import it from a module that does not
 exist. Everything here is a pure function of the reply text so each quirk is a one-line test, and a
 reply that yields nothing returns ``None`` (the graph counts that as a failed round) instead of raising.
+
+A model trained AutoCoder-style (``aiev train``) writes the trained form instead:
+``<API_RUN_START>```python ...```<API_RUN_STOP>``, the fence glued to the tokens, results it imagines between
+the result tokens. ``interpreter_request`` reduces such a reply to what it asks to run, so every extractor here
+(solution, tests, setup) and the chat read both forms alike.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import ast
 import re
 from typing import NamedTuple
 
+from ..sandbox.requirements import is_install
+from .special_tokens import SpecialTokens, load_special_tokens
 from .state import Fault
 
 PYTHON_LANGS = frozenset({"python", "py", "python3", ""})
@@ -28,7 +35,8 @@ _SOLUTION_HEADING = re.compile(
     r"^[ \t]*(?:#+[ \t]*|\*\*)?(?:example[ \t]+|reference[ \t]+)?solution[ \t]*:?[ \t]*(?:\*\*)?[ \t]*:?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_PIP_INSTALL = re.compile(r"^(?:\$\s*)?(?:python3?\s+-m\s+)?pip3?\s+install\s+\S")
+# A fence that ends a line but does not start it ("Here it is: ```python", "return x```"): put it on its own line.
+_GLUED_FENCE = re.compile(r"(?<=\S)[ \t]*(```[\w+-]*[ \t]*)$", re.MULTILINE)
 
 
 class CodeBlock(NamedTuple):
@@ -36,9 +44,27 @@ class CodeBlock(NamedTuple):
     code: str
 
 
+def interpreter_request(reply: str, tokens: SpecialTokens | None = None) -> tuple[str, bool]:
+    """The part of ``reply`` meant for the interpreter, and whether the reply used the run tokens.
+
+    With run tokens, only the wrapped segments count (unwrapped blocks are illustrations, as in training), each
+    on lines of its own; results the model wrote between the result tokens are never its code. Without them
+    (an instruct model, or a server that stripped the tokens) the reply is all there is.
+    """
+    tokens = tokens or load_special_tokens()
+    result = re.escape(tokens.result_start) + r".*?(?:" + re.escape(tokens.result_stop) + r"|\Z)"
+    text = re.sub(result, "\n", reply, flags=re.DOTALL)
+    if tokens.run_start not in text:
+        return text, False
+    run = re.escape(tokens.run_start) + r"(.*?)(?:" + re.escape(tokens.run_stop) + r"|\Z)"
+    return "\n".join(segment.strip() for segment in re.findall(run, text, flags=re.DOTALL)), True
+
+
 def code_blocks(reply: str) -> list[CodeBlock]:
-    """Every fenced block in order, language tag lower-cased ("" when untagged)."""
-    return [CodeBlock(m.group(1).lower(), m.group(2).rstrip()) for m in _FENCE.finditer(reply)]
+    """Every fenced block the interpreter is asked to run (``interpreter_request``), in order, language tag
+    lower-cased ("" when untagged); a fence glued to the text before it counts as one on its own line."""
+    text = _GLUED_FENCE.sub(r"\n\1", interpreter_request(reply)[0])
+    return [CodeBlock(m.group(1).lower(), m.group(2).rstrip()) for m in _FENCE.finditer(text)]
 
 
 def is_valid_python(code: str) -> bool:
@@ -64,7 +90,7 @@ def python_blocks(reply: str) -> list[str]:
     blocks = [code for code in blocks if is_valid_python(code)] or blocks
     if blocks:
         return blocks
-    text = reply.strip()
+    text = interpreter_request(reply)[0].strip()
     if text and is_valid_python(text) and re.search(r"^\s*(def|class|import|from|assert)\b", text, re.MULTILINE):
         return [text]
     return []
@@ -86,7 +112,9 @@ def strip_demo(code: str) -> str:
         tree = ast.parse(code)
     except SyntaxError:
         return code
-    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    defined = {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
     demos = [node for node in tree.body if _is_demo(node, defined | {"print"})]
     if not demos:
         return code
@@ -137,19 +165,18 @@ def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
 def extract_setup(reply: str) -> list[str]:
     """``pip install`` lines from shell blocks, in order, without duplicates.
 
-    Only installs are kept: other shell lines in replies are run instructions ("python solution.py")
-    that would execute before the program exists, and setup runs with network access.
+    Only lines the sandbox accepts as setup are kept (``sandbox.requirements``: plain installs, no shell
+    operators): other shell lines in replies are run instructions ("python solution.py") that would execute
+    before the program exists, and setup runs with network access.
     """
     lines: list[str] = []
     for block in code_blocks(reply):
         if block.lang not in SHELL_LANGS:
             continue
         for line in block.code.splitlines():
-            line = line.strip()
-            if _PIP_INSTALL.match(line):
-                line = line.removeprefix("$").strip()
-                if line not in lines:
-                    lines.append(line)
+            line = line.strip().removeprefix("$").strip()
+            if is_install(line) and line not in lines:
+                lines.append(line)
     return lines
 
 
@@ -226,9 +253,7 @@ def _call_uncalled_tests(code: str) -> str:
         for node in tree.body
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and not node.args.args
     ]
-    called = {
-        node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    }
+    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     missing = [name for name in defined if name not in called]
     if not missing:
         return code

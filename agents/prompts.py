@@ -6,7 +6,7 @@ and code is full of braces.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from string import Template
 
@@ -17,7 +17,7 @@ class PromptNotFound(LookupError):
     """A node asked for a prompt file that is not shipped (a packaging or naming mistake)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> str:
     """The text of ``prompts/<name>.md``, read once per process."""
     path = PROMPT_DIR / f"{name}.md"

@@ -30,7 +30,11 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     if not problem:
         return {
             "tokens": reply.tokens,
-            "verdict": {"status": "discarded", "reason": "no_problem", "last_error": "the questioner replied with nothing"},
+            "verdict": {
+                "status": "discarded",
+                "reason": "no_problem",
+                "last_error": "the questioner replied with nothing",
+            },
         }
     return {
         "messages": [say(Speaker.QUESTIONER, problem)],

@@ -9,10 +9,13 @@ encoder.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+
+# typing_extensions' TypedDict: pydantic validates it on Python 3.11 (training samples keep ``BlamedTest`` records).
+from typing_extensions import TypedDict
 
 Fault = Literal["code", "test"]
 
@@ -37,7 +40,7 @@ class Verdict(TypedDict):
     """How a dialogue ended; its presence is what stops a graph."""
 
     status: Literal["passed", "discarded"]
-    reason: str  # "passed", "max_rounds", "model_error"
+    reason: str  # "passed", "max_rounds", "vacuous_tests", "model_error", "sandbox_error"
     last_error: str  # the last interpreter feedback or model error, "" when passed
 
 

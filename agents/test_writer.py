@@ -21,9 +21,15 @@ from .state import RoleState
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     visible = [m for m in state.get("messages", []) if speaker_of(m) is not Speaker.PROGRAMMER]
-    request = HumanMessage(content=render_prompt("test_writer_request", entry_point=state.get("entry_point") or "the function"))
+    request = HumanMessage(
+        content=render_prompt("test_writer_request", entry_point=state.get("entry_point") or "the function")
+    )
     try:
-        reply = ask_view(Speaker.TEST_WRITER, view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request]), runtime)
+        reply = ask_view(
+            Speaker.TEST_WRITER,
+            view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request]),
+            runtime,
+        )
     except ModelCallError as error:
         return model_failure(error)
     tests = extract_tests(reply.text, state.get("entry_point"), state.get("solution"))

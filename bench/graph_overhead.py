@@ -95,16 +95,15 @@ def run_variant(label: str, graph, context: Context) -> tuple[float, float, floa
 def main() -> None:
     engine_name = pick_engine()
     engine = get_engine(engine_name)
-    timed_engine = type("TimedEngine", (), {"run": staticmethod(SANDBOX_TIMER.timed(engine.run)), "name": engine.name})
-    execute.get_engine = lambda name: timed_engine  # every execution goes through the timer
+    timed_run = SANDBOX_TIMER.timed(engine.run)
+    execute.run_request = lambda name, request: timed_run(request)  # every execution goes through the timer
     register_model("bench-instant", TimedModel(script=reply))
-    context = Context.from_mapping(
-        {f"{role}_model": "bench-instant" for role in ("questioner", "programmer", "test_writer", "error_analyst")}
-        | {"sandbox": engine_name}
-    )
+    context = Context.for_every_role("bench-instant", sandbox=engine_name)
     engine.run(ExecRequest.python("print(1)"))  # warm-up: first container / interpreter start
 
-    requests = [ExecRequest.python(f"def add(a, b):\n    return a {op} b\n", tests="assert add(2, 3) == 5\n") for op in "-+"]
+    requests = [
+        ExecRequest.python(f"def add(a, b):\n    return a {op} b\n", tests="assert add(2, 3) == 5\n") for op in "-+"
+    ]
     started = time.perf_counter()
     for _ in range(DIALOGUES):
         for request in requests:

@@ -42,7 +42,9 @@ def aiev_engine(name: str, problems: list[dict], workers: int) -> tuple[float, i
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(lambda p: engine.run(ExecRequest.python(program(p), timeout_s=TIMEOUT_S)), problems))
-    failed = [(p["task_id"], r.outcome.value, r.stderr[-200:]) for p, r in zip(problems, results) if not r.passed]
+    failed = [
+        (p["task_id"], r.outcome.value, r.stderr[-200:]) for p, r in zip(problems, results, strict=True) if not r.passed
+    ]
     for task_id, outcome, stderr in failed[:3]:
         print(f"  {name}: {task_id} {outcome}: {stderr}", file=sys.stderr)
     return time.perf_counter() - started, len(problems) - len(failed)

@@ -27,7 +27,7 @@ PIP_NAMES = {
     "tensorflow": "tensorflow",
 }
 
-RUNNER = f'''
+RUNNER = f"""
 
 import pathlib as _aiev_pathlib
 
@@ -35,7 +35,7 @@ _aiev_solution = _aiev_pathlib.Path({SOLUTION_FILE!r}).read_text()
 test_execution(_aiev_solution)
 if "test_string" in globals():
     test_string(_aiev_solution)
-'''
+"""
 
 
 def task_from_row(row: Row) -> EvalTask:

@@ -21,7 +21,7 @@ Flavour = Literal["humaneval+", "mbpp+"]
 FIELDS = ("task_id", "prompt", "entry_point", "canonical_solution", "base_input")
 
 # Appended to the candidate. Floats (and sequences of floats) compare with EvalPlus's tolerance, all else exactly.
-DIFF_TEST = '''
+DIFF_TEST = """
 def _aiev_same(got, expected, atol):
     import math
     if isinstance(expected, float) or isinstance(got, float):
@@ -40,8 +40,9 @@ def _aiev_diff_test(entry_point, atol):
     for index, args in enumerate(json.loads(pathlib.Path("inputs.json").read_text())):
         expected = expected_fn(*copy.deepcopy(args))
         got = candidate(*copy.deepcopy(args))
-        assert _aiev_same(got, expected, atol), f"input #{index} {args!r:.300}: expected {expected!r:.300}, got {got!r:.300}"
-'''
+        assert _aiev_same(got, expected, atol), f"input #{index} {args!r:.300}: expected {expected!r:.300}, \
+got {got!r:.300}"
+"""
 
 
 def task_from_row(row: Row, flavour: Flavour, plus: bool = True) -> EvalTask:

@@ -16,7 +16,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from ..agents.context import Context
-from ..agents.models import get_chat_model
+from ..agents.dialogue import Speaker
+from ..agents.model_call import ModelCallError, call_model, token_usage
 from ..agents.parsing import extract_solution
 from ..agents.prompts import load_prompt, render_prompt
 from ..graphs.codergen import solve
@@ -50,14 +51,12 @@ def plain_messages(task: EvalTask) -> list[BaseMessage]:
 
 
 def run_plain(task: EvalTask, context: Context) -> Attempt:
-    model = get_chat_model(context.programmer_model, temperature=context.temperature, max_tokens=context.max_tokens)
     try:
-        reply = model.invoke(plain_messages(task))
-    except Exception as error:  # noqa: BLE001 - a model failure is retried later, not a crash of the run
-        return Attempt(code=None, error=f"{type(error).__name__}: {error}")
-    usage = getattr(reply, "usage_metadata", None) or {}
-    tokens = {key: int(usage[key]) for key in ("input_tokens", "output_tokens") if usage.get(key) is not None}
-    return Attempt(code=candidate_program(task, extract_solution(reply.text, task.entry_point)), tokens=tokens)
+        reply = call_model(Speaker.PROGRAMMER, plain_messages(task), context)
+    except ModelCallError as error:  # retried by the next run, not a crash of this one
+        return Attempt(code=None, error=str(error))
+    code = candidate_program(task, extract_solution(reply.text, task.entry_point))
+    return Attempt(code=code, tokens=token_usage(reply))
 
 
 def run_codergen(task: EvalTask, context: Context) -> Attempt:

@@ -27,7 +27,14 @@ def directory_summaries(out: Path) -> list[EvalSummary]:
     for mode in sorted({r.mode for r in results}):
         task_ids = sorted({r.task_id for r in results if r.mode == mode})
         summaries.append(
-            summarize(results, task_ids, benchmark=settings["benchmark"], model=settings["model"], mode=mode, samples=settings["samples"])
+            summarize(
+                results,
+                task_ids,
+                benchmark=settings["benchmark"],
+                model=settings["model"],
+                mode=mode,
+                samples=settings["samples"],
+            )
         )
     return summaries
 
@@ -39,7 +46,15 @@ def summary_table(summaries: list[EvalSummary]) -> Table:
         table.add_column(column, justify="left" if column == "mode" else "right")
     for s in summaries:
         passes = [f"{s.pass_at[k]:.1%}" if k in s.pass_at else "-" for k in ks]
-        table.add_row(s.mode, str(s.evaluated), *passes, str(s.solved), f"{s.mean_rounds:.2f}", str(s.unsupported), str(s.incomplete))
+        table.add_row(
+            s.mode,
+            str(s.evaluated),
+            *passes,
+            str(s.solved),
+            f"{s.mean_rounds:.2f}",
+            str(s.unsupported),
+            str(s.incomplete),
+        )
     return table
 
 
@@ -98,22 +113,25 @@ def _charts(summaries: list[EvalSummary]) -> list[tuple[str, str]]:
 def render_html(run: dict, summaries: list[EvalSummary], results: list[SampleResult]) -> str:
     e = html.escape
     settings = run["settings"]
-    head = "".join(f"<th>{e(c)}</th>" for c in ("mode", "tasks", "pass@k", "solved", "mean rounds", "unsupported", "incomplete"))
+    head = "".join(
+        f"<th>{e(c)}</th>" for c in ("mode", "tasks", "pass@k", "solved", "mean rounds", "unsupported", "incomplete")
+    )
     rows = "\n".join(
-        f"<tr><td>{e(s.mode)}</td><td>{s.evaluated}</td><td>{e(', '.join(f'pass@{k} {v:.1%}' for k, v in s.pass_at.items()))}</td>"
+        f"<tr><td>{e(s.mode)}</td><td>{s.evaluated}</td>"
+        f"<td>{e(', '.join(f'pass@{k} {v:.1%}' for k, v in s.pass_at.items()))}</td>"
         f"<td>{s.solved}</td><td>{s.mean_rounds:.2f}</td><td>{s.unsupported}</td><td>{s.incomplete}</td></tr>"
         for s in summaries
     )
     prompt = run.get("prompt") or {}
-    prompt_html = "".join(
-        f"<h3>{e(m['role'])}</h3><pre>{e(m['content'])}</pre>" for m in prompt.get("messages", [])
-    )
+    prompt_html = "".join(f"<h3>{e(m['role'])}</h3><pre>{e(m['content'])}</pre>" for m in prompt.get("messages", []))
     failures = [r for r in results if r.status == "failed"][:50]
     failure_rows = "\n".join(
         f"<tr><td>{e(r.mode)}</td><td>{e(r.task_id)}</td><td>{r.sample}</td><td>{e(r.outcome)}</td><td><pre>{e(r.feedback[-600:])}</pre></td></tr>"
         for r in failures
     )
-    images = "\n".join(f'<figure><img alt="{e(t)}" src="data:image/png;base64,{d}"></figure>' for t, d in _charts(summaries))
+    images = "\n".join(
+        f'<figure><img alt="{e(t)}" src="data:image/png;base64,{d}"></figure>' for t, d in _charts(summaries)
+    )
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8"><title>aiev eval</title>'
         "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 12px;text-align:left;vertical-align:top}"

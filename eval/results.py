@@ -31,7 +31,9 @@ class EvalSettings(BaseModel):
     model: str
     samples: int = Field(1, ge=1, le=1000)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
-    revision_temperature: float | None = Field(None, ge=0.0, le=2.0, description="codergen revisions (unset: temperature)")
+    revision_temperature: float | None = Field(
+        None, ge=0.0, le=2.0, description="codergen revisions (unset: temperature)"
+    )
     max_tokens: int = Field(1024, ge=1)
     max_rounds: int = Field(7, ge=1, le=50)
     sandbox: Literal["auto", "docker", "local"] = "auto"
@@ -90,9 +92,15 @@ class ResultsStore:
                 earlier = json.loads(path.read_text(encoding="utf-8"))["settings"]
             except (OSError, ValueError, KeyError) as error:
                 raise EvalInputError(f"{path}: unreadable run settings ({error}); use another --out") from None
-            changed = [f"{key}={earlier.get(key)!r} (now {current[key]!r})" for key in PINNED if earlier.get(key) != current[key]]
+            changed = [
+                f"{key}={earlier.get(key)!r} (now {current[key]!r})"
+                for key in PINNED
+                if earlier.get(key) != current[key]
+            ]
             if changed:
-                raise EvalInputError(f"{self.out}: holds a run with other settings: {', '.join(changed)}; use another --out")
+                raise EvalInputError(
+                    f"{self.out}: holds a run with other settings: {', '.join(changed)}; use another --out"
+                )
         atomic_write_text(path, json.dumps({"settings": current, "prompt": prompt}, indent=2) + "\n")
 
 

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from ..agents.context import Context
 from ..agents.models import get_chat_model
@@ -69,18 +76,27 @@ def evaluate(
     done = {key: r for key, r in store.latest().items() if r.status != "retry"}
     for task in tasks:
         if not task.executable and (mode, task.task_id, 0) not in done:
-            store.append(SampleResult(task_id=task.task_id, mode=mode, sample=0, status="unsupported", outcome="unsupported",
-                                      feedback=f"language {task.language!r} is not executed by the sandbox"))  # fmt: skip
+            store.append(SampleResult(
+                task_id=task.task_id, mode=mode, sample=0, status="unsupported", outcome="unsupported",
+                feedback=f"language {task.language!r} is not executed by the sandbox"))  # fmt: skip
     jobs = [(task, s) for task in executable for s in range(samples) if (mode, task.task_id, s) not in done]
     judge = _Judge(mode, settings, engine)
-    with _Progress(len(executable) * samples, len(executable) * samples - len(jobs), mode, progress, console) as bar:
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aiev-eval") as pool:
-            for future in as_completed([pool.submit(judge, task, s) for task, s in jobs]):
-                result = future.result()
-                store.append(result)
-                bar.advance(result)
+    total = len(executable) * samples
+    with (
+        _Progress(total, total - len(jobs), mode, progress, console) as bar,
+        ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aiev-eval") as pool,
+    ):
+        for future in as_completed([pool.submit(judge, task, s) for task, s in jobs]):
+            result = future.result()
+            store.append(result)
+            bar.advance(result)
     summary = summarize(
-        store.latest().values(), [t.task_id for t in tasks], benchmark=benchmark, model=model, mode=mode, samples=samples
+        store.latest().values(),
+        [t.task_id for t in tasks],
+        benchmark=benchmark,
+        model=model,
+        mode=mode,
+        samples=samples,
     )
     return summary.model_copy(update={"ran": len(jobs), "wall_s": round(time.monotonic() - started, 3)})
 
@@ -107,9 +123,8 @@ class _Judge:
         self.mode = mode
         self.settings = settings
         self.engine = engine
-        self.context = Context(
-            **{f"{role}_model": settings.model for role in ("questioner", "programmer", "test_writer", "error_analyst")},
-            max_rounds=settings.max_rounds, sandbox=settings.sandbox, temperature=settings.temperature,
+        self.context = Context.for_every_role(
+            settings.model, max_rounds=settings.max_rounds, sandbox=settings.sandbox, temperature=settings.temperature,
             revision_temperature=settings.revision_temperature, max_tokens=settings.max_tokens,
         )  # fmt: skip
 
@@ -118,20 +133,28 @@ class _Judge:
         base = {"task_id": task.task_id, "mode": self.mode, "sample": sample}
         try:
             result = self._judge(task, base)
-        except Exception as error:  # noqa: BLE001 - one task's bug must not stop the run; retried next time
-            result = SampleResult(**base, status="retry", outcome="internal_error", feedback=f"{type(error).__name__}: {error}")
+        except Exception as error:
+            result = SampleResult(
+                **base, status="retry", outcome="internal_error", feedback=f"{type(error).__name__}: {error}"
+            )
         return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)})
 
     def _judge(self, task: EvalTask, base: dict[str, Any]) -> SampleResult:
-        attempt = MODES[self.mode](task, self.context)
+        timeout_s = task.timeout(self.settings.timeout_s)  # the loop's executions and the judge's alike
+        attempt = MODES[self.mode](task, replace(self.context, timeout_s=timeout_s))
         common = {
-            **base, "rounds": attempt.rounds, "tokens": attempt.tokens, "code": attempt.code, "installs": attempt.installs,
+            **base, "rounds": attempt.rounds, "tokens": attempt.tokens, "code": attempt.code,
+            "installs": attempt.installs,
         }  # fmt: skip
         if attempt.error:
-            return SampleResult(**common, status="retry", outcome="model_error", feedback=attempt.error[:FEEDBACK_CHARS])
+            return SampleResult(
+                **common, status="retry", outcome="model_error", feedback=attempt.error[:FEEDBACK_CHARS]
+            )
         if attempt.code is None:
-            return SampleResult(**common, status="failed", outcome="no_code", feedback="the model's answer held no code")
-        executed = self.engine.run(task.exec_request(attempt.code, self.settings.timeout_s, attempt.installs))
+            return SampleResult(
+                **common, status="failed", outcome="no_code", feedback="the model's answer held no code"
+            )
+        executed = self.engine.run(task.exec_request(attempt.code, timeout_s, attempt.installs))
         if executed.outcome is Outcome.SANDBOX_ERROR:
             status = "retry"
         else:
@@ -154,7 +177,7 @@ class _Progress:
         )
         self.task = self.progress.add_task(mode, total=total, completed=done, passed=0)
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> Self:
         self.progress.start()
         return self
 

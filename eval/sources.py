@@ -72,7 +72,7 @@ def _read_parquet(path: Path) -> list[Row]:
 
     try:
         return list(load_dataset("parquet", data_files=str(path), split="train"))
-    except Exception as error:  # noqa: BLE001 - any reader failure is a bad input file
+    except Exception as error:
         raise EvalInputError(f"{path}: not a readable Parquet file ({type(error).__name__}: {error})") from None
 
 
@@ -82,7 +82,7 @@ def _read_dataset(source: str, split: str) -> list[Row]:
     name, _, config = source.partition(":")
     try:
         return list(load_dataset(name, config or None, split=split))
-    except Exception as error:  # noqa: BLE001 - offline, unknown id, wrong split: all one user-facing message
+    except Exception as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise EvalInputError(f"{source}: cannot load dataset split {split!r} ({detail})") from None
 

@@ -50,9 +50,7 @@ def summarize(
     unsupported = sum(1 for rows in by_task.values() if any(r.status == "unsupported" for r in rows))
     retry = [r for rows in by_task.values() for r in rows if r.status == "retry"]
     judged = {
-        task: rows
-        for task, rows in by_task.items()
-        if sum(r.status in ("passed", "failed") for r in rows) == samples
+        task: rows for task, rows in by_task.items() if sum(r.status in ("passed", "failed") for r in rows) == samples
     }
     counts = [(samples, sum(r.status == "passed" for r in rows)) for rows in judged.values()]
     rounds = [r.rounds for rows in judged.values() for r in rows]

@@ -49,12 +49,20 @@ class EvalTask(BaseModel):
         """Only Python is executed; other MultiPL-E languages load and are reported as unsupported."""
         return self.language.lower() in EXECUTABLE_LANGUAGES
 
+    def timeout(self, override: float | None = None) -> float:
+        """The one limit for every execution of this task in a run: the judge's, and the CoderGen loop's, whose
+        passing code would otherwise be judged under a stricter limit than it was tested with."""
+        return override or self.timeout_s
+
     def exec_request(self, code: str, timeout_s: float | None = None, installs: list[str] | None = None) -> ExecRequest:
         """The sandbox request that judges ``code`` (a complete candidate program); ``installs``: the answer's own
-        ``pip install`` lines, run after the task's setup."""
-        limits = Limits(timeout_s=timeout_s or self.timeout_s)
+        ``pip install`` lines, run after the task's setup.
+
+        The hidden program is always the request's tests, so a pass means it ran to its end (``sandbox.types.
+        verdict``); with ``solution_file`` the entry point is empty and the tests are the whole program."""
+        limits = Limits(timeout_s=self.timeout(timeout_s))
         setup = with_setup(self.setup, installs or [])
         if self.solution_file:
-            files = {**self.files, self.solution_file: code, "main.py": self.test}
-            return ExecRequest(files=files, setup=setup, limits=limits)
+            files = {**self.files, self.solution_file: code, "main.py": ""}
+            return ExecRequest(files=files, tests=self.test, setup=setup, limits=limits)
         return ExecRequest(files={**self.files, "main.py": code}, tests=self.test, setup=setup, limits=limits)

@@ -4,8 +4,8 @@ AICoderEval's loop needs tests to execute against, and the benchmark's own tests
 examples are part of what the model is shown anyway, so asserting them leaks nothing: doctest ``>>>`` lines,
 one-line ``f(x) ➞ y`` forms (``=>``, ``==``, ``=``, ``returns``, ``should return``, bulleted or after
 ``for``), MBPP's shown ``assert f(x) == y``, and the parameter-named ``For lst = [1, 2] the output should be
-3`` / ``Input: arr = [1], k = 1`` + ``Output: [1]`` forms, called with keyword arguments. They are far more reliable than
-tests a small model writes itself: with the embedded 0.5B model, self-written tests were often wrong and the
+3`` / ``Input: arr = [1], k = 1`` + ``Output: [1]`` forms, called with keyword arguments. They are far more reliable
+than tests a small model writes itself: with the embedded 0.5B model, self-written tests were often wrong and the
 loop "fixed" correct code to match them.
 """
 
@@ -35,7 +35,11 @@ def visible_tests(prompt: str, entry_point: str | None) -> str:
     if not entry_point:
         return ""
     asserts: list[str] = []
-    examples = [*_doctest_examples(prompt), *_arrow_examples(prompt, entry_point), *_named_examples(prompt, entry_point)]
+    examples = [
+        *_doctest_examples(prompt),
+        *_arrow_examples(prompt, entry_point),
+        *_named_examples(prompt, entry_point),
+    ]
     for call, expected in examples:
         call_tree, expected_tree = _expression(call), _expression(expected)
         if call_tree is None or expected_tree is None or entry_point not in _names(call_tree):

@@ -1,7 +1,9 @@
 """AIEV-Instruct (AutoCoder): a seed becomes a problem, a solution and tests, verified by execution.
 
 questioner -> programmer -> test_writer -> execute, then: passed -> finalize; failed with rounds left ->
-error_analyst -> programmer (or test_writer when the analyst blames the tests); out of rounds -> discard.
+error_analyst -> programmer (or test_writer when the analyst blames the tests); tests refused as vacuous (they
+use nothing the solution defines or pass against a wrong stand-in of it) -> test_writer; out of rounds -> discard
+(reason ``vacuous_tests`` when the last tests were refused, else ``max_rounds``).
 Messages follow AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language
 analysis, new code, ..., interpreter stdout and the closing answer. Any node that sets a ``verdict``
 (model or sandbox failure) ends the dialogue at once.
@@ -24,6 +26,7 @@ from .routing import (
     after_failed_run,
     after_programmer,
     after_test_writer,
+    failure_reason,
     last_run_passed,
     out_of_rounds,
 )
@@ -40,9 +43,11 @@ def finalize(state: State) -> State:
 
 
 def discard(state: State) -> State:
-    """Out of rounds: keep the reason and the last interpreter feedback for the discards file."""
+    """Out of rounds: keep the reason (``vacuous_tests`` when the last tests verified nothing) and the last
+    interpreter feedback for the discards file."""
     reason = f"no passing execution in {state.get('round', 0)} rounds"
-    return {"verdict": {"status": "discarded", "reason": "max_rounds", "last_error": f"{reason}\n{last_feedback(state)}".strip()}}
+    last_error = f"{reason}\n{last_feedback(state)}".strip()
+    return {"verdict": {"status": "discarded", "reason": failure_reason(state), "last_error": last_error}}
 
 
 def after_questioner(state: State) -> str:

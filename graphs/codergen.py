@@ -5,7 +5,10 @@ user's own tests, when given, replace the test writer and are never rewritten (t
 but they are the specification, so the code is revised instead).
 
 intake -> programmer -> [test_writer, only without user tests] -> execute, then: passed or out of rounds
--> finish; otherwise error_analyst -> programmer (or test_writer when it blames generated tests).
+-> finish; otherwise error_analyst -> programmer (or test_writer when it blames generated tests). Tests that
+verify nothing (``test_quality``) are refused before the code runs: generated ones go back to the test writer,
+the user's end the loop at once with reason ``vacuous_tests`` (they cannot be rewritten, and no answer can be
+said to pass them).
 
 When no round passes, the code returned is not simply the last: it is the attempt that got furthest through
 the final tests, the earliest among equals. Revisions are shaped by the feedback, and when the tests are
@@ -36,7 +39,9 @@ from .routing import (
     after_failed_run,
     after_programmer,
     after_test_writer,
+    failure_reason,
     last_run_passed,
+    last_tests_vacuous,
     out_of_rounds,
 )
 
@@ -81,7 +86,11 @@ def finish(state: CoderGenState) -> CoderGenState:
         passed: Verdict = {"status": "passed", "reason": "passed", "last_error": ""}
         return {"verdict": passed, "chosen_round": executions[-1]["round"]}
     chosen = furthest_attempt(state)
-    failed: Verdict = {"status": "discarded", "reason": "max_rounds", "last_error": feedback_of_round(state, chosen)}
+    failed: Verdict = {
+        "status": "discarded",
+        "reason": failure_reason(state),
+        "last_error": feedback_of_round(state, chosen),
+    }
     update: CoderGenState = {"verdict": failed, "chosen_round": chosen}
     if chosen:
         reply = _programmer_reply_of_round(state.get("messages", []), chosen)
@@ -123,9 +132,15 @@ def _is_interpreter_turn_of(message: AnyMessage, round_no: int) -> bool:
 
 
 def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:
+    """The user's tests are never rewritten, so when they verify nothing the loop ends there: no answer could be
+    shown to pass them."""
     if "verdict" in state:
         return END
-    if last_run_passed(state) or out_of_rounds(state, runtime):
+    if (
+        last_run_passed(state)
+        or out_of_rounds(state, runtime)
+        or (last_tests_vacuous(state) and state.get("user_tests"))
+    ):
         return "finish"
     return after_failed_run(state)
 
@@ -148,7 +163,9 @@ def build_graph(checkpointer: Any = None):
     builder.add_edge("intake", "programmer")
     builder.add_conditional_edges("programmer", after_programmer, ["execute", "test_writer", END])
     builder.add_conditional_edges("test_writer", after_test_writer, ["execute", END])
-    builder.add_conditional_edges("execute", after_execute, ["finish", "programmer", "test_writer", "error_analyst", END])
+    builder.add_conditional_edges(
+        "execute", after_execute, ["finish", "programmer", "test_writer", "error_analyst", END]
+    )
     builder.add_conditional_edges("error_analyst", after_error_analyst, ["programmer", "test_writer", END])
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer, name="codergen")
@@ -161,9 +178,9 @@ class CoderGenResult(BaseModel):
     """What ``solve`` returns: the final code, how it fared on the tests, and the whole transcript."""
 
     task: str
-    code: str  # the passing solution, else the attempt that got furthest through the tests ("" if none ran)
+    code: str  # the passing solution, else the attempt furthest through the tests, else the latest code (none ran)
     passed: bool
-    reason: str  # "passed", "max_rounds", "model_error", "sandbox_error"
+    reason: str  # "passed", "max_rounds", "vacuous_tests", "model_error", "sandbox_error"
     rounds: int
     chosen_round: int  # the round ``code`` comes from (0 when no code ran)
     setup: list[str]  # the pip install lines ``code`` ran with

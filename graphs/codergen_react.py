@@ -1,7 +1,9 @@
 """CoderGen as a ReAct agent: the model acts through tools (run code, install a package, run the tests) in a
 LangGraph tool loop (``ToolNode`` + ``tools_condition``) instead of the fixed programmer/analyst pipeline.
 
-The loop is bounded by ``Context.max_rounds`` sandbox executions. Tools update the state with ``Command``;
+The model's tool calls come back through ``agents.model_call``, which also reads calls written as text (the embedded
+llama.cpp server returns them so). A passing ``run_tests`` ends the run; otherwise the loop is bounded by
+``Context.max_rounds`` sandbox executions and twice as many model turns. Tools update the state with ``Command``;
 keys that parallel tool calls may both write use reducers (latest wins, lists concatenate), so a model that
 calls two tools at once cannot trip LangGraph's one-writer-per-step rule.
 """
@@ -9,10 +11,10 @@ calls two tools at once cannot trip LangGraph's one-writer-per-step rule.
 from __future__ import annotations
 
 import operator
-import re
 from typing import Annotated, Any, TypedDict
 
 from langchain_core.messages import (
+    AIMessage,
     AnyMessage,
     HumanMessage,
     SystemMessage,
@@ -28,15 +30,13 @@ from langgraph.types import Command
 
 from ..agents.context import Context
 from ..agents.dialogue import Speaker
-from ..agents.models import get_chat_model
+from ..agents.model_call import ModelCallError, call_model
 from ..agents.prompts import load_prompt, render_prompt
-from ..sandbox.engine import SandboxUnavailable, get_engine
-from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from ..sandbox.engine import run_request
+from ..sandbox.requirements import is_install
+from ..sandbox.types import ExecRequest, ExecResult
 from .codergen import CoderGenResult
 from .execute import interpreter_text
-
-_REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?([<>=!~]=?[A-Za-z0-9.*+!-]+)?$")
-
 
 CoderToolRuntime = ToolRuntime[Context, dict[str, Any]]  # what ToolNode injects into each tool
 
@@ -58,13 +58,11 @@ class ReactState(TypedDict, total=False):
     tests: Annotated[str, _latest]  # the tests it ran with
     passed: Annotated[bool, _latest]
     executions: Annotated[list[dict[str, Any]], operator.add]
+    model_error: str  # the model could not answer (ModelCallError): the run ends with reason "model_error"
 
 
 def _run(runtime: CoderToolRuntime, request: ExecRequest) -> ExecResult:
-    try:
-        return get_engine((runtime.context or Context()).sandbox).run(request)
-    except SandboxUnavailable as error:
-        return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
+    return run_request((runtime.context or Context()).sandbox, request)
 
 
 def _reply(runtime: CoderToolRuntime, text: str, result: ExecResult | None, **update: Any) -> Command:
@@ -83,9 +81,9 @@ def run_python(code: str, runtime: CoderToolRuntime) -> Command:
 @tool(description=load_prompt("codergen_tool_install_package"))
 def install_package(package: str, runtime: CoderToolRuntime) -> Command:
     package = package.strip()
-    if not _REQUIREMENT.match(package):
-        return _reply(runtime, render_prompt("codergen_tool_bad_package", package=repr(package)), None)
     line = f"pip install {package}"
+    if not is_install(line):  # the sandbox's one setup-line parser: requirement specifiers, no shell syntax
+        return _reply(runtime, render_prompt("codergen_tool_bad_package", package=repr(package)), None)
     result = _run(runtime, ExecRequest.python("", setup=[*runtime.state.get("setup", []), line]))
     text = f"Installed {package}." if result.passed else result.feedback()
     return _reply(runtime, text, result, setup=[line] if result.passed else [])
@@ -112,16 +110,34 @@ def intake(state: ReactState) -> ReactState:
 
 
 def agent(state: ReactState, runtime: Runtime[Context]) -> ReactState:
-    context = runtime.context or Context()
-    model = get_chat_model(context.programmer_model, temperature=context.temperature, max_tokens=context.max_tokens)
-    reply = model.bind_tools(TOOLS).invoke([SystemMessage(content=load_prompt("codergen_react_system")), *state["messages"]])
+    messages = [SystemMessage(content=load_prompt("codergen_react_system")), *state["messages"]]
+    try:
+        reply = call_model(Speaker.PROGRAMMER, messages, runtime.context or Context(), tools=TOOLS)
+    except ModelCallError as error:
+        return {"model_error": str(error)}
     return {"messages": [reply]}
 
 
 def after_agent(state: ReactState, runtime: Runtime[Context]) -> str:
-    if len(state.get("executions", [])) >= (runtime.context or Context()).max_rounds:
+    """The tools when the reply calls any, else a reminder to call them (small models answer with bare code).
+
+    Ends on a model failure, at the execution budget, or after two model turns per execution allowed: a reply
+    without a call, or with a call of a tool that does not exist, executes nothing and must not loop forever."""
+    max_rounds = (runtime.context or Context()).max_rounds
+    turns = sum(isinstance(message, AIMessage) for message in state["messages"])
+    if state.get("model_error") or len(state.get("executions", [])) >= max_rounds or turns >= 2 * max_rounds:
         return END
-    return tools_condition(state)
+    return "tools" if tools_condition(state) == "tools" else "remind"
+
+
+def remind(state: ReactState) -> ReactState:
+    return {"messages": [HumanMessage(content=load_prompt("codergen_react_no_tool"), name=Speaker.INTERPRETER.value)]}
+
+
+def after_tools(state: ReactState) -> str:
+    """A passing ``run_tests`` ends the run with that code, as a pass ends the fixed loop: small models otherwise
+    keep re-running passing tests until the budget is spent instead of closing with their answer."""
+    return END if state.get("passed") else "agent"
 
 
 def build_graph(checkpointer: Any = None):
@@ -129,10 +145,12 @@ def build_graph(checkpointer: Any = None):
     builder.add_node("intake", intake)
     builder.add_node("agent", agent)
     builder.add_node("tools", ToolNode(TOOLS))
+    builder.add_node("remind", remind)
     builder.add_edge(START, "intake")
     builder.add_edge("intake", "agent")
-    builder.add_conditional_edges("agent", after_agent, ["tools", END])
-    builder.add_edge("tools", "agent")
+    builder.add_conditional_edges("agent", after_agent, ["tools", "remind", END])
+    builder.add_edge("remind", "agent")
+    builder.add_conditional_edges("tools", after_tools, ["agent", END])
     return builder.compile(checkpointer=checkpointer, name="codergen_react")
 
 
@@ -147,19 +165,28 @@ def solve_react(task: str, *, tests: str | None = None, context: Context | None 
     passed = bool(state.get("passed"))
     messages = state.get("messages", [])
     tool_outputs = [m.content for m in messages if isinstance(m, ToolMessage)]
+    model_error = state.get("model_error", "")
     return CoderGenResult(
         task=task,
         code=state.get("solution", ""),
         passed=passed,
-        reason="passed" if passed else ("max_rounds" if len(executions) >= context.max_rounds else "stopped"),
+        reason=_reason(passed, model_error, len(executions), context.max_rounds),
         rounds=len(executions),
         chosen_round=len(executions),
         setup=state.get("setup", []),
         tests=state.get("tests", ""),
         tests_source="user" if tests else "generated",
         report=str(tool_outputs[-1]) if tool_outputs else "",
-        last_error="" if passed else (str(tool_outputs[-1]) if tool_outputs else ""),
+        last_error="" if passed else model_error or (str(tool_outputs[-1]) if tool_outputs else ""),
         executions=executions,
         messages=messages_to_dict(messages),
         tokens={},
     )
+
+
+def _reason(passed: bool, model_error: str, executions: int, max_rounds: int) -> str:
+    if passed:
+        return "passed"
+    if model_error:
+        return "model_error"
+    return "max_rounds" if executions >= max_rounds else "stopped"

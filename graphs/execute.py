@@ -5,7 +5,10 @@ code: that round is recorded (so a model that never writes code still runs out o
 sandbox call. The same holds for a revision identical to code that just failed (small models resend their
 code after an explanation): running it again would only repeat the failure, so the programmer is told
 instead. Sandbox breakage is not the code's fault, so it ends the dialogue with its own reason instead of
-being fed to the error analyst.
+being fed to the error analyst. Tests that verify nothing (``test_quality``: they use nothing the solution
+defines, or pass against a wrong stand-in of it) are refused before the solution runs: a failed round
+recorded as ``skipped="vacuous_tests"`` with the check's verdict, whose interpreter turn tells the test
+writer what is wrong, so no dialogue is ever verified by such tests.
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``).
@@ -13,8 +16,6 @@ ends without a pass can tell its attempts apart (see ``codergen.finish``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -23,41 +24,52 @@ from ..agents.context import Context
 from ..agents.dialogue import Speaker, say, speaker_of
 from ..agents.prompts import load_prompt, render_prompt
 from ..agents.state import RoleState
-from ..sandbox.engine import SandboxUnavailable, get_engine
+from ..sandbox.engine import run_request
 from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from .test_quality import QualityVerdict, check_tests, digest, refusal
 
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     context = runtime.context or Context()
     round_no = state.get("round", 0) + 1
     missing = _missing(state)
-    digest = inputs_digest(state)
-    skipped = "missing" if missing else "unchanged" if _repeats_a_failure(state, digest) else None
+    inputs = inputs_digest(state)
+    setup = with_setup(state.get("environment") or [], state.get("setup") or [])
+    checked = (
+        None
+        if missing
+        else check_tests(state["solution"], state["tests"], setup, context, state.get("executions") or [])
+    )
+    quality, broken = checked or (None, None)
+    skipped = _skipped(state, missing, quality, inputs)
     reached = 0
     if missing:
         text = render_prompt("interpreter_missing", what=missing)
+        result = ExecResult(outcome=Outcome.ERROR, stderr=text)
+    elif broken:
+        result = broken
+        text = interpreter_text(result)
+    elif quality and skipped == "vacuous_tests":
+        text = refusal(quality)
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     elif skipped == "unchanged":
         text = load_prompt("interpreter_unchanged")
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     else:
-        setup = with_setup(state.get("environment") or [], state.get("setup") or [])
         request = ExecRequest.python(state["solution"], tests=state["tests"], setup=setup, timeout_s=context.timeout_s)
-        try:
-            result = get_engine(context.sandbox).run(request)
-        except SandboxUnavailable as error:
-            result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
+        result = run_request(context.sandbox, request)
         text = interpreter_text(result)
         reached = line_of_tests_reached(request, result)
     record: dict[str, Any] = {
         **result.model_dump(mode="json"),
         "round": round_no,
-        "inputs": digest,
+        "inputs": inputs,
         "tests_digest": tests_digest(state.get("tests", "")),
         "tests_reached": reached,
         "skipped": skipped,
+        "test_quality": quality,
     }
     update: RoleState = {
         "round": round_no,
@@ -71,21 +83,27 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
 
 def inputs_digest(state: RoleState) -> str:
     """What an execution depends on (solution, tests, setup), so that a repeated request can be recognised."""
-    return _digest([state.get("solution", ""), state.get("tests", ""), state.get("setup", [])])
+    return digest([state.get("solution", ""), state.get("tests", ""), state.get("setup", [])])
 
 
 def tests_digest(tests: str) -> str:
     """Which tests an execution ran against (the test writer may rewrite them between rounds)."""
-    return _digest(tests)
+    return digest(tests)
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
+def _skipped(state: RoleState, missing: str | None, quality: QualityVerdict | None, inputs: str) -> str | None:
+    """Why the solution is not run this round: nothing to run, tests that verify nothing (whatever the code,
+    so this comes before the code's own resend check), or code resent unchanged after a failure."""
+    if missing:
+        return "missing"
+    if quality and quality["verdict"] == "vacuous":
+        return "vacuous_tests"
+    return "unchanged" if _repeats_a_failure(state, inputs) else None
 
 
-def _repeats_a_failure(state: RoleState, digest: str) -> bool:
+def _repeats_a_failure(state: RoleState, inputs: str) -> bool:
     executions = state.get("executions") or []
-    return bool(executions) and executions[-1].get("inputs") == digest and executions[-1]["outcome"] != "passed"
+    return bool(executions) and executions[-1].get("inputs") == inputs and executions[-1]["outcome"] != "passed"
 
 
 def _missing(state: RoleState) -> str | None:

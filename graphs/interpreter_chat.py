@@ -25,15 +25,16 @@ from ..agents.interpreter_blocks import (
     RunBlock,
     block_request,
     executable_blocks,
+    refusal,
     results_message,
     run_output,
     shell_lines,
 )
-from ..agents.models import get_chat_model
+from ..agents.model_call import call_model
 from ..agents.prompts import load_prompt
 from ..agents.special_tokens import load_special_tokens
-from ..sandbox.engine import SandboxUnavailable, get_engine
-from ..sandbox.types import ExecResult, Outcome
+from ..sandbox.engine import run_request
+from ..sandbox.requirements import SetupLineError
 
 MODEL_OUTPUT_CHARS = 2000  # per block, what the model is shown; the user always sees everything
 
@@ -53,9 +54,8 @@ def _pending(state: ChatState) -> tuple[list[RunBlock], bool]:
 
 
 def assistant(state: ChatState, runtime: Runtime[Context]) -> ChatState:
-    context = runtime.context or Context()
-    model = get_chat_model(context.programmer_model, temperature=context.temperature, max_tokens=context.max_tokens)
-    reply = model.invoke([SystemMessage(content=load_prompt("chat_system")), *state["messages"]])
+    messages = [SystemMessage(content=load_prompt("chat_system")), *state["messages"]]
+    reply = call_model(Speaker.PROGRAMMER, messages, runtime.context or Context())  # ModelCallError: the CLI says so
     return {"messages": [AIMessage(content=reply.text, name=Speaker.PROGRAMMER.value)]}
 
 
@@ -84,9 +84,9 @@ def execute(state: ChatState, runtime: Runtime[Context]) -> ChatState:
     outputs = []
     for block in blocks:
         try:
-            result = get_engine(context.sandbox).run(block_request(block, setup, context.timeout_s))
-        except SandboxUnavailable as error:
-            result = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
+            result = run_request(context.sandbox, block_request(block, setup, context.timeout_s))
+        except SetupLineError as error:
+            result = refusal(error)
         outputs.append(run_output(block, result))
         if block.kind == "shell" and result.passed:
             setup += shell_lines(block.code)

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from langchain_core.messages import messages_to_dict
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -148,8 +148,15 @@ class _SeedRunner:
         config = {"configurable": {"thread_id": seed["id"]}}
         try:
             state = self._finish(seed, config)
-        except Exception as error:  # noqa: BLE001 - one seed's bug must not stop the batch
-            state = {"seed": seed, "verdict": {"status": "discarded", "reason": "internal_error", "last_error": f"{type(error).__name__}: {error}"}}
+        except Exception as error:
+            state = {
+                "seed": seed,
+                "verdict": {
+                    "status": "discarded",
+                    "reason": "internal_error",
+                    "last_error": f"{type(error).__name__}: {error}",
+                },
+            }
         return to_record(seed, state, self.context, time.monotonic() - started)
 
     def _finish(self, seed: Seed, config: dict[str, Any]) -> State:
@@ -191,7 +198,7 @@ def to_record(seed: Seed, state: State, context: Context, duration_s: float) -> 
 def _write_outputs(out: Path, records: list[dict[str, Any]]) -> None:
     """samples.jsonl (verified dialogues) and discards.jsonl (reason + last error), rebuilt from the log."""
     samples = [
-        {key: r[key] for key in ("seed_id", "seed", "stage", "rounds", "models", "messages", "tokens")}
+        {key: r[key] for key in ("seed_id", "seed", "stage", "rounds", "models", "messages", "blamed_tests", "tokens")}
         for r in records
         if r["status"] == "passed"
     ]
@@ -226,7 +233,7 @@ class _RunProgress:
         for record in earlier:
             self.advance(record)
 
-    def __enter__(self) -> _RunProgress:
+    def __enter__(self) -> Self:
         self.progress.start()
         return self
 
@@ -241,4 +248,3 @@ class _RunProgress:
         self.progress.update(
             self.task, advance=1, passed=self.counts["passed"], discarded=self.counts["discarded"], rounds=f"{mean:.1f}"
         )
-

@@ -13,10 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..agents.context import Context
-from .state import Stage
-
-ROLES = ("questioner", "programmer", "test_writer", "error_analyst")
+from ..agents.context import ROLES, Context, Stage, every_role
 
 
 class PresetError(ValueError):
@@ -52,7 +49,7 @@ def load_preset(path: str | Path) -> dict[str, Any]:
 
 def role_overrides(model: str | None = None, role_models: list[str] | None = None) -> dict[str, str]:
     """``--model NAME`` (every role) then ``--role-model role=NAME`` pairs as context fields."""
-    overrides = {f"{role}_model": model for role in ROLES} if model else {}
+    overrides = every_role(model) if model else {}
     for pair in role_models or []:
         role, sep, name = pair.partition("=")
         role = role.strip().replace("-", "_")

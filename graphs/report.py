@@ -34,6 +34,9 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "multi_round_share": sum(1 for r in passed if r["rounds"] > 1) / len(passed) if passed else 0.0,
         "mean_rounds": sum(r["rounds"] for r in records) / len(records) if records else 0.0,
         "blamed_tests": sum(len(r.get("blamed_tests", [])) for r in records),
+        "vacuous_test_rounds": sum(
+            1 for r in records for e in r.get("executions", []) if e.get("skipped") == "vacuous_tests"
+        ),
         "tokens": {"input": tokens.get("input_tokens", 0), "output": tokens.get("output_tokens", 0)},
         "time": {
             "seed_seconds_total": round(seed_seconds, 3),
@@ -89,6 +92,7 @@ def render_html(stats: dict[str, Any]) -> str:
         ("multi-round share of samples", f"{stats['multi_round_share']:.1%}"),
         ("mean rounds", f"{stats['mean_rounds']:.2f}"),
         ("tests blamed by the analyst", stats["blamed_tests"]),
+        ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),
         ("tokens in / out", f"{stats['tokens']['input']} / {stats['tokens']['output']}"),
         ("seed seconds (total)", stats["time"]["seed_seconds_total"]),
         ("wall seconds (last run)", stats["time"]["wall_seconds_last_run"]),
@@ -99,7 +103,7 @@ def render_html(stats: dict[str, Any]) -> str:
         for title, data in _charts(stats)
     )
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>AIEV-Instruct run</title>"
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>AIEV-Instruct run</title>'
         "<style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:2em}</style></head>\n"
         f"<body><h1>AIEV-Instruct run</h1>\n<table>\n{table}\n</table>\n{images}\n</body></html>\n"
     )

@@ -1,12 +1,14 @@
 """Edges shared by every graph built from the role nodes (AIEV-Instruct, CoderGen).
 
 A ``verdict`` in the state means a model or the sandbox failed and the dialogue must end at once; a reply that
-carried no code clears ``solution`` / ``tests``, and the role that owes it is asked again rather than the analyst.
+carried no code clears ``solution`` / ``tests``, and the role that owes it is asked again rather than the analyst;
+tests refused as vacuous go back to the test writer.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from langgraph.graph import END
 from langgraph.runtime import Runtime
@@ -32,9 +34,22 @@ def out_of_rounds(state: Mapping[str, Any], runtime: Runtime[Context]) -> bool:
     return state.get("round", 0) >= (runtime.context or Context()).max_rounds
 
 
+def last_tests_vacuous(state: Mapping[str, Any]) -> bool:
+    """The last round's tests were refused as verifying nothing (``graphs/test_quality.py``)."""
+    return state["executions"][-1].get("skipped") == "vacuous_tests"
+
+
+def failure_reason(state: Mapping[str, Any]) -> str:
+    """Why a dialogue that never passed ends: its last tests verified nothing, or it ran out of rounds."""
+    return "vacuous_tests" if last_tests_vacuous(state) else "max_rounds"
+
+
 def after_failed_run(state: Mapping[str, Any]) -> str:
     """Nothing ran when a reply had no code or resent code that had just failed: there is no new error to
-    analyse, only a reply to ask for again."""
+    analyse, only a reply to ask for again. Tests that verify nothing are the test writer's to fix: the
+    programmer's code was not even run."""
+    if last_tests_vacuous(state):
+        return "test_writer"
     if not state.get("solution") or state["executions"][-1].get("skipped") == "unchanged":
         return "programmer"
     if not state.get("tests"):

@@ -4,25 +4,24 @@ Three layouts are read: aiev's own JSON lines (``{"snippet": ..., "id"?: ..., "s
 Magicoder OSS-Instruct layout (``lang, raw_index, index, seed, openai_fingerprint, problem, solution``;
 the ``seed`` column is the snippet) and the Evol-Instruct layout (``instruction, output``; the first code
 block of the output is the snippet, the instruction when there is none). Seeds are identified by a hash
-of their normalized text, so the same snippet reformatted or re-commented is one seed, and a run keyed by
-seed id is stable across re-runs of the same file.
+of their normal form (``code_normalization``), so the same snippet reformatted, re-commented or with another
+docstring is one seed, and a run keyed by seed id is stable across re-runs of the same file.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import io
 import json
 import random
 import re
-import tokenize
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from ..agents.parsing import code_blocks
 from ..agents.state import Seed
+from .code_normalization import normalize_code
 from .durable import atomic_write_jsonl
 
 SeedFormat = Literal["auto", "jsonl", "oss-instruct", "evol-instruct"]
@@ -42,18 +41,8 @@ class SeedsError(ValueError):
 
 
 def normalized_hash(code: str) -> str:
-    """SHA-256 of the code's tokens with comments and layout removed (plain whitespace folding for non-Python)."""
-    try:
-        tokens = [
-            tok.string
-            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
-            and tok.string
-        ]
-        text = " ".join(tokens)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        text = " ".join(code.split())
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the code's normal form (``code_normalization``: the one dedup and decontamination compare)."""
+    return hashlib.sha256(normalize_code(code).encode("utf-8")).hexdigest()
 
 
 def make_seed(snippet: str, source: str, seed_id: str | None = None) -> Seed:
@@ -153,7 +142,9 @@ def _from_snippet_records(records: list[tuple[int, dict[str, Any]]], path: Path)
         seed_id = record.get("id")
         if seed_id is not None and not isinstance(seed_id, str | int):
             raise SeedsError(f"{path}: line {number}: 'id' must be a string or an integer")
-        yield make_seed(snippet, str(record.get("source") or f"{path.name}:{number}"), None if seed_id is None else str(seed_id))
+        yield make_seed(
+            snippet, str(record.get("source") or f"{path.name}:{number}"), None if seed_id is None else str(seed_id)
+        )
 
 
 def _load_dataset(name: str, path: Path | None):
@@ -164,7 +155,7 @@ def _load_dataset(name: str, path: Path | None):
         if path is None:
             return datasets.load_dataset(name, split="train")
         return datasets.load_dataset(name, data_files=str(path), split="train")
-    except Exception as error:  # noqa: BLE001 - datasets raises many unrelated types; all mean "unusable"
+    except Exception as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SeedsError(f"{path or name}: cannot load as a dataset ({first})") from None
 
@@ -239,7 +230,12 @@ def _snippets_of(file: Path, relative: Path, min_lines: int, max_lines: int) -> 
 
 def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     body = list(node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         body = body[1:]
     trivial = (ast.Pass, ast.Raise) if not isinstance(node, ast.ClassDef) else (ast.Pass,)
     return all(

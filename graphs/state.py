@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
+from ..agents.context import Stage
 from ..agents.state import BlamedTest, Fault, RoleState, Seed, Verdict
-
-Stage = Literal["teaching", "self_learning"]
 
 
 class State(RoleState, total=False):

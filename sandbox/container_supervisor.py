@@ -12,10 +12,15 @@ directory and execs ``python3``. Output goes to pipes the supervisor drains with
 after every program, ``kill(-1, SIGKILL)`` from the supervisor ends every process in the container but
 itself and the init, so nothing a program started outlives it.
 
+A request with tests carries a ``nonce`` and the test runner's ``argv``: the supervisor hands the nonce to the
+program on fd 3 (a pipe the runner reads and closes first) and returns what arrived on fd 4, the verdict pipe,
+for the engine to check (``verdict_channel.py`` on the engine's side).
+
 Protocol, per request: one JSON header line then ``size`` bytes of tar on stdin; one JSON result line on stdout.
 """
 
 import base64
+import fcntl
 import io
 import json
 import os
@@ -29,6 +34,7 @@ import time
 SCRATCH = ("/work", "/tmp", "/dev/shm", "/dev/mqueue")
 SYSV_IPC = {"/proc/sysvipc/shm": "-m", "/proc/sysvipc/sem": "-s", "/proc/sysvipc/msg": "-q"}
 CHUNK = 65536
+NONCE_FD, VERDICT_FD = 3, 4  # where the test runner finds its two pipes (engine: ``runner_args``)
 
 
 def main() -> None:
@@ -50,12 +56,19 @@ def main() -> None:
 def run(header: dict, archive: bytes) -> dict:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    runner_fds, verdict_r = (), None
+    if header["nonce"]:
+        nonce_r, nonce_w = os.pipe()
+        os.write(nonce_w, header["nonce"].encode())
+        os.close(nonce_w)
+        verdict_r, verdict_w = os.pipe()
+        runner_fds = (nonce_r, verdict_w)
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        child(header, archive, out_w, err_w)
-    os.close(out_w)
-    os.close(err_w)
+        child(header, archive, out_w, err_w, runner_fds)
+    for fd in (out_w, err_w, *runner_fds):
+        os.close(fd)
     kept = {out_r: bytearray(), err_r: bytearray()}
     truncated = {out_r: False, err_r: False}
     cap, deadline = header["output_bytes"], started + header["timeout_s"]
@@ -88,6 +101,7 @@ def run(header: dict, archive: bytes) -> dict:
     duration = time.monotonic() - started
     kill_all()  # daemons the program left behind that had closed their output
     code = os.waitstatus_to_exitcode(status)
+    verdict = read_verdict(verdict_r) if verdict_r is not None else b""
     return {
         "exit_code": 128 - code if code < 0 else code,  # a signal as a shell reports it: SIGKILL is 137
         "timed_out": timed_out,
@@ -96,11 +110,30 @@ def run(header: dict, archive: bytes) -> dict:
         "stdout_truncated": truncated[out_r],
         "stderr_truncated": truncated[err_r],
         "duration_s": duration,
+        "verdict": base64.b64encode(verdict).decode(),
     }
 
 
-def child(header: dict, archive: bytes, out_w: int, err_w: int) -> None:
-    """Never returns: becomes the program, or exits 126 with the reason on stderr."""
+def read_verdict(fd: int) -> bytes:
+    """What the verdict pipe holds once the program is gone (the runner wrote before it exited), up to a pipe's
+    capacity; never waits, whatever a program did to the pipe."""
+    os.set_blocking(fd, False)
+    data = b""
+    while len(data) < CHUNK:
+        try:
+            chunk = os.read(fd, CHUNK - len(data))
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data
+
+
+def child(header: dict, archive: bytes, out_w: int, err_w: int, runner_fds: tuple) -> None:
+    """Never returns: becomes the program (with ``runner_fds`` as fds 3 and 4), or exits 126 with the reason on
+    stderr."""
     try:
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
@@ -117,9 +150,12 @@ def child(header: dict, archive: bytes, out_w: int, err_w: int) -> None:
         os.chdir(os.path.join("/work", header["task"]))
         stdin = os.open(".stdin" if header["stdin"] else os.devnull, os.O_RDONLY)
         os.dup2(stdin, 0)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        os.execvpe("python3", ["python3", header["entrypoint"]], header["env"])
-    except BaseException as error:  # noqa: BLE001 - whatever went wrong is reported, the supervisor lives on
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in runner_fds]  # out of the way of fds 3 and 4 first
+        for target, fd in zip((NONCE_FD, VERDICT_FD), high, strict=False):  # none without tests
+            os.dup2(fd, target)
+        os.closerange(3 + len(runner_fds), os.sysconf("SC_OPEN_MAX"))
+        os.execvpe("python3", header["argv"], header["env"])
+    except BaseException as error:
         os.write(2, f"sandbox: could not start the program: {error!r}\n".encode())
     os._exit(126)
 

@@ -38,9 +38,12 @@ from docker.utils.socket import STDERR, STDOUT, frames_iter
 
 from . import supervisor_client
 from .capture import decode_capped
+from .container_supervisor import NONCE_FD, VERDICT_FD
 from .image import IMAGE, SANDBOX_UID, image_exists
+from .requirements import parse_install
 from .supervisor_client import Channel, SupervisorGone
-from .types import ExecRequest, ExecResult, Limits, Outcome
+from .types import ExecRequest, ExecResult, Limits, Outcome, verdict
+from .verdict_channel import new_nonce, runner_args, tests_ended
 
 LABEL = "aiev.sandbox"
 OWNER = "aiev.owner_pid"
@@ -118,7 +121,7 @@ class DockerEngine:
             if setup.outcome is not Outcome.PASSED:
                 result = setup.model_copy(update={"duration_s": time.monotonic() - started})
                 return result
-            result = self._exec(container, _program_command(request, task), request.limits, env, None)
+            result = self._program_after_setup(container, request, task, env)
             result = result.model_copy(update={"setup_log": setup.setup_log})
             return result
         except DockerException as error:
@@ -159,7 +162,11 @@ class DockerEngine:
             uses = self._uses[container.id] = self._uses.get(container.id, 0) + 1
             tainted = result.outcome in (Outcome.TIMEOUT, Outcome.MEMORY_EXCEEDED, Outcome.SANDBOX_ERROR) or \
                 result.exit_code == 137 or uses >= self.max_uses  # fmt: skip
-            pool = None if self._closed or request.setup else self._pools.setdefault(_pool_key(request.limits), queue.Queue())
+            pool = (
+                None
+                if self._closed or request.setup
+                else self._pools.setdefault(_pool_key(request.limits), queue.Queue())
+            )
             if pool is not None and not tainted:
                 pool.put(container)
                 return
@@ -236,8 +243,10 @@ class DockerEngine:
         if os.path.exists(CA_BUNDLE):
             env |= {"PIP_CERT": CA_BUNDLE, "SSL_CERT_FILE": CA_BUNDLE, "REQUESTS_CA_BUNDLE": CA_BUNDLE}
         env |= {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-        script = f"set -e\ntar -x -C /work\ncd {env['HOME']}\n" + \
-            "\n".join(f"echo '$ '{shlex.quote(line)}\n{line}" for line in request.setup)  # fmt: skip
+        # Each line's parsed requirements are installed, never the line itself (``requirements.py``).
+        installs = (f"echo '$ '{shlex.quote(line)}\npython3 -m pip install -q {shlex.join(parse_install(line).args)}"
+                    for line in request.setup)  # fmt: skip
+        script = f"set -e\ntar -x -C /work\ncd {env['HOME']}\n" + "\n".join(installs)
         limits = request.limits.model_copy(update={"timeout_s": request.limits.setup_timeout_s, "output_bytes": 32_000})
         result = self._exec(container, ["bash", "-c", script], limits, env, archive)
         for network in self.client.api.inspect_container(container.id)["NetworkSettings"]["Networks"]:
@@ -248,11 +257,16 @@ class DockerEngine:
         outcome = Outcome.SETUP_FAILED if result.outcome is Outcome.FAILED else result.outcome
         return ExecResult(outcome=outcome, exit_code=result.exit_code, setup_log=log, engine=self.name)
 
-    def _supervised(self, container, request: ExecRequest, task: str, env: dict[str, str], archive: bytes) -> ExecResult:
+    def _supervised(
+        self, container, request: ExecRequest, task: str, env: dict[str, str], archive: bytes
+    ) -> ExecResult:
         """One request through the container's supervisor: no Docker API call unless something went wrong."""
         limits = request.limits
-        header = {"task": task, "entrypoint": request.entrypoint, "stdin": request.stdin is not None, "env": env,
-                  "uid": SANDBOX_UID, "timeout_s": limits.timeout_s, "output_bytes": limits.output_bytes}  # fmt: skip
+        nonce = new_nonce() if request.tests else None
+        args = runner_args(request, NONCE_FD, VERDICT_FD) if nonce else [request.entrypoint]
+        header = {"task": task, "argv": ["python3", *args], "nonce": nonce, "stdin": request.stdin is not None,
+                  "env": env, "uid": SANDBOX_UID, "timeout_s": limits.timeout_s,
+                  "output_bytes": limits.output_bytes}  # fmt: skip
         started = time.monotonic()
         try:
             reply = self._channels[container.id].call(header, archive, limits.timeout_s + _SUPERVISOR_GRACE_S)
@@ -265,23 +279,48 @@ class DockerEngine:
         stdout, stderr = base64.b64decode(reply["stdout"]), base64.b64decode(reply["stderr"])
         stderr_text = decode_capped(stderr, reply["stderr_truncated"])
         code = None if reply["timed_out"] else reply["exit_code"]
+        ended = tests_ended(nonce, base64.b64decode(reply["verdict"])) if nonce else None
+        outcome, note = self._outcome(container, reply["timed_out"], code, stderr_text, ended)
         return ExecResult(
-            outcome=self._outcome(container, reply["timed_out"], code, stderr_text), exit_code=code,
-            stdout=decode_capped(stdout, reply["stdout_truncated"]), stderr=stderr_text,
+            outcome=outcome, exit_code=code,
+            stdout=decode_capped(stdout, reply["stdout_truncated"]), stderr=stderr_text + note,
             stdout_truncated=reply["stdout_truncated"], stderr_truncated=reply["stderr_truncated"],
             duration_s=reply["duration_s"], engine=self.name,
         )  # fmt: skip
 
-    def _outcome(self, container, timed_out: bool, code: int | None, stderr: str) -> Outcome:
-        if timed_out:
-            return Outcome.TIMEOUT
-        if code == 0:
-            return Outcome.PASSED
-        if "MemoryError" in stderr or (code == 137 and _oom_killed(self.client.api, container)):
-            return Outcome.MEMORY_EXCEEDED
-        return Outcome.FAILED
+    def _outcome(self, container, timed_out: bool, code: int | None, stderr: str,
+                 ended: bool | None) -> tuple[Outcome, str]:  # fmt: skip
+        """``types.verdict`` with this engine's evidence of a memory kill (read only when it can matter)."""
+        killed = code == 137 and _oom_killed(self.client.api, container)
+        out_of_memory = code != 0 and ("MemoryError" in stderr or killed)
+        return verdict(code, timed_out=timed_out, out_of_memory=out_of_memory, tests_ended=ended)
 
-    def _exec(self, container, command: list[str], limits: Limits, env: dict[str, str], stdin: bytes | None) -> ExecResult:
+    def _program_after_setup(self, container, request: ExecRequest, task: str, env: dict[str, str]) -> ExecResult:
+        """The program in a setup container, as a ``docker exec``; with tests, the runner's nonce travels as the
+        exec's stdin (fd 3 for the runner) and its verdict goes to a file read back once the program is gone."""
+        if not request.tests:
+            command = _program_command(request, task, [request.entrypoint])
+            return self._exec(container, command, request.limits, env, None)
+        nonce, verdict_file = new_nonce(), f"/tmp/{task}.verdict"
+        redirections = f"{NONCE_FD}<&0 {VERDICT_FD}>{verdict_file}"
+        command = _program_command(request, task, runner_args(request, NONCE_FD, VERDICT_FD), redirections)
+        result = self._exec(container, command, request.limits, env, nonce.encode())
+        if result.outcome in (Outcome.TIMEOUT, Outcome.MEMORY_EXCEEDED):  # killed: no verdict to read, none needed
+            return result
+        ended = tests_ended(nonce, self._read_verdict_file(container, verdict_file))
+        outcome, note = self._outcome(container, False, result.exit_code, result.stderr, ended)
+        return result.model_copy(update={"outcome": outcome, "stderr": result.stderr + note})
+
+    def _read_verdict_file(self, container, path: str) -> bytes:
+        """A regular file only (the program may have swapped in a FIFO or a link); no process of the program is left
+        by now."""
+        command = ["sh", "-c", 'test -f "$1" && test ! -L "$1" && head -c 65536 "$1"', "sh", path]
+        exec_id = self.client.api.exec_create(container.id, command, user=_USER)["Id"]
+        return self.client.api.exec_start(exec_id) or b""
+
+    def _exec(
+        self, container, command: list[str], limits: Limits, env: dict[str, str], stdin: bytes | None
+    ) -> ExecResult:
         """One ``docker exec``: ``stdin`` is streamed in, stdout/stderr are read until the process (or the
         container, killed by the watchdog on timeout) ends, keeping at most ``output_bytes`` of each."""
         api = self.client.api
@@ -318,7 +357,7 @@ class DockerEngine:
         code = None if timed_out.is_set() else api.exec_inspect(exec_id).get("ExitCode")
         out, err = captured[STDOUT], captured[STDERR]
         stdout_text, stderr_text = out.text(), err.text()
-        outcome = self._outcome(container, timed_out.is_set(), code, stderr_text)
+        outcome, _ = self._outcome(container, timed_out.is_set(), code, stderr_text, None)  # exit status decides
         return ExecResult(outcome=outcome, exit_code=code, stdout=stdout_text, stderr=stderr_text,
                           stdout_truncated=out.truncated, stderr_truncated=err.truncated, duration_s=duration,
                           engine=self.name)  # fmt: skip
@@ -362,22 +401,28 @@ def _oom_killed(api: Any, container) -> bool:
 
 def _task_env(task: str) -> dict[str, str]:
     home = f"/work/{task}"
-    return _ENV | {"HOME": home, "PYTHONUSERBASE": f"{home}/.local", "PATH": f"{home}/.local/bin:/usr/local/bin:/usr/bin:/bin"}
+    return _ENV | {
+        "HOME": home,
+        "PYTHONUSERBASE": f"{home}/.local",
+        "PATH": f"{home}/.local/bin:/usr/local/bin:/usr/bin:/bin",
+    }
 
 
-def _program_command(request: ExecRequest, task: str) -> list[str]:
+def _program_command(request: ExecRequest, task: str, args: list[str], redirections: str = "") -> list[str]:
     """In a setup container (where setup already unpacked the files): clear what the installs left running and
     in scratch places (processes, then files and IPC objects), run the program in its own dir, then kill
     whatever it left running.
 
     ``kill -9 -1`` signals every process of the sandbox user except the caller itself, so the shell survives
-    it; the sleeper keeping the container alive runs as another uid.
+    it; the sleeper keeping the container alive runs as another uid. ``args`` are the interpreter's arguments;
+    ``redirections`` (the test runner's fds) are applied before the program's stdin is.
     """
     stdin = " < .stdin" if request.stdin is not None else " < /dev/null"
+    words = " ".join([*map(shlex.quote, args), redirections]).rstrip()
     script = (
         "kill -9 -1 2>/dev/null; ipcrm --all 2>/dev/null; "
         f"find {_SCRATCH} -mindepth 1 -maxdepth 1 ! -name {task} -exec rm -rf {{}} + 2>/dev/null; "
-        f"cd /work/{task} && python3 {shlex.quote(request.entrypoint)}{stdin}; "
+        f"cd /work/{task} && python3 {words}{stdin}; "
         "code=$?; kill -9 -1 2>/dev/null; exit $code"
     )
     return ["sh", "-c", script]

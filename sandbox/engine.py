@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
 
-from .types import ExecRequest, ExecResult
+from .types import ExecRequest, ExecResult, Outcome
 
 EngineName = Literal["auto", "docker", "local"]
 
@@ -47,6 +47,44 @@ def get_engine(name: EngineName = "auto") -> Engine:
         if name not in _engines:
             _engines[name] = _create(name)
         return _engines[name]
+
+
+def run_request(name: EngineName, request: ExecRequest) -> ExecResult:
+    """``request`` run by the engine of that kind; an engine that cannot be had here (no Docker, no image) is a
+    ``sandbox_error`` result rather than an exception, because callers record it like any other outcome: the
+    program was not at fault."""
+    try:
+        engine = get_engine(name)
+    except SandboxUnavailable as error:
+        return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=str(error))
+    return engine.run(request)
+
+
+class EngineChoice(NamedTuple):
+    """Which engine runs the programs and how it fences them in, for a command to say at its start: ``auto``
+    otherwise falls back to the local engine silently, and on some machines that engine has no namespaces."""
+
+    requested: str  # auto | docker | local
+    engine: str  # docker | local
+    isolation: str  # "containers" or the local engine's level (``isolation.detect``)
+    fallback: str | None  # why ``auto`` did not pick Docker
+
+    @property
+    def unfenced(self) -> bool:
+        """The local engine with rlimits only: no network or filesystem isolation."""
+        return self.isolation == "rlimits-only"
+
+    def summary(self) -> str:
+        fenced = "network-less containers" if self.engine == "docker" else f"isolation {self.isolation}"
+        why = f" (--sandbox {self.requested}" + (f": {self.fallback})" if self.fallback else ")")
+        return f"{self.engine} engine, {fenced}{why}"
+
+
+def describe_engine(requested: EngineName, engine: Engine) -> EngineChoice:
+    """What ``get_engine(requested)`` returned, in words (the local engine's level from ``isolation.detect``)."""
+    level = getattr(getattr(engine, "isolation", None), "level", None)
+    fallback = docker_problem() if requested == "auto" and engine.name == "local" else None
+    return EngineChoice(requested, engine.name, level or "containers", fallback)
 
 
 def docker_problem() -> str | None:

@@ -95,7 +95,9 @@ def debian_mirror() -> str:
         if not path.is_file() or path.name.endswith((".disabled", ".save")) or "disabled" in path.name:
             continue
         text = path.read_text(errors="replace")
-        for uri in re.findall(r"^URIs:\s*(\S+)", text, re.MULTILINE) + re.findall(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)", text, re.MULTILINE):
+        for uri in re.findall(r"^URIs:\s*(\S+)", text, re.MULTILINE) + re.findall(
+            r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)", text, re.MULTILINE
+        ):
             if not uri.rstrip("/").endswith("-security") and "debian" in uri:
                 return uri
     raise ImageBuildError("no Debian mirror found in /etc/apt/sources.list{,.d}: debootstrap needs one")

@@ -47,13 +47,13 @@ class Isolation:
             return ["unshare", "--user", "--map-root-user", *flags, "--", *argv]
         private = "mount -t tmpfs -o size=256m tmpfs /tmp && mount -t tmpfs -o size=64m tmpfs /var/tmp && " \
                   "mount -t tmpfs -o size=64m tmpfs /dev/shm && "  # fmt: skip
-        drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all --bounding-set=-all -- \"$@\""
+        drop = f'exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"'
         return ["unshare", *flags, "--", "/bin/sh", "-c", private + drop, "sandbox", *argv]
 
 
 def _works(argv: list[str]) -> bool:
     try:
-        return subprocess.run(argv, capture_output=True, timeout=10).returncode == 0
+        return subprocess.run(argv, capture_output=True, timeout=10, check=False).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 

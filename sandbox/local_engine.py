@@ -3,7 +3,8 @@
 It is the embedded default when no Docker engine answers. Limits: rlimits on address space, CPU seconds,
 file size and processes; the whole process group (and, with namespaces, the whole PID namespace) is killed on
 timeout. The environment is scrubbed so API keys of the parent never reach the program. ``pip install`` setup
-lines go into a virtualenv cached per requirement set, so a package is installed once per machine.
+lines go into a virtualenv cached per requirement set, so a package is installed once per machine. A request
+with tests runs under the test runner, its nonce and verdict pipes passed through the fences (``verdict_channel``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from .capture import CappedReader
 from .isolation import INSTALLER_UID, UID_BASE, Isolation, detect
-from .requirements import pip_requirements, requirement_key
-from .types import ExecRequest, ExecResult, Limits, Outcome
+from .requirements import parse_install, requirement_key
+from .types import ExecRequest, ExecResult, Limits, Outcome, verdict
+from .verdict_channel import VerdictPipes, runner_args
 
 _SAFE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
              "PYTHONUNBUFFERED": "1", "PYTHONHASHSEED": "0"}  # fmt: skip
@@ -47,12 +49,19 @@ class LocalEngine:
         work = self._make_workdir(request, uid)
         started = time.monotonic()
         try:
-            python, setup_log, failed = self._setup(request, work, uid)
+            python, setup_log, failed = self._setup(request)
             if failed:
                 return ExecResult(outcome=Outcome.SETUP_FAILED, setup_log=setup_log, engine=self.name,
                                   duration_s=time.monotonic() - started)  # fmt: skip
-            argv = self.isolation.wrap([python, "-s", request.entrypoint], uid, network=False)
-            result = _run_limited(argv, work, request.limits, _SAFE_ENV | {"HOME": str(work)}, request.stdin, uid)
+            env = _SAFE_ENV | {"HOME": str(work)}
+            if not request.tests:
+                argv = self.isolation.wrap([python, "-s", request.entrypoint], uid, network=False)
+                result = _run_limited(argv, work, request.limits, env, request.stdin, uid)
+            else:
+                with VerdictPipes() as pipes:
+                    args = runner_args(request, *pipes.child_fds)
+                    argv = self.isolation.wrap([python, "-s", *args], uid, network=False)
+                    result = _run_limited(argv, work, request.limits, env, request.stdin, uid, pipes)
             return result.model_copy(update={"setup_log": setup_log, "engine": self.name})
         except OSError as error:
             return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"local engine: {error}", engine=self.name)
@@ -75,39 +84,24 @@ class LocalEngine:
                 os.chown(path, uid, uid)
         return work
 
-    def _setup(self, request: ExecRequest, work: Path, uid: int | None) -> tuple[str, str, bool]:
-        """Runs the setup lines; returns the interpreter to use, the setup log and whether setup failed."""
-        python = self.isolation.python
-        requirements = [r for line in request.setup for r in (pip_requirements(line) or [])]
-        log: list[str] = []
-        deadline = time.monotonic() + request.limits.setup_timeout_s
-        if requirements:
-            venv, ok, text = self._venv_with(requirements, deadline)
-            log.append(text)
-            if not ok:
-                return python, "\n".join(log), True
-            python = str(venv / "bin" / "python")
-        for line in request.setup:
-            if pip_requirements(line) is not None:
-                continue
-            env = _SAFE_ENV | {"HOME": str(work), "PATH": f"{Path(python).parent}:{_SAFE_ENV['PATH']}"}
-            limits = request.limits.model_copy(update={"timeout_s": max(1.0, deadline - time.monotonic())})
-            argv = self.isolation.wrap(["/bin/bash", "-c", line], uid, network=True)
-            result = _run_limited(argv, work, limits, env, None, uid)
-            log.append(f"$ {line}\n{result.stdout}{result.stderr}")
-            if not result.passed:
-                return python, "\n".join(log), True
-        return python, "\n".join(log), False
+    def _setup(self, request: ExecRequest) -> tuple[str, str, bool]:
+        """Installs what the setup lines ask for (``requirements.parse_install``); returns the interpreter to use,
+        the setup log and whether setup failed."""
+        install = list(dict.fromkeys(arg for line in request.setup for arg in parse_install(line).args))
+        if not install:
+            return self.isolation.python, "", False
+        venv, ok, log = self._venv_with(install, time.monotonic() + request.limits.setup_timeout_s)
+        return str(venv / "bin" / "python"), log, not ok
 
-    def _venv_with(self, requirements: list[str], deadline: float) -> tuple[Path, bool, str]:
-        """A virtualenv holding ``requirements``, built once per requirement set and reused afterwards."""
-        key = requirement_key(requirements)
+    def _venv_with(self, install: list[str], deadline: float) -> tuple[Path, bool, str]:
+        """A virtualenv after ``pip install *install`` (options and requirements), built once per set and reused."""
+        key = requirement_key(install)
         venv = self.isolation.base / "venvs" / key
         with self._lock:
             lock = self._venv_locks.setdefault(key, threading.Lock())
         with lock:
             if (venv / ".complete").exists():
-                return venv, True, f"$ pip install {' '.join(requirements)}\n(cached virtualenv {key})"
+                return venv, True, f"$ pip install {' '.join(install)}\n(cached virtualenv {key})"
             shutil.rmtree(venv, ignore_errors=True)
             venv.parent.mkdir(parents=True, exist_ok=True)
             uid = INSTALLER_UID if self.isolation.switches_uid else None
@@ -121,11 +115,11 @@ class LocalEngine:
             if uid is not None:
                 os.chown(venv, uid, uid)
             script = f'"{self.isolation.python}" -m venv "{venv}" && "{venv}/bin/python" -m pip install -q "$@"'
-            argv = self.isolation.wrap(["/bin/sh", "-c", script, "pip", *requirements], uid, network=True)
+            argv = self.isolation.wrap(["/bin/sh", "-c", script, "pip", *install], uid, network=True)
             limits = Limits(timeout_s=max(1.0, deadline - time.monotonic()), memory_mb=4096, max_pids=256,
                             file_size_mb=1024, output_bytes=32_000)  # fmt: skip
             result = _run_limited(argv, venv, limits, env, None, uid)
-            text = f"$ pip install {' '.join(requirements)}\n{result.stdout}{result.stderr}".strip()
+            text = f"$ pip install {' '.join(install)}\n{result.stdout}{result.stderr}".strip()
             if result.passed:
                 (venv / ".complete").touch()
             return venv, result.passed, text
@@ -149,13 +143,18 @@ def _limit_child(limits: Limits, uid: int | None):
 
 
 def _run_limited(argv: list[str], cwd: Path, limits: Limits, env: dict[str, str], stdin: str | None,
-                 uid: int | None) -> ExecResult:  # fmt: skip
+                 uid: int | None, pipes: VerdictPipes | None = None) -> ExecResult:  # fmt: skip
+    """Runs ``argv`` to its end or its timeout; with ``pipes`` (a request with tests) the test runner's verdict
+    takes part in the outcome."""
     started = time.monotonic()
+    # preexec_fn: rlimits only the child can set before the exec; it takes no lock, so threads cannot deadlock it.
     process = subprocess.Popen(
         argv, cwd=cwd, env=env, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        preexec_fn=_limit_child(limits, uid),
+        preexec_fn=_limit_child(limits, uid), pass_fds=pipes.child_fds if pipes else (),
     )  # fmt: skip
+    if pipes:
+        pipes.started()
     out = CappedReader(process.stdout, limits.output_bytes)
     err = CappedReader(process.stderr, limits.output_bytes)
     if stdin is not None:
@@ -169,18 +168,12 @@ def _run_limited(argv: list[str], cwd: Path, limits: Limits, env: dict[str, str]
     duration = time.monotonic() - started
     stdout, stderr = out.text(), err.text()
     code = process.returncode
-    if timed_out:
-        outcome = Outcome.TIMEOUT
-    elif code == 0:
-        outcome = Outcome.PASSED
-    elif "MemoryError" in stderr or _oom_hint(stderr):
-        outcome = Outcome.MEMORY_EXCEEDED
-    elif code in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
-        outcome = Outcome.TIMEOUT
-    else:
-        outcome = Outcome.FAILED
-    return ExecResult(outcome=outcome, exit_code=code, stdout=stdout, stderr=stderr, stdout_truncated=out.truncated,
-                      stderr_truncated=err.truncated, duration_s=duration)  # fmt: skip
+    cpu_limit = code in (-signal.SIGXCPU, 128 + signal.SIGXCPU)  # RLIMIT_CPU: a timeout in CPU seconds
+    out_of_memory = "MemoryError" in stderr or _oom_hint(stderr)
+    outcome, note = verdict(code, timed_out=timed_out or cpu_limit, out_of_memory=out_of_memory,
+                            tests_ended=pipes.tests_ended() if pipes else None)  # fmt: skip
+    return ExecResult(outcome=outcome, exit_code=code, stdout=stdout, stderr=stderr + note,
+                      stdout_truncated=out.truncated, stderr_truncated=err.truncated, duration_s=duration)  # fmt: skip
 
 
 def _oom_hint(stderr: str) -> bool:

@@ -64,4 +64,3 @@ class Channel:
                 closable.close()
             except OSError:
                 pass
-

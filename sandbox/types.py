@@ -10,6 +10,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field, field_validator
 
+from .requirements import parse_install
 
 _TESTS_SEPARATOR = "\n\n\n"  # between a program and the tests appended to it
 
@@ -17,8 +18,9 @@ _TESTS_SEPARATOR = "\n\n\n"  # between a program and the tests appended to it
 class Outcome(str, Enum):
     """How an execution ended. Graph edges route on this value, so it is deliberately coarse."""
 
-    PASSED = "passed"  # program (and tests) exited 0
+    PASSED = "passed"  # exited 0 and, with tests, the tests ran to their end (see ``verdict``)
     FAILED = "failed"  # non-zero exit: an exception, a failed assert
+    TESTS_INCOMPLETE = "tests_incomplete"  # exited 0 or was killed before the tests' end: an early exit is no pass
     ERROR = "error"  # the request could not be run as given (e.g. a file path escaping the work dir)
     TIMEOUT = "timeout"  # wall-clock limit hit; the whole process tree was killed
     MEMORY_EXCEEDED = "memory_exceeded"  # killed by the memory limit (OOM) or MemoryError
@@ -39,17 +41,18 @@ class Limits(BaseModel):
 
 
 class ExecRequest(BaseModel):
-    """A program to run: source files, optional test code, optional bash setup lines.
+    """A program to run: source files, optional test code, optional ``pip install`` setup lines.
 
     ``files`` maps relative paths to contents; ``entrypoint`` names the one to run. When ``tests`` is set
     it is appended to the entry point's source and run in the same interpreter, the way HumanEval and
-    AutoCoder's interpreter do it, so a failing assert makes the whole run fail.
+    AutoCoder's interpreter do it, so a failing assert makes the whole run fail; the run then passes only when
+    the tests ran to their end (``verdict``), not merely when the process exited 0.
     """
 
     files: dict[str, str] = Field(..., min_length=1)
     entrypoint: str = "main.py"
     tests: str | None = None
-    setup: list[str] = Field(default_factory=list, description="bash lines run before the program, with network")
+    setup: list[str] = Field(default_factory=list, description="pip install lines run before the program, with network")
     stdin: str | None = None
     limits: Limits = Field(default_factory=Limits)
 
@@ -62,8 +65,17 @@ class ExecRequest(BaseModel):
                 raise ValueError(f"file path {path!r} must be relative and stay inside the work dir")
         return files
 
+    @field_validator("setup")
     @classmethod
-    def python(cls, code: str, tests: str | None = None, setup: list[str] | None = None, **limits: float) -> ExecRequest:
+    def _installs_only(cls, setup: list[str]) -> list[str]:
+        for line in setup:
+            parse_install(line)  # its SetupLineError names the line (``requirements.py`` says what is allowed)
+        return setup
+
+    @classmethod
+    def python(
+        cls, code: str, tests: str | None = None, setup: list[str] | None = None, **limits: float
+    ) -> ExecRequest:
         """Shortcut for the common case: one Python program, optional tests and setup lines."""
         return cls(files={"main.py": code}, tests=tests, setup=setup or [], limits=Limits(**limits))
 
@@ -76,7 +88,7 @@ class ExecRequest(BaseModel):
 
     def tests_first_line(self) -> int:
         """The line of ``program_source`` where the tests begin (tracebacks name lines of that text)."""
-        return len(self.files[self.entrypoint].rstrip().splitlines()) + _TESTS_SEPARATOR.count("\n")
+        return (self.files[self.entrypoint].rstrip() + _TESTS_SEPARATOR).count("\n") + 1
 
 
 class ExecResult(BaseModel):
@@ -109,6 +121,7 @@ class ExecResult(BaseModel):
         head = {
             Outcome.PASSED: "Execution succeeded.",
             Outcome.FAILED: f"Execution failed with exit code {self.exit_code}.",
+            Outcome.TESTS_INCOMPLETE: f"The tests did not run to their end (exit code {self.exit_code}).",
             Outcome.ERROR: "The request could not be executed.",
             Outcome.TIMEOUT: "Execution timed out and was killed.",
             Outcome.MEMORY_EXCEEDED: "Execution exceeded the memory limit and was killed.",
@@ -116,3 +129,34 @@ class ExecResult(BaseModel):
             Outcome.SANDBOX_ERROR: "The sandbox failed to run the program.",
         }[self.outcome]
         return f"{head}\n{text}".strip()
+
+
+def verdict(
+    exit_code: int | None, *, timed_out: bool, out_of_memory: bool, tests_ended: bool | None
+) -> tuple[Outcome, str]:
+    """How a run ended, the same for every engine, and a note for stderr when the reason is not in the output.
+
+    ``tests_ended`` is None for a request without tests (the exit status decides, as for any program) and
+    otherwise whether the test runner reported that the tests ran to their end (``test_runner.py``). With tests,
+    exit status 0 is not enough: a program that exits early (``sys.exit(0)``, ``os._exit(0)``, an exit handler or
+    excepthook that rewrites the status) or is killed by a signal before the tests' end is ``tests_incomplete``.
+    ``out_of_memory`` is the engine's evidence of a memory kill (MemoryError, the cgroup's OOM counter).
+    """
+    if timed_out:
+        return Outcome.TIMEOUT, ""
+    if exit_code == 0 and tests_ended is not False:
+        return Outcome.PASSED, ""
+    if exit_code == 0:
+        return Outcome.TESTS_INCOMPLETE, (
+            "\nsandbox: the tests did not run to their end: the program exited with status 0 before their end "
+            "(sys.exit, exit(), os._exit, an exit handler or an excepthook); that is not a pass\n"
+        )
+    if out_of_memory:
+        return Outcome.MEMORY_EXCEEDED, ""
+    if tests_ended is False and exit_code is not None and (exit_code < 0 or exit_code > 128):
+        signal = -exit_code if exit_code < 0 else exit_code - 128
+        note = f"\nsandbox: the tests did not run to their end: the interpreter was killed by signal {signal}\n"
+        return Outcome.TESTS_INCOMPLETE, note
+    if tests_ended:
+        return Outcome.FAILED, f"\nsandbox: the tests ran to their end, then the program exited with {exit_code}\n"
+    return Outcome.FAILED, ""

@@ -47,6 +47,18 @@ def local_model_url(local_model_spec):
 
 
 @pytest.fixture(scope="session")
+def langgraph_cli():
+    """The ``langgraph`` command of this environment (the studio extra, which `make test` installs)."""
+    import sys
+    from pathlib import Path
+
+    command = Path(sys.executable).with_name("langgraph")
+    if not command.exists():
+        unavailable("langgraph-cli is not installed (pip install -e '.[studio]')")
+    return command
+
+
+@pytest.fixture(scope="session")
 def docker_engine():
     """The process-wide Docker engine (warm pool), once a Docker engine answers and the sandbox image exists."""
     from aiev.sandbox.engine import SandboxUnavailable, get_engine

@@ -14,13 +14,22 @@ Output directory layout (every file written atomically, so a rerun simply rebuil
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ..graphs.durable import atomic_write_jsonl, atomic_write_text
-from .decontam import THRESHOLD, BenchmarkItem, Removal, benchmark_items, decontaminate, humaneval_items
+from .decontam import (
+    THRESHOLD,
+    BenchmarkItem,
+    Removal,
+    benchmark_items,
+    benchmark_names,
+    decontaminate,
+    humaneval_items,
+)
 from .dedup import NEAR_DUP_THRESHOLD, deduplicate
 from .errors import TrainingInputError
 from .export import push_dataset, save_dataset, write_jsonl, write_sharegpt
@@ -32,7 +41,9 @@ from .split import BATCH_SIZE, TEST_FRACTION, split_batches
 class BuildOptions(BaseModel):
     """How to build, independent of which runs are read and where the result goes (the loop reuses it per batch)."""
 
-    benchmarks: dict[str, Path] = Field(default_factory=dict)  # `aiev eval` benchmark name -> local file (mbpp, ds-1000, ...)
+    benchmarks: dict[str, Path] = Field(
+        default_factory=dict
+    )  # `aiev eval` benchmark name -> local file (mbpp, ds-1000, ...)
     humaneval: bool = True
     threshold: float = Field(default=THRESHOLD, gt=0, le=100)
     near_dup_threshold: float = Field(default=NEAR_DUP_THRESHOLD, gt=0, le=100)
@@ -40,6 +51,9 @@ class BuildOptions(BaseModel):
     test_fraction: float = Field(default=TEST_FRACTION, ge=0, lt=1)
     seed: int = 0
     push_to_hub: str | None = None
+    # AutoCoder-style audit: leave out dialogues whose tests the error analyst blamed (and the test writer
+    # rewrote) on the way to passing, since their final tests may have been bent to fit the code.
+    drop_blamed_tests: bool = False
 
 
 class BuildConfig(BuildOptions):
@@ -50,12 +64,15 @@ class BuildConfig(BuildOptions):
 class BuildReport(BaseModel):
     out: Path
     read: int
+    blamed_tests_dropped: int
     exact_duplicates: int
     near_duplicates: int
     contaminated: int
     train: int
     test: int
-    benchmarks: dict[str, int]  # benchmark -> items compared against
+    benchmarks: dict[str, int]  # benchmark -> items compared against (the benchmarks checked)
+    contaminated_by: dict[str, int]  # checked benchmark -> samples it removed (0 included)
+    not_checked: list[str]  # benchmarks `aiev eval` loads that no data was given for (--benchmark NAME=FILE)
 
 
 def _benchmark_items(options: BuildOptions) -> list[BenchmarkItem]:
@@ -75,25 +92,31 @@ def build_dataset(config: BuildConfig) -> BuildReport:
                 samples.append(sample)
     if not samples:
         raise TrainingInputError(f"no passed samples in {', '.join(map(str, config.samples))}")
-    deduped = deduplicate(samples, config.near_dup_threshold)
+    audited = [s for s in samples if not s.blamed_tests] if config.drop_blamed_tests else samples
+    deduped = deduplicate(audited, config.near_dup_threshold)
     items = _benchmark_items(config)
     clean, removed = decontaminate(deduped.kept, items, config.threshold)
     split = split_batches(clean, config.batch_size, config.test_fraction, config.seed)
     _write(config, split.train, split.test, records, removed)
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.benchmark] = counts.get(item.benchmark, 0) + 1
+    counts = Counter(item.benchmark for item in items)
+    removed_by = Counter(removal.benchmark for removal in removed)
     report = BuildReport(
         out=config.out,
         read=len(samples),
+        blamed_tests_dropped=len(samples) - len(audited),
         exact_duplicates=len(deduped.exact),
         near_duplicates=len(deduped.near),
         contaminated=len(removed),
         train=len(split.train),
         test=len(split.test),
-        benchmarks=counts,
+        benchmarks=dict(counts),
+        contaminated_by={name: removed_by[name] for name in counts},
+        not_checked=[name for name in benchmark_names() if name not in counts],
     )
-    report_data = report.model_dump(mode="json") | {"near_duplicate_pairs": deduped.near, "exact_duplicate_ids": deduped.exact}
+    report_data = report.model_dump(mode="json") | {
+        "near_duplicate_pairs": deduped.near,
+        "exact_duplicate_ids": deduped.exact,
+    }
     atomic_write_text(config.out / "build_report.json", json.dumps(report_data, indent=2) + "\n")
     return report
 

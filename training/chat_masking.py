@@ -11,8 +11,9 @@ too: the model must learn to *ask* for an execution, not to predict its output.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 
@@ -54,13 +55,17 @@ def result_char_spans(text: str, tokens: SpecialTokens) -> list[tuple[int, int]]
     return [match.span() for match in pattern.finditer(text)]
 
 
-def encode_dialogue(tokenizer, messages: Sequence[dict[str, str]], tokens: SpecialTokens, max_length: int) -> dict[str, list[int]]:
+def encode_dialogue(
+    tokenizer, messages: Sequence[dict[str, str]], tokens: SpecialTokens, max_length: int
+) -> dict[str, list[int]]:
     """``input_ids`` and ``labels`` (``IGNORE_INDEX`` outside assistant text and on interpreter output)."""
     text, spans = assistant_char_spans(tokenizer, messages)
     masked = result_char_spans(text, tokens)
-    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=True, max_length=max_length)
+    encoded = tokenizer(
+        text, add_special_tokens=False, return_offsets_mapping=True, truncation=True, max_length=max_length
+    )
     labels = []
-    for token_id, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"]):
+    for token_id, (start, end) in zip(encoded["input_ids"], encoded["offset_mapping"], strict=True):
         trained = any(s <= start < e for s, e in spans) and not any(s <= start < e for s, e in masked)
         labels.append(token_id if trained and end > start else IGNORE_INDEX)
     return {"input_ids": list(encoded["input_ids"]), "labels": labels}

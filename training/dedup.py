@@ -1,7 +1,8 @@
 """Exact and near-duplicate removal on the samples' final code.
 
-Code is normalised first (comments, blank lines and layout dropped via Python's tokenizer; plain whitespace
-folding when the code does not tokenize), so a renamed comment or a re-indented copy is an exact duplicate.
+Code is put in the normal form of ``graphs.code_normalization`` first (comments, docstrings, blank lines and
+layout dropped, the code's own def/class names replaced; the same form seeds and decontamination use), so a
+re-commented, re-indented or renamed copy is an exact duplicate.
 Near duplicates are pairs whose normalised code has a ``rapidfuzz`` ``fuzz.ratio`` (normalised Indel
 similarity, 0-100) of at least ``threshold``, computed block-wise with ``process.cdist`` on all cores. The
 all-pairs matrix costs O(n^2) comparisons, but in C and bit-parallel: a 2000-sample batch takes seconds,
@@ -12,25 +13,16 @@ inflate the held-out pass@1 the loop's stage switch depends on. The first sample
 from __future__ import annotations
 
 import hashlib
-import io
-import tokenize
 from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from ..graphs.code_normalization import normalize_code
 from .samples import DialogueSample
 
 NEAR_DUP_THRESHOLD = 95.0
 _ROWS_PER_BLOCK = 512  # bounds the score matrix held at once to 512 x n bytes
-_LAYOUT = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
-
-
-def normalize_code(code: str) -> str:
-    try:
-        return " ".join(t.string for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type not in _LAYOUT and t.string)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return " ".join(code.split())
 
 
 class DedupResult(NamedTuple):
@@ -51,18 +43,22 @@ def deduplicate(samples: list[DialogueSample], threshold: float = NEAR_DUP_THRES
             seen.add(digest)
             unique.append(sample)
     kept_mask, near = _near_duplicates(unique, threshold)
-    kept = [sample for sample, keep in zip(unique, kept_mask) if keep]
+    kept = [sample for sample, keep in zip(unique, kept_mask, strict=True) if keep]
     return DedupResult(kept, exact, near)
 
 
-def _near_duplicates(samples: list[DialogueSample], threshold: float) -> tuple[list[bool], list[tuple[str, str, float]]]:
+def _near_duplicates(
+    samples: list[DialogueSample], threshold: float
+) -> tuple[list[bool], list[tuple[str, str, float]]]:
     codes = [normalize_code(sample.code) for sample in samples]
     keep = [True] * len(codes)
     near: list[tuple[str, str, float]] = []
     for start in range(0, len(codes), _ROWS_PER_BLOCK):
         rows = codes[start : start + _ROWS_PER_BLOCK]
         # Each row only needs the columns before it; comparing against codes[:start + len(rows)] bounds the work.
-        scores = process.cdist(rows, codes[: start + len(rows)], scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=-1)
+        scores = process.cdist(
+            rows, codes[: start + len(rows)], scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8, workers=-1
+        )
         for offset, row in enumerate(scores):
             index = start + offset
             earlier = np.nonzero(row[:index])[0]

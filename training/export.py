@@ -56,7 +56,7 @@ def push_dataset(dataset: DatasetDict, repo_id: str, private: bool = True) -> No
     """Upload to the hub under ``repo_id`` with the user's stored credentials; refusals become one-line errors."""
     try:
         dataset.push_to_hub(repo_id, private=private)
-    except Exception as error:  # noqa: BLE001 - auth, network and naming failures all mean the same to the user
+    except Exception as error:
         raise TrainingInputError(f"--push-to-hub {repo_id}: {type(error).__name__}: {error}") from None
 
 
@@ -85,4 +85,3 @@ def sharegpt_record(sample: DialogueSample) -> dict[str, Any]:
 
 def write_sharegpt(samples: Iterable[DialogueSample], path: Path) -> None:
     atomic_write_jsonl(path, (sharegpt_record(sample) for sample in samples))
-

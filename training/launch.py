@@ -32,7 +32,9 @@ def launcher_executable() -> str:
     return found
 
 
-def deepspeed_command(settings: SFTSettings, num_gpus: int, hostfile: Path | None = None, master_port: int | None = None) -> list[str]:
+def deepspeed_command(
+    settings: SFTSettings, num_gpus: int, hostfile: Path | None = None, master_port: int | None = None
+) -> list[str]:
     if hostfile is not None and not hostfile.is_file():
         raise TrainingInputError(f"--hostfile {hostfile}: no such file")
     command = [launcher_executable()]

@@ -22,12 +22,12 @@ from datasets import concatenate_datasets, load_from_disk
 from pydantic import BaseModel, Field
 from rich.console import Console
 
+from ..agents.context import Stage
 from ..graphs.durable import atomic_write_text
 from .build import BuildConfig, BuildOptions, build_dataset
 from .errors import TrainingInputError
 from .export import save_atomically
 
-Stage = Literal["teaching", "self_learning"]
 Step = Literal["generate", "build", "train", "evaluate"]
 STEPS: tuple[Step, ...] = ("generate", "build", "train", "evaluate")
 
@@ -129,7 +129,9 @@ def run_loop(config: LoopConfig, steps: LoopSteps, console: Console | None = Non
 
 
 def _generate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> None:
-    steps.generate(current.batch, current.stage, state.latest_student, batch_dir(config.out, current.batch) / "generated")
+    steps.generate(
+        current.batch, current.stage, state.latest_student, batch_dir(config.out, current.batch) / "generated"
+    )
 
 
 def _build(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> None:
@@ -138,7 +140,9 @@ def _build(config: LoopConfig, steps: LoopSteps, state: LoopState, current: Curr
     report = build_dataset(BuildConfig(**options, samples=[directory / "generated"], out=directory / "built"))
     current.heldout_samples = report.test
     # The student trains on every batch's train split so far; each batch keeps its own held-out split.
-    parts = [load_from_disk(str(batch_dir(config.out, b) / "built" / "dataset"))["train"] for b in range(current.batch + 1)]
+    parts = [
+        load_from_disk(str(batch_dir(config.out, b) / "built" / "dataset"))["train"] for b in range(current.batch + 1)
+    ]
     merged = concatenate_datasets(parts)
     current.train_samples = len(merged)
     save_atomically(merged, directory / "train_data")
@@ -187,4 +191,3 @@ def _finish_batch(config: LoopConfig, state: LoopState, current: CurrentBatch, c
         state.switched_at = record.batch
         console.print("[green]the student beats the teacher: switching to the self-learning stage[/green]")
     save_state(config.out, state)
-

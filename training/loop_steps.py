@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from ..agents.context import Stage, every_role
 from .errors import TrainingInputError, TrainingStepError
 from .launch import deepspeed_command, launch_environment, run_launcher
-from .loop import LoopSteps, Stage
+from .loop import LoopSteps
 from .serve import served
 from .sft_settings import load_settings
 
@@ -57,16 +58,18 @@ class DefaultSteps:
     def generate(self, batch: int, stage: Stage, student: str | None, out: Path) -> None:
         # Imported here: the generation graph pulls in LangGraph and the sandbox, which no other command needs.
         from ..graphs.pipeline import PipelineConfig, run_pipeline
-        from ..graphs.presets import ROLES, resolve_context
+        from ..graphs.presets import resolve_context
         from ..graphs.seeds import load_seeds, write_seeds
 
         seeds = load_seeds(self.r.seeds)[batch * self.r.seeds_per_batch : (batch + 1) * self.r.seeds_per_batch]
         if not seeds:
-            raise TrainingInputError(f"--seeds {self.r.seeds}: no seeds left for batch {batch} ({self.r.seeds_per_batch} per batch)")
+            raise TrainingInputError(
+                f"--seeds {self.r.seeds}: no seeds left for batch {batch} ({self.r.seeds_per_batch} per batch)"
+            )
         seeds_file = out.parent / "seeds.jsonl"
         write_seeds(seeds, seeds_file)
         if stage == "teaching":
-            role_models = {f"{role}_model": self.r.teacher for role in ROLES}
+            role_models = every_role(self.r.teacher)
         else:
             role_models = {}  # the self-learning preset names the student for every role
         context = resolve_context(stage, overrides=role_models)
@@ -75,7 +78,9 @@ class DefaultSteps:
             run_pipeline(config)
 
     def train(self, data: Path, out: Path) -> str:
-        settings = load_settings({"data": data, "base": self.r.base, "out": out, "deepspeed": self.r.deepspeed, "lora": self.r.lora})
+        settings = load_settings(
+            {"data": data, "base": self.r.base, "out": out, "deepspeed": self.r.deepspeed, "lora": self.r.lora}
+        )
         command = deepspeed_command(settings, self.r.num_gpus, self.r.hostfile)
         code = run_launcher(command, launch_environment())
         if code != 0:

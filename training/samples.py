@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, SystemMessage, messages_from_dict
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..agents.dialogue import ASSISTANT_SPEAKERS, Speaker, speaker_of
 from ..agents.parsing import python_blocks
 from ..agents.prompts import load_prompt
+from ..agents.state import BlamedTest
 from .errors import TrainingInputError
 
 Role = Literal["system", "user", "assistant"]
@@ -44,6 +45,9 @@ class DialogueSample(BaseModel):
     verdict: str  # "passed", or a discard reason such as "max_rounds"
     stage: str | None = None  # "teaching" or "self_learning": which model generation wrote it
     code: str = ""  # the final solution (last programmer code block): what dedup and decontamination compare
+    # Rounds whose failure the error analyst put on the tests, which were then rewritten: a dialogue that passed
+    # only after its tests changed may have tests bent to fit the code (``aiev train build --drop-blamed-tests``).
+    blamed_tests: list[BlamedTest] = Field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         """A flat record for JSONL and Arrow (``messages`` as plain dicts)."""
@@ -73,7 +77,13 @@ def final_solution(messages: Iterable[BaseMessage]) -> str:
 
 
 def sample_from_messages(
-    messages: list[BaseMessage], *, seed_id: str, rounds: int, verdict: str, stage: str | None
+    messages: list[BaseMessage],
+    *,
+    seed_id: str,
+    rounds: int,
+    verdict: str,
+    stage: str | None,
+    blamed_tests: list[BlamedTest],
 ) -> DialogueSample:
     turns = [_turn(message) for message in messages]
     if not turns or turns[0].role != "system":
@@ -86,6 +96,7 @@ def sample_from_messages(
         verdict=verdict,
         stage=stage,
         code=final_solution(messages),
+        blamed_tests=blamed_tests,
     )
 
 
@@ -98,6 +109,7 @@ def sample_from_state(state: Mapping[str, Any]) -> DialogueSample:
         rounds=state.get("round", 0),
         verdict=verdict.get("reason", "unfinished"),
         stage=state.get("stage"),
+        blamed_tests=list(state.get("blamed_tests", [])),
     )
 
 
@@ -111,6 +123,7 @@ def sample_from_record(record: Mapping[str, Any]) -> DialogueSample:
             rounds=record.get("rounds", 0),
             verdict=record.get("reason", "passed"),  # samples.jsonl only holds passed dialogues
             stage=record.get("stage"),
+            blamed_tests=record.get("blamed_tests", []),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise TrainingInputError(f"record {record.get('seed_id', '?')!r} is not a generation record: {error}") from None

@@ -26,7 +26,9 @@ from .errors import TrainingInputError
 def endpoint_of(name: str) -> str:
     spec = load_model_specs().get(name)
     if not isinstance(spec, OpenAICompatibleSpec):
-        raise TrainingInputError(f"model {name!r} must be an openai_compatible entry of the models file to serve the student")
+        raise TrainingInputError(
+            f"model {name!r} must be an openai_compatible entry of the models file to serve the student"
+        )
     return spec.resolved_base_url().rstrip("/")
 
 

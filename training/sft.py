@@ -36,7 +36,9 @@ def load_train_split(path: Path) -> Dataset:
     try:
         data = load_from_disk(str(path))
     except (FileNotFoundError, ValueError) as error:
-        raise TrainingInputError(f"--data {path}: not a dataset directory written by `aiev train build` ({error})") from None
+        raise TrainingInputError(
+            f"--data {path}: not a dataset directory written by `aiev train build` ({error})"
+        ) from None
     if isinstance(data, DatasetDict):
         if "train" not in data:
             raise TrainingInputError(f"--data {path}: has splits {sorted(data)} but no 'train' split")

@@ -84,12 +84,17 @@ class SFTSettings(BaseModel):
     def to_flags(self) -> list[str]:
         """Flags for ``sft_entry`` that rebuild these settings: the inputs plus whatever differs from the YAML
         defaults (every rank reads the same defaults file), so the printed command stays readable."""
-        defaults = load_settings({"data": self.data, "base": self.base, "out": self.out}).model_dump(mode="json", by_alias=True)
+        defaults = load_settings({"data": self.data, "base": self.base, "out": self.out}).model_dump(
+            mode="json", by_alias=True
+        )
         flags: list[str] = []
         for name, value in self.model_dump(mode="json", by_alias=True).items():
             if value is None or (value == defaults[name] and name not in ("data", "base", "out")):
                 continue
-            flags += ["--" + name.replace("_", "-"), json.dumps(value) if isinstance(value, (dict, bool)) else str(value)]
+            flags += [
+                "--" + name.replace("_", "-"),
+                json.dumps(value) if isinstance(value, (dict, bool)) else str(value),
+            ]
         return flags
 
 

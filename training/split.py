@@ -21,7 +21,9 @@ class Split(NamedTuple):
     test: list
 
 
-def split_batches(items: Sequence[T], batch_size: int = BATCH_SIZE, test_fraction: float = TEST_FRACTION, seed: int = 0) -> Split:
+def split_batches(
+    items: Sequence[T], batch_size: int = BATCH_SIZE, test_fraction: float = TEST_FRACTION, seed: int = 0
+) -> Split:
     """Each consecutive batch is shuffled with a generator seeded by ``(seed, batch index)``; its first
     ``round(len(batch) * test_fraction)`` items become test. Same input and seed, same split."""
     if batch_size < 1 or not 0 <= test_fraction < 1:

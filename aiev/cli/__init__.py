@@ -17,7 +17,8 @@ from . import (
 
 app = typer.Typer(
     name="aiev",
-    help="Execution-feedback coding agents: generate verified data (AIEV-Instruct), solve with CoderGen, evaluate, train.",
+    help="Execution-feedback coding agents: generate verified data (AIEV-Instruct), solve with CoderGen, "
+    "evaluate, train.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

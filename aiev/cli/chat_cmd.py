@@ -15,8 +15,6 @@ from .output import console, errors, fail, show
 EXIT_WORDS = frozenset({"/exit", "/quit", "exit", "quit"})
 
 
-
-
 def _show(message) -> None:
     if message.name == "interpreter":
         for output in message.additional_kwargs.get("outputs", []):
@@ -28,8 +26,12 @@ def _show(message) -> None:
 
 
 def chat(
-    model: Annotated[str, typer.Option("--model", help="Model name (configs/models.yaml or registered).")] = "local-qwen-0.5b",
-    sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
+    model: Annotated[
+        str, typer.Option("--model", help="Model name (configs/models.yaml or registered).")
+    ] = "local-qwen-0.5b",
+    sandbox: Annotated[
+        Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")
+    ] = "auto",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Run code blocks without asking.")] = False,
     max_runs: Annotated[int, typer.Option("--max-runs", min=1, help="Interpreter turns per message of yours.")] = 7,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per code block.")] = 30.0,
@@ -42,14 +44,18 @@ def chat(
     from aiev.agents.model_specs import ModelError
     from aiev.agents.models import get_chat_model
     from aiev.graphs.interpreter_chat import new_session
-    from aiev.sandbox.engine import SandboxUnavailable, get_engine
+    from aiev.sandbox.engine import SandboxUnavailable
+
+    from .sandbox_choice import open_sandbox
 
     try:
         get_chat_model(model, max_tokens=max_tokens)
-        get_engine(sandbox)
+        open_sandbox(sandbox)
     except (ModelError, SandboxUnavailable) as error:
         fail(error)
-    context = Context(programmer_model=model, sandbox=sandbox, max_rounds=max_runs, timeout_s=timeout, max_tokens=max_tokens)
+    context = Context(
+        programmer_model=model, sandbox=sandbox, max_rounds=max_runs, timeout_s=timeout, max_tokens=max_tokens
+    )
     session = new_session()
     config = {"configurable": {"thread_id": uuid.uuid4().hex}}
     shown = 0
@@ -66,7 +72,7 @@ def chat(
         while payload is not None:
             try:
                 session.invoke(payload, config, context=context)
-            except Exception as error:  # noqa: BLE001 - the model endpoint failing must not end the session
+            except Exception as error:
                 errors.print(f"[red]error:[/red] the model failed: {type(error).__name__}: {error}", highlight=False)
                 break
             snapshot = session.get_state(config)

@@ -13,23 +13,41 @@ from .output import console, errors, fail
 
 
 def eval_command(
-    bench: Annotated[str, typer.Argument(help="humaneval, humaneval+, mbpp, mbpp+, multipl-e, ds-1000, aicodereval, heldout.")],
-    data: Annotated[str | None, typer.Option("--data", help="Benchmark rows: a JSONL/JSON/Parquet file or a dataset id.")] = None,
-    model: Annotated[str, typer.Option("--model", help="Model name (configs/models.yaml or registered).")] = "local-qwen-0.5b",
+    bench: Annotated[
+        str, typer.Argument(help="humaneval, humaneval+, mbpp, mbpp+, multipl-e, ds-1000, aicodereval, heldout.")
+    ],
+    data: Annotated[
+        str | None, typer.Option("--data", help="Benchmark rows: a JSONL/JSON/Parquet file or a dataset id.")
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", help="Model name (configs/models.yaml or registered).")
+    ] = "local-qwen-0.5b",
     mode: Annotated[list[str] | None, typer.Option("--mode", help="plain or codergen (repeatable).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N tasks.")] = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Samples per task (n of pass@k).")] = 1,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0, help="0 = greedy.")] = 0.0,
     revision_temperature: Annotated[
         float | None,
-        typer.Option("--revision-temperature", min=0.0, max=2.0, help="CoderGen: temperature of revisions after a failure (default: --temperature)."),
+        typer.Option(
+            "--revision-temperature",
+            min=0.0,
+            max=2.0,
+            help="CoderGen: temperature of revisions after a failure (default: --temperature).",
+        ),
     ] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Completion token cap.")] = 1024,
     max_rounds: Annotated[int, typer.Option("--rounds", min=1, help="CoderGen execution rounds.")] = 7,
-    sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
-    timeout: Annotated[float | None, typer.Option("--timeout", min=0.1, help="Seconds per judged sample (default: the task's).")] = None,
+    sandbox: Annotated[
+        Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")
+    ] = "auto",
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", min=0.1, help="Seconds per judged sample (default: the task's).")
+    ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Samples run at once.")] = 2,
-    out: Annotated[Path | None, typer.Option("--out", help="Output directory (default runs/eval/BENCH-MODEL); re-running resumes it.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory (default runs/eval/BENCH-MODEL); re-running resumes it."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -37,22 +55,37 @@ def eval_command(
     from aiev.agents.model_specs import ModelError
     from aiev.eval import EvalInputError, evaluate, load_benchmark
     from aiev.eval.report import summary_table, write_report
+    from aiev.sandbox.engine import SandboxUnavailable
+
+    from .sandbox_choice import open_sandbox
 
     modes = mode or ["plain"]
     out = out or Path("runs") / "eval" / re.sub(r"[^\w.+-]+", "_", f"{bench}-{model}")
     try:
         tasks = load_benchmark(bench, data, limit)
+        open_sandbox(sandbox, announce=not as_json)
         measured = [
             evaluate(
-                tasks, model, name, out=out, samples=samples, temperature=temperature,  # type: ignore[arg-type]
-                revision_temperature=revision_temperature, max_tokens=max_tokens,
-                max_rounds=max_rounds, sandbox=sandbox, timeout_s=timeout, concurrency=concurrency,
-                benchmark=bench, progress=not quiet and not as_json, console=errors,
+                tasks,
+                model,
+                name,
+                out=out,
+                samples=samples,
+                temperature=temperature,  # type: ignore[arg-type]
+                revision_temperature=revision_temperature,
+                max_tokens=max_tokens,
+                max_rounds=max_rounds,
+                sandbox=sandbox,
+                timeout_s=timeout,
+                concurrency=concurrency,
+                benchmark=bench,
+                progress=not quiet and not as_json,
+                console=errors,
             )  # fmt: skip
             for name in modes
         ]
         summaries = write_report(out, measured)
-    except (EvalInputError, ModelError) as error:
+    except (EvalInputError, ModelError, SandboxUnavailable) as error:
         fail(error)
     if as_json:
         console.print_json(json.dumps([s.model_dump(mode="json") for s in summaries]))
@@ -62,8 +95,8 @@ def eval_command(
     for summary in summaries:
         if summary.incomplete:
             errors.print(
-                f"[yellow]warning:[/yellow] {summary.mode}: {summary.incomplete} task(s) failed outside the model's answer and "
-                f"will be retried by the same command; first error: {summary.first_error}",
+                f"[yellow]warning:[/yellow] {summary.mode}: {summary.incomplete} task(s) failed outside the model's "
+                f"answer and will be retried by the same command; first error: {summary.first_error}",
                 highlight=False,
             )
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from aiev.agents.context import Stage
 from aiev.agents.model_specs import ModelError
 from aiev.graphs.presets import (
     PresetError,
@@ -19,43 +20,52 @@ from aiev.graphs.seeds import SeedFormat, SeedsError
 from .output import console, errors, fail
 
 DEFAULTS = bundled_config("pipeline.yaml")
-
-
+DEFAULT_FORMAT: SeedFormat = DEFAULTS.get("format", "auto")
+DEFAULT_CONCURRENCY: int = DEFAULTS.get("concurrency", 2)
+DEFAULT_STAGE: Stage = DEFAULTS.get("stage", "teaching")
 
 
 def generate(
     seeds: Annotated[Path, typer.Option("--seeds", help="Seeds: .jsonl/.json/.parquet file or dataset id.")],
     out: Annotated[Path, typer.Option("--out", help="Output directory; re-running resumes it.")],
-    format: Annotated[SeedFormat, typer.Option("--format", help="Seeds layout.")] = DEFAULTS.get("format", "auto"),
+    format: Annotated[SeedFormat, typer.Option("--format", help="Seeds layout.")] = DEFAULT_FORMAT,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N unique seeds.")] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=256, help="Dialogues run at once.")
-    ] = DEFAULTS.get("concurrency", 2),
-    stage: Annotated[
-        Literal["teaching", "self_learning"], typer.Option("--stage", help="Stage preset (configs/stages/).")
-    ] = DEFAULTS.get("stage", "teaching"),
-    preset: Annotated[Path | None, typer.Option("--preset", help="YAML of run-context fields over the stage preset.")] = None,
+    ] = DEFAULT_CONCURRENCY,
+    stage: Annotated[Stage, typer.Option("--stage", help="Stage preset (configs/stages/).")] = DEFAULT_STAGE,
+    preset: Annotated[
+        Path | None, typer.Option("--preset", help="YAML of run-context fields over the stage preset.")
+    ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Model name for every role.")] = None,
     role_model: Annotated[
         list[str] | None, typer.Option("--role-model", help="ROLE=MODEL for one role (repeatable).")
     ] = None,
-    sandbox: Annotated[Literal["auto", "docker", "local"] | None, typer.Option("--sandbox", help="Code interpreter.")] = None,
-    max_rounds: Annotated[int | None, typer.Option("--max-rounds", min=1, help="Execution rounds before a discard.")] = None,
+    sandbox: Annotated[
+        Literal["auto", "docker", "local"] | None, typer.Option("--sandbox", help="Code interpreter.")
+    ] = None,
+    max_rounds: Annotated[
+        int | None, typer.Option("--max-rounds", min=1, help="Execution rounds before a discard.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Turn seed snippets into verified multi-turn samples (problem, code, tests, execution feedback)."""
     # Imported here so that `aiev --help` and the other commands do not pay for LangGraph and the sandbox.
     from aiev.graphs.pipeline import PipelineConfig, run_pipeline
+    from aiev.sandbox.engine import SandboxUnavailable
+
+    from .sandbox_choice import open_sandbox
 
     try:
         overrides = {**role_overrides(model, role_model), "sandbox": sandbox, "max_rounds": max_rounds}
         context = resolve_context(stage, preset, overrides)
+        open_sandbox(context.sandbox)
         config = PipelineConfig(
             seeds=seeds, out=out, format=format, limit=limit, concurrency=concurrency, stage=stage,
             context=context, progress=not quiet,
         )  # fmt: skip
         summary = run_pipeline(config, console=console)
-    except (SeedsError, PresetError, ModelError) as error:
+    except (SeedsError, PresetError, ModelError, SandboxUnavailable) as error:
         fail(error)
     console.print(
         f"{summary.out}: {summary.passed} passed, {summary.discarded} discarded of {summary.selected} seeds "
@@ -64,8 +74,8 @@ def generate(
     )
     if summary.retryable:
         errors.print(
-            f"[yellow]warning:[/yellow] {summary.retryable} seed(s) failed for reasons outside the dialogue and will be "
-            f"retried by the same command; first error: {summary.first_error}",
+            f"[yellow]warning:[/yellow] {summary.retryable} seed(s) failed for reasons outside the dialogue and will "
+            f"be retried by the same command; first error: {summary.first_error}",
             highlight=False,
         )
         if summary.retryable == summary.selected:

@@ -11,7 +11,9 @@ from rich.table import Table
 
 from .output import console, fail, show
 
-app = typer.Typer(help="The code interpreter: run programs, build the Docker image, check the engines.", no_args_is_help=True)
+app = typer.Typer(
+    help="The code interpreter: run programs, build the Docker image, check the engines.", no_args_is_help=True
+)
 EngineOption = Literal["auto", "docker", "local"]
 
 
@@ -26,20 +28,29 @@ def _read(path: Path, option: str) -> str:
 def run(
     file: Annotated[Path, typer.Argument(help="Python program to run.")],
     tests: Annotated[Path | None, typer.Option("--tests", help="Test code appended to the program.")] = None,
-    setup: Annotated[list[str] | None, typer.Option("--setup", help="Bash line run first, with network (repeatable).")] = None,
+    setup: Annotated[
+        list[str] | None, typer.Option("--setup", help="`pip install ...` line run first, with network (repeatable).")
+    ] = None,
     sandbox: Annotated[EngineOption, typer.Option("--sandbox", help="docker, local, or auto.")] = "auto",
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before the program is killed.")] = 10.0,
     memory: Annotated[int, typer.Option("--memory", min=32, help="Memory limit in MB.")] = 512,
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run FILE in the sandbox and print the outcome, exit code, output and setup log."""
-    from aiev.sandbox.engine import SandboxUnavailable, get_engine
+    from pydantic import ValidationError
+
+    from aiev.sandbox.engine import SandboxUnavailable
     from aiev.sandbox.types import ExecRequest, Limits
 
-    request = ExecRequest(files={"main.py": _read(file, "FILE")}, tests=_read(tests, "--tests") if tests else None,
-                          setup=setup or [], limits=Limits(timeout_s=timeout, memory_mb=memory))  # fmt: skip
+    from .sandbox_choice import open_sandbox
+
     try:
-        engine = get_engine(sandbox)
+        request = ExecRequest(files={"main.py": _read(file, "FILE")}, tests=_read(tests, "--tests") if tests else None,
+                              setup=setup or [], limits=Limits(timeout_s=timeout, memory_mb=memory))  # fmt: skip
+    except ValidationError as error:  # e.g. a --setup line that is not a plain pip install: named in the message
+        fail("; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors()))
+    try:
+        engine = open_sandbox(sandbox, announce=not json_output)
     except SandboxUnavailable as error:
         fail(error)
     result = engine.run(request)
@@ -59,7 +70,12 @@ def run(
 def build_image(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the image exists.")] = False,
     image: Annotated[str | None, typer.Option("--image", help="Image tag.")] = None,
-    offline: Annotated[bool | None, typer.Option("--offline/--from-registry", help="Force a base (default: try a registry, fall back on Debian packages).")] = None,
+    offline: Annotated[
+        bool | None,
+        typer.Option(
+            "--offline/--from-registry", help="Force a base (default: try a registry, fall back on Debian packages)."
+        ),
+    ] = None,
 ) -> None:
     """Build the sandbox image (python:3.11-slim where a registry answers, else debootstrap + import)."""
     from aiev.sandbox.image import IMAGE, ImageBuildError
@@ -81,7 +97,11 @@ def status() -> None:
 
     table = Table("engine", "usable", "notes")
     problem = docker_problem()
-    table.add_row("docker", "yes" if problem is None else "no", problem or f"image {IMAGE} present; warm containers, one exec per program, no network")
+    table.add_row(
+        "docker",
+        "yes" if problem is None else "no",
+        problem or f"image {IMAGE} present; warm containers, one exec per program, no network",
+    )
     isolation = detect()
     table.add_row("local", "yes", f"isolation: {isolation.level}; interpreter {isolation.python}")
     console.print(table)

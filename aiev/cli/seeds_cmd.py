@@ -14,8 +14,6 @@ from .output import console, fail
 app = typer.Typer(no_args_is_help=True, help="Seed snippets for AIEV-Instruct.")
 
 
-
-
 @app.command("harvest")
 def harvest_cmd(
     path: Annotated[Path, typer.Argument(help="A Python file or source tree, e.g. the standard library.")],

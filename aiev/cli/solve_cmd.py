@@ -28,25 +28,35 @@ def solve(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the task from a file (e.g. task.md).")] = None,
     tests: Annotated[Path | None, typer.Option("--tests", help="Your own assert-based tests (Python file).")] = None,
     model: Annotated[str, typer.Option("--model", help="Model name for every role.")] = "local-qwen-0.5b",
-    sandbox: Annotated[Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")] = "auto",
+    sandbox: Annotated[
+        Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")
+    ] = "auto",
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=50, help="Execution rounds at most.")] = 7,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per execution.")] = 20.0,
     revision_temperature: Annotated[
         float,
         typer.Option(
-            "--revision-temperature", min=0.0, max=2.0,
+            "--revision-temperature",
+            min=0.0,
+            max=2.0,
             help="Temperature of revisions after a failure (the first answer is greedy); 0: greedy revisions.",
         ),
     ] = 0.7,
-    react: Annotated[bool, typer.Option("--react", help="Let the model drive the tools (ReAct) instead of the fixed loop.")] = False,
+    react: Annotated[
+        bool, typer.Option("--react", help="Let the model drive the tools (ReAct) instead of the fixed loop.")
+    ] = False,
     transcript: Annotated[bool, typer.Option("--transcript", help="Also print the whole dialogue.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result (code, report, transcript) as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result (code, report, transcript) as JSON.")
+    ] = False,
 ) -> None:
     """Solve a coding task with execution feedback; exit code 1 when no solution passed the tests."""
     from aiev.agents.context import Context
     from aiev.agents.model_specs import ModelError
     from aiev.agents.models import get_chat_model
-    from aiev.sandbox.engine import SandboxUnavailable, get_engine
+    from aiev.sandbox.engine import SandboxUnavailable
+
+    from .sandbox_choice import open_sandbox
 
     if (task is None) == (file is None):
         fail("give the task either as an argument or with --file, not both or neither")
@@ -54,12 +64,11 @@ def solve(
     user_tests = _read(tests, "--tests") if tests else None
     try:
         get_chat_model(model)
-        get_engine(sandbox)
+        open_sandbox(sandbox, announce=not as_json)
     except (ModelError, SandboxUnavailable) as error:
         fail(error)
-    context = Context.from_mapping(
-        {f"{role}_model": model for role in ("questioner", "programmer", "test_writer", "error_analyst")}
-        | {"sandbox": sandbox, "max_rounds": rounds, "timeout_s": timeout, "revision_temperature": revision_temperature}
+    context = Context.for_every_role(
+        model, sandbox=sandbox, max_rounds=rounds, timeout_s=timeout, revision_temperature=revision_temperature
     )
     if react:
         from aiev.graphs.codergen_react import solve_react
@@ -86,7 +95,9 @@ def _print(result, transcript: bool) -> None:
     status = "[green]PASSED[/green]" if result.passed else f"[red]NOT SOLVED[/red] ({result.reason})"
     console.print(f"{status} after {result.rounds} round(s) with {result.tests_source} tests")
     if not result.passed and 0 < result.chosen_round < result.rounds:
-        console.print(f"the code shown is round {result.chosen_round}'s: no later attempt got further through the tests")
+        console.print(
+            f"the code shown is round {result.chosen_round}'s: no later attempt got further through the tests"
+        )
     if result.tests:
         show(Panel(Syntax(result.tests, "python", word_wrap=True), title="tests"))
     show(Panel(result.report or "(nothing was executed)", title="test report"), highlight=False)

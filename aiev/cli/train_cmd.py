@@ -1,4 +1,5 @@
-"""``aiev train build|sft`` and ``aiev loop``: datasets from generation runs, DeepSpeed SFT, teaching -> self-learning."""
+"""``aiev train build|sft`` and ``aiev loop``: datasets from generation runs, DeepSpeed SFT,
+teaching -> self-learning."""
 
 from __future__ import annotations
 
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, help="Build training datasets from generation runs and fine-tune (DeepSpeed).")
 
 
-
-
 def _named_files(pairs: list[str]) -> dict[str, Path]:
     named: dict[str, Path] = {}
     for pair in pairs:
@@ -45,27 +44,56 @@ def _named_files(pairs: list[str]) -> dict[str, Path]:
 
 @app.command()
 def build(
-    samples: Annotated[list[Path], typer.Option("--samples", help="`aiev generate` output dir or samples.jsonl (repeatable).")],
+    samples: Annotated[
+        list[Path], typer.Option("--samples", help="`aiev generate` output dir or samples.jsonl (repeatable).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output directory for the dataset and reports.")],
     benchmark: Annotated[
         list[str] | None,
-        typer.Option("--benchmark", help="NAME=FILE of a local benchmark to decontaminate against, e.g. mbpp=mbpp.jsonl, ds-1000=..., multipl-e=... (repeatable)."),
+        typer.Option(
+            "--benchmark",
+            help="NAME=FILE of a local benchmark to decontaminate against as well as HumanEval, e.g. mbpp=mbpp.jsonl, "
+            "ds-1000=..., multipl-e=... (repeatable); the report lists the benchmarks left unchecked.",
+        ),
     ] = None,
-    no_humaneval: Annotated[bool, typer.Option("--no-humaneval", help="Skip the bundled HumanEval in decontamination.")] = False,
-    threshold: Annotated[float, typer.Option(help="Similarity (0-100) to a benchmark item that removes a sample.")] = THRESHOLD,
-    near_dup: Annotated[float, typer.Option("--near-dup", help="Similarity (0-100) at which two samples are near duplicates.")] = NEAR_DUP_THRESHOLD,
+    no_humaneval: Annotated[
+        bool, typer.Option("--no-humaneval", help="Skip the bundled HumanEval in decontamination.")
+    ] = False,
+    threshold: Annotated[
+        float, typer.Option(help="Similarity (0-100) to a benchmark item that removes a sample.")
+    ] = THRESHOLD,
+    near_dup: Annotated[
+        float, typer.Option("--near-dup", help="Similarity (0-100) at which two samples are near duplicates.")
+    ] = NEAR_DUP_THRESHOLD,
     batch_size: Annotated[int, typer.Option(help="Samples per split batch (AutoCoder: 2000).")] = BATCH_SIZE,
     test_fraction: Annotated[float, typer.Option(help="Held-out share of each batch (1:9 -> 0.1).")] = TEST_FRACTION,
     seed: Annotated[int, typer.Option(help="Seed of the split.")] = 0,
-    push_to_hub: Annotated[str | None, typer.Option("--push-to-hub", help="Also upload the dataset to this hub repo id (private).")] = None,
+    push_to_hub: Annotated[
+        str | None, typer.Option("--push-to-hub", help="Also upload the dataset to this hub repo id (private).")
+    ] = None,
+    drop_blamed_tests: Annotated[
+        bool,
+        typer.Option(
+            "--drop-blamed-tests", help="Leave out dialogues whose tests the error analyst blamed and had rewritten."
+        ),
+    ] = False,
 ) -> None:
     """Dedup, decontaminate, post-process (special tokens), split 1:9 per batch, and export HF / JSONL / ShareGPT."""
     from aiev.training.build import BuildConfig, build_dataset
 
     try:
         config = BuildConfig(
-            samples=samples, out=out, benchmarks=_named_files(benchmark or []), humaneval=not no_humaneval, threshold=threshold,
-            near_dup_threshold=near_dup, batch_size=batch_size, test_fraction=test_fraction, seed=seed, push_to_hub=push_to_hub,
+            samples=samples,
+            out=out,
+            benchmarks=_named_files(benchmark or []),
+            humaneval=not no_humaneval,
+            threshold=threshold,
+            near_dup_threshold=near_dup,
+            batch_size=batch_size,
+            test_fraction=test_fraction,
+            seed=seed,
+            push_to_hub=push_to_hub,
+            drop_blamed_tests=drop_blamed_tests,
         )
         with console.status("building dataset"):
             report = build_dataset(config)
@@ -74,6 +102,7 @@ def build(
     table = Table("stage", "samples")
     for label, value in [
         ("read (passed)", report.read),
+        ("tests blamed, dropped", report.blamed_tests_dropped),
         ("exact duplicates removed", report.exact_duplicates),
         ("near duplicates removed", report.near_duplicates),
         ("contaminated removed", report.contaminated),
@@ -82,19 +111,39 @@ def build(
     ]:
         table.add_row(label, str(value))
     console.print(table)
-    console.print(f"benchmarks compared: {report.benchmarks}; dataset: {out / 'dataset'}")
+    checked = ", ".join(
+        f"{name} ({report.benchmarks[name]} items, {removed} removed)"
+        for name, removed in report.contaminated_by.items()
+    )
+    console.print(f"decontamination checked: {checked or 'nothing'}", highlight=False)
+    if report.not_checked:
+        console.print(
+            f"not checked (no data; add --benchmark NAME=FILE): {', '.join(report.not_checked)}", highlight=False
+        )
+    console.print(f"dataset: {out / 'dataset'}", highlight=False)
 
 
 @app.command()
 def sft(
     data: Annotated[Path, typer.Option("--data", help="Dataset dir from `aiev train build` (or its dataset/ folder).")],
     base: Annotated[str, typer.Option("--base", help="Base model: local directory or model id.")],
-    out: Annotated[Path, typer.Option("--out", help="Output dir: checkpoints, final model and tokenizer; a rerun resumes.")],
-    deepspeed: Annotated[Path | None, typer.Option("--deepspeed", help=f"DeepSpeed JSON (paper recipe: {ZERO3_FILE}).")] = None,
-    lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters (settings in configs/training.yaml) instead of all weights.")] = False,
-    num_gpus: Annotated[int, typer.Option("--num-gpus", min=1, help="Processes per node (GPUs; CPU slots without CUDA).")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output dir: checkpoints, final model and tokenizer; a rerun resumes.")
+    ],
+    deepspeed: Annotated[
+        Path | None, typer.Option("--deepspeed", help=f"DeepSpeed JSON (paper recipe: {ZERO3_FILE}).")
+    ] = None,
+    lora: Annotated[
+        bool,
+        typer.Option("--lora", help="Train LoRA adapters (settings in configs/training.yaml) instead of all weights."),
+    ] = False,
+    num_gpus: Annotated[
+        int, typer.Option("--num-gpus", min=1, help="Processes per node (GPUs; CPU slots without CUDA).")
+    ] = 1,
     hostfile: Annotated[Path | None, typer.Option("--hostfile", help="DeepSpeed hostfile for multi-node runs.")] = None,
-    master_port: Annotated[int | None, typer.Option("--master-port", help="Rendezvous port (default: DeepSpeed's 29500).")] = None,
+    master_port: Annotated[
+        int | None, typer.Option("--master-port", help="Rendezvous port (default: DeepSpeed's 29500).")
+    ] = None,
     epochs: Annotated[float | None, typer.Option(help="Override configs/training.yaml.")] = None,
     learning_rate: Annotated[float | None, typer.Option("--lr", help="Override configs/training.yaml.")] = None,
     max_length: Annotated[int | None, typer.Option(help="Override configs/training.yaml.")] = None,
@@ -108,10 +157,20 @@ def sft(
             raise TrainingInputError(f"--deepspeed {deepspeed}: no such file")
         if not dry_run and not data.exists():
             raise TrainingInputError(f"--data {data}: no such directory")
-        settings = load_settings({
-            "data": data, "base": base, "out": out, "deepspeed": deepspeed, "lora": lora, "epochs": epochs,
-            "learning_rate": learning_rate, "max_length": max_length, "logging_steps": logging_steps, "save_steps": save_steps,
-        })
+        settings = load_settings(
+            {
+                "data": data,
+                "base": base,
+                "out": out,
+                "deepspeed": deepspeed,
+                "lora": lora,
+                "epochs": epochs,
+                "learning_rate": learning_rate,
+                "max_length": max_length,
+                "logging_steps": logging_steps,
+                "save_steps": save_steps,
+            }
+        )
         settings.deepspeed_config()  # a broken JSON fails here, not in every rank
         command = deepspeed_command(settings, num_gpus, hostfile, master_port)
     except TrainingInputError as error:
@@ -122,30 +181,44 @@ def sft(
         return
     code = run_launcher(command, env)
     if code != 0:
-        errors.print(f"[red]error:[/red] training failed (deepspeed exit code {code}); see the output above", highlight=False)
+        errors.print(
+            f"[red]error:[/red] training failed (deepspeed exit code {code}); see the output above", highlight=False
+        )
         raise typer.Exit(code=1)
     console.print(f"model and tokenizer saved to {out}")
 
 
 def loop(
-    seeds: Annotated[Path, typer.Option("--seeds", help="Seeds file for all batches (any format `aiev generate` reads).")],
-    out: Annotated[Path, typer.Option("--out", help="Loop directory (loop_state.json, batches/NNNN/...); a rerun resumes.")],
+    seeds: Annotated[
+        Path, typer.Option("--seeds", help="Seeds file for all batches (any format `aiev generate` reads).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Loop directory (loop_state.json, batches/NNNN/...); a rerun resumes.")
+    ],
     base: Annotated[str, typer.Option("--base", help="Student base model: local directory or model id.")],
-    teacher: Annotated[str, typer.Option("--teacher", help="Teacher model (name in configs/models.yaml).")] = "local-qwen-0.5b",
+    teacher: Annotated[
+        str, typer.Option("--teacher", help="Teacher model (name in configs/models.yaml).")
+    ] = "local-qwen-0.5b",
     batches: Annotated[int, typer.Option("--batches", min=1, help="Batches to have run when the loop stops.")] = 1,
     seeds_per_batch: Annotated[int, typer.Option("--seeds-per-batch", min=1, help="Seeds generated per batch.")] = 2000,
     serve_student: Annotated[
-        str | None, typer.Option("--serve-student", help="Command serving a checkpoint {model} as the models-file entry `student`.")
+        str | None,
+        typer.Option(
+            "--serve-student", help="Command serving a checkpoint {model} as the models-file entry `student`."
+        ),
     ] = None,
     deepspeed: Annotated[Path | None, typer.Option("--deepspeed", help="DeepSpeed JSON for the student's SFT.")] = None,
     lora: Annotated[bool, typer.Option("--lora", help="Train the student with LoRA.")] = False,
     num_gpus: Annotated[int, typer.Option("--num-gpus", min=1, help="Processes per node for SFT.")] = 1,
     hostfile: Annotated[Path | None, typer.Option("--hostfile", help="DeepSpeed hostfile for multi-node SFT.")] = None,
     benchmark: Annotated[
-        list[str] | None, typer.Option("--benchmark", help="NAME=FILE of a local benchmark to decontaminate against (repeatable).")
+        list[str] | None,
+        typer.Option("--benchmark", help="NAME=FILE of a local benchmark to decontaminate against (repeatable)."),
     ] = None,
     no_humaneval: Annotated[bool, typer.Option("--no-humaneval", help="Skip HumanEval decontamination.")] = False,
-    eval_mode: Annotated[str, typer.Option("--eval-mode", help="Evaluation mode of teacher and student: plain | codergen.")] = "plain",
+    eval_mode: Annotated[
+        str, typer.Option("--eval-mode", help="Evaluation mode of teacher and student: plain | codergen.")
+    ] = "plain",
 ) -> None:
     """Teaching -> self-learning: per batch generate, build, train the student, compare pass@1 with the teacher."""
     from aiev.agents.model_specs import ModelError
@@ -155,8 +228,16 @@ def loop(
 
     try:
         resources = LoopResources(
-            seeds=seeds, seeds_per_batch=seeds_per_batch, base=base, teacher=teacher, serve_student=serve_student,
-            deepspeed=deepspeed, lora=lora, num_gpus=num_gpus, hostfile=hostfile, eval_mode=eval_mode,
+            seeds=seeds,
+            seeds_per_batch=seeds_per_batch,
+            base=base,
+            teacher=teacher,
+            serve_student=serve_student,
+            deepspeed=deepspeed,
+            lora=lora,
+            num_gpus=num_gpus,
+            hostfile=hostfile,
+            eval_mode=eval_mode,
         )
         options = BuildOptions(humaneval=not no_humaneval, benchmarks=_named_files(benchmark or []))
         config = LoopConfig(out=out, batches=batches, teacher=teacher, build=options)
@@ -169,11 +250,18 @@ def loop(
     table = Table("batch", "stage", "train samples", "held out", "teacher pass@1", "student pass@1")
     for record in state.history:
         table.add_row(
-            str(record.batch), record.stage, str(record.train_samples), str(record.heldout_samples),
-            f"{record.teacher_pass1:.3f}", f"{record.student_pass1:.3f}",
+            str(record.batch),
+            record.stage,
+            str(record.train_samples),
+            str(record.heldout_samples),
+            f"{record.teacher_pass1:.3f}",
+            f"{record.student_pass1:.3f}",
         )
     console.print(table)
-    console.print(f"stage: {state.stage}" + (f" (student won after batch {state.switched_at})" if state.switched_at is not None else ""))
+    console.print(
+        f"stage: {state.stage}"
+        + (f" (student won after batch {state.switched_at})" if state.switched_at is not None else "")
+    )
 
 
 def default_steps(resources: LoopResources) -> LoopSteps:

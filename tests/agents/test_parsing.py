@@ -40,7 +40,10 @@ def test_solution_picks_the_block_defining_the_entry_point() -> None:
 
 
 def test_solution_prefers_code_over_an_example_block_of_asserts() -> None:
-    reply = "```python\ndef sq(x):\n    return x * x\n```\nCheck:\n```python\nassert sq(2) == 4\nassert sq(3) == 9\nassert sq(4) == 16\n```"
+    reply = (
+        "```python\ndef sq(x):\n    return x * x\n```\nCheck:\n"
+        "```python\nassert sq(2) == 4\nassert sq(3) == 9\nassert sq(4) == 16\n```"
+    )
     assert extract_solution(reply).startswith("def sq")
 
 
@@ -68,7 +71,9 @@ def test_the_replys_own_top_level_asserts_are_stripped() -> None:
         "# Test cases\nassert list_sort(['aa', 'a']) == ['a', 'aa']\nassert sorted_list_sum([2, 1]) == [1, 2]\n```"
     )
     code = extract_solution(reply, "sorted_list_sum")
-    assert code == "def sorted_list_sum(lst):\n    assert isinstance(lst, list)\n    return sorted(lst)\n\n# Test cases\n"
+    assert (
+        code == "def sorted_list_sum(lst):\n    assert isinstance(lst, list)\n    return sorted(lst)\n\n# Test cases\n"
+    )
 
 
 def test_reply_without_code_gives_none() -> None:
@@ -78,7 +83,10 @@ def test_reply_without_code_gives_none() -> None:
 
 
 def test_setup_keeps_only_pip_installs() -> None:
-    reply = "```bash\n# deps\n$ pip install requests\npython main.py\npip install requests\n```\n```sh\npython -m pip install numpy==2.0\n```"
+    reply = (
+        "```bash\n# deps\n$ pip install requests\npython main.py\npip install requests\n```\n"
+        "```sh\npython -m pip install numpy==2.0\n```"
+    )
     assert extract_setup(reply) == ["pip install requests", "python -m pip install numpy==2.0"]
 
 
@@ -94,7 +102,9 @@ def test_tests_drop_redefinitions_and_imports_of_the_function_under_test() -> No
 
 
 def test_uncalled_test_functions_are_called() -> None:
-    tests = extract_tests("```python\ndef test_a():\n    assert f() == 1\n\ndef test_b():\n    assert f() == 2\n\ntest_a()\n```")
+    tests = extract_tests(
+        "```python\ndef test_a():\n    assert f() == 1\n\ndef test_b():\n    assert f() == 2\n\ntest_a()\n```"
+    )
     assert tests.rstrip().endswith("test_b()")
     assert tests.count("test_a()") == 2  # definition + existing call, no second call added
     with pytest.raises(AssertionError):
@@ -126,7 +136,10 @@ def test_problem_statement_drops_a_solution_the_questioner_wrote(heading: str) -
 
 def test_tests_never_test_their_own_copy_of_what_the_solution_defines() -> None:
     solution = "def helper(x):\n    return x\n\n\nclass Box:\n    pass\n\n\ndef identity(x):\n    return helper(x)\n"
-    reply = "```python\ndef identity(x):\n    return x\n\nclass Box:\n    pass\n\ndef check(v):\n    return v\n\nassert identity(check(1)) == 1\n```"
+    reply = (
+        "```python\ndef identity(x):\n    return x\n\nclass Box:\n    pass\n\n"
+        "def check(v):\n    return v\n\nassert identity(check(1)) == 1\n```"
+    )
     tests = extract_tests(reply, None, solution)
     assert "def identity" not in tests and "class Box" not in tests and "def check" in tests
     assert "def identity" in extract_tests(reply, None, None)  # nothing known to shadow: kept as written
@@ -149,3 +162,37 @@ def test_tests_cut_off_by_the_token_cap_keep_their_complete_asserts() -> None:
     assert "assert count('a b') == 2" in tests and "assert count('') == 0" in tests
     assert "ninety" not in tests
     assert "test_count()" in tests.splitlines()[-1]  # the salvaged test function is still called
+
+
+RUN = ("<API_RUN_START>", "<API_RUN_STOP>")  # configs/special_tokens.yaml
+ADD = "def add(a, b):\n    return a + b"
+
+
+def wrapped(code: str, lang: str = "python") -> str:
+    return f"{RUN[0]}```{lang}\n{code}\n```{RUN[1]}"
+
+
+def test_the_trained_special_token_form_is_read_by_every_extractor() -> None:
+    reply = (
+        f"Install first.\n{wrapped('pip install rich', 'sh')}\nThen the code:"
+        f"{wrapped(ADD)}{wrapped('assert add(1, 2) == 3')}"
+    )
+    assert extract_setup(reply) == ["pip install rich"]
+    assert extract_solution(reply, "add") == "def add(a, b):\n    return a + b\n"
+    assert extract_tests(reply, "add") == "assert add(1, 2) == 3\n"
+
+
+def test_with_run_tokens_only_wrapped_blocks_count_and_imagined_results_are_not_code() -> None:
+    reply = (
+        "An example, not to run:\n```python\ndef add(a, b):\n    return a - b\n```\n"
+        f"{wrapped(ADD)}"
+        "<EXEC_RESULT_START>```python\ndef add(a, b):\n    return 0\n```<EXEC_RESULT_STOP>"
+    )
+    assert code_blocks(reply) == [("python", ADD)]
+
+
+def test_a_fence_glued_to_the_text_before_it_is_a_fence() -> None:
+    # What a server that strips the special tokens leaves of the trained form.
+    reply = "I will run it.```python\ndef add(a, b):\n    return a + b```\nDone."
+    assert extract_solution(reply, "add") == "def add(a, b):\n    return a + b\n"
+    assert code_blocks("Use ```x``` inline, then:\n```python\nx = 1\n```") == [("python", "x = 1")]

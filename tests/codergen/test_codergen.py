@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import BaseMessage
 from typer.testing import CliRunner
 
@@ -36,18 +37,27 @@ def roles(programmer: list[str], tests: list[str] | None = None, fault: str = "c
 
 
 def context_for(name: str, **settings) -> Context:
-    roles_ = ("questioner", "programmer", "test_writer", "error_analyst")
-    return Context.from_mapping({f"{role}_model": name for role in roles_} | {"sandbox": "local"} | settings)
+    return Context.for_every_role(name, **({"sandbox": "local"} | settings))
 
 
 def test_a_failing_first_attempt_is_fixed_with_generated_tests(local_engine, scripted) -> None:
-    name, model = scripted(roles([WRONG, RIGHT], tests=["```python\nassert fizz(3) == 'Fizz'\nassert fizz(2) == '2'\n```"]))
+    name, model = scripted(
+        roles([WRONG, RIGHT], tests=["```python\nassert fizz(3) == 'Fizz'\nassert fizz(2) == '2'\n```"])
+    )
     result = solve(TASK, context=context_for(name))
     assert result.passed and result.rounds == 2 and result.tests_source == "generated"
     assert "n % 3" in result.code
     assert [e["outcome"] for e in result.executions] == ["failed", "passed"]
     speakers = [m["data"]["name"] for m in result.messages]
-    assert speakers == ["user", "programmer", "test_writer", "interpreter", "error_analyst", "programmer", "interpreter"]
+    assert speakers == [
+        "user",
+        "programmer",
+        "test_writer",
+        "interpreter",
+        "error_analyst",
+        "programmer",
+        "interpreter",
+    ]
     assert len(model.calls) == 4
 
 
@@ -72,7 +82,9 @@ HALF = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else 'x'\n```"
 HALF_TOO = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else '?'\n```"
 
 
-def test_without_a_pass_the_attempt_furthest_through_the_tests_is_returned(local_engine, scripted, tmp_path: Path) -> None:
+def test_without_a_pass_the_attempt_furthest_through_the_tests_is_returned(
+    local_engine, scripted, tmp_path: Path
+) -> None:
     # A revision that does worse on the tests (here: fails the first one again) does not replace a better answer.
     name, _ = scripted(roles([HALF, WRONG]))
     result = solve(TASK, tests=USER_TESTS, context=context_for(name, max_rounds=2))
@@ -122,14 +134,25 @@ def test_cli_solves_from_files_and_reports(local_engine, scripted, tmp_path: Pat
     task_file.write_text(TASK)
     tests_file.write_text(USER_TESTS)
     runner = CliRunner()
-    result = runner.invoke(app, ["solve", "--file", str(task_file), "--tests", str(tests_file), "--model", name, "--sandbox", "local"])
+    result = runner.invoke(
+        app, ["solve", "--file", str(task_file), "--tests", str(tests_file), "--model", name, "--sandbox", "local"]
+    )
     assert result.exit_code == 0, result.output
-    assert "PASSED" in result.output and "after 2 round(s) with user tests" in result.output and "n % 3" in result.output
+    assert (
+        "PASSED" in result.output and "after 2 round(s) with user tests" in result.output and "n % 3" in result.output
+    )
     name, _ = scripted(roles([WRONG]))
-    result = runner.invoke(app, ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--rounds", "1", "--json"])
+    result = runner.invoke(
+        app,
+        ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--rounds", "1", "--json"],
+    )
     assert result.exit_code == 1
     data = json.loads(result.output)
-    assert data["passed"] is False and data["reason"] == "max_rounds" and data["messages"][0]["data"]["content"].startswith(TASK)
+    assert (
+        data["passed"] is False
+        and data["reason"] == "max_rounds"
+        and data["messages"][0]["data"]["content"].startswith(TASK)
+    )
 
 
 def test_cli_user_mistakes(tmp_path: Path) -> None:
@@ -161,7 +184,16 @@ def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, sc
     assert [e["outcome"] for e in result.executions] == ["failed", "error", "passed"]
     assert [e["skipped"] for e in result.executions] == [None, "unchanged", None]
     speakers = [m["data"]["name"] for m in result.messages]
-    assert speakers == ["user", "programmer", "interpreter", "error_analyst", "programmer", "interpreter", "programmer", "interpreter"]
+    assert speakers == [
+        "user",
+        "programmer",
+        "interpreter",
+        "error_analyst",
+        "programmer",
+        "interpreter",
+        "programmer",
+        "interpreter",
+    ]
     assert result.messages[5]["data"]["content"] == load_prompt("interpreter_unchanged")
     assert sum(call[0].content == load_prompt("error_analyst") for call in model.calls) == 1
     # After the unchanged resend the programmer starts over from the task (and the user's tests): no earlier
@@ -169,14 +201,14 @@ def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, sc
     programmer_calls = [call for call in model.calls if call[0].content == load_prompt("programmer")]
     assert [len(call) for call in programmer_calls] == [2, 4, 2]
     assert programmer_calls[2][1].content == programmer_calls[0][1].content
-    assert [m["data"]["additional_kwargs"].get("started_over") for m in result.messages if m["data"]["name"] == "programmer"] == [
-        False, False, True
-    ]
+    assert [
+        m["data"]["additional_kwargs"].get("started_over") for m in result.messages if m["data"]["name"] == "programmer"
+    ] == [False, False, True]
 
 
 def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripted, monkeypatch, tmp_path: Path) -> None:
     # The first answer stays greedy (comparable with plain decoding); only replies to a failure are sampled.
-    import aiev.agents.model_call as model_call
+    from aiev.agents import model_call
 
     name, model = scripted(roles([WRONG, WRONG, RIGHT]))
     asked: list[tuple[str, float]] = []
@@ -193,7 +225,12 @@ def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripte
         ("programmer" if system == load_prompt("programmer") else "error_analyst", temperature)
         for system, (_, temperature) in zip(roles_asked, asked, strict=True)
     ]
-    assert by_role == [("programmer", 0.0), ("error_analyst", 0.0), ("programmer", 0.9), ("programmer", 0.9)]  # 2nd: a fresh start
+    assert by_role == [
+        ("programmer", 0.0),
+        ("error_analyst", 0.0),
+        ("programmer", 0.9),
+        ("programmer", 0.9),
+    ]  # 2nd: a fresh start
     asked.clear()
     name, _ = scripted(roles([WRONG, RIGHT]))
     assert solve(TASK, tests=USER_TESTS, context=context_for(name)).passed
@@ -209,13 +246,55 @@ def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripte
         assert [temperature for _, temperature in asked] == [0.0, 0.0, revision]
 
 
-
 def test_cli_transcript_wraps_long_lines_instead_of_cropping_them(local_engine, scripted, tmp_path: Path) -> None:
     # The interpreter's "nothing was executed" turn is longer than the 80-column test terminal.
     name, _ = scripted(roles([WRONG, WRONG, RIGHT]))
     tests_file = tmp_path / "tests.py"
     tests_file.write_text(USER_TESTS)
-    result = CliRunner().invoke(app, ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--transcript"])
+    result = CliRunner().invoke(
+        app, ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local", "--transcript"]
+    )
     assert result.exit_code == 0, result.output
     flowing = " ".join(" ".join(line.strip(" │╭╮╰╯─").split()) for line in result.output.splitlines())
     assert " ".join(load_prompt("interpreter_unchanged").split()) in flowing
+
+
+# Passes against WRONG (and against anything): `or True`.
+VACUOUS_USER_TESTS = "assert fizz(3) is None or True\n"
+
+
+@pytest.mark.parametrize("tests_in_task", [False, True])  # `aiev solve --tests`, and eval's shown examples
+def test_vacuous_user_tests_end_the_loop_and_a_wrong_answer_is_not_passed(
+    local_engine, scripted, tests_in_task
+) -> None:
+    name, model = scripted(roles([WRONG]))
+    result = solve(TASK, tests=VACUOUS_USER_TESTS, context=context_for(name), tests_in_task=tests_in_task)
+    assert not result.passed and result.reason == "vacuous_tests" and result.rounds == 1
+    assert "every function returns None" in result.last_error and result.report == result.last_error
+    assert [e["skipped"] for e in result.executions] == ["vacuous_tests"]
+    assert len(model.calls) == 1  # the programmer only: no analyst for code that never ran, no test rewrite
+    assert [m["data"]["name"] for m in result.messages] == ["user", "programmer", "interpreter"]
+
+
+def test_vacuous_user_tests_fail_aiev_solve_with_the_reason(local_engine, scripted, tmp_path: Path) -> None:
+    tests_file = tmp_path / "tests.py"
+    tests_file.write_text(VACUOUS_USER_TESTS)
+    name, _ = scripted(roles([WRONG]))
+    cli = CliRunner().invoke(app, ["solve", TASK, "--tests", str(tests_file), "--model", name, "--sandbox", "local"])
+    assert cli.exit_code == 1 and "NOT SOLVED (vacuous_tests)" in cli.output
+    assert "every function returns None" in " ".join(cli.output.split())
+
+
+def test_vacuous_generated_tests_go_back_to_the_test_writer(local_engine, scripted) -> None:
+    vacuous = "```python\nassert fizz is not None\nassert str(3) == '3'\n```"
+    good = "```python\nassert fizz(3) == 'Fizz'\nassert fizz(2) == '2'\n```"
+    name, _ = scripted(roles([RIGHT], tests=[vacuous, good]))
+    result = solve(TASK, context=context_for(name))
+    assert (
+        result.passed
+        and result.rounds == 2
+        and result.tests.strip() == "assert fizz(3) == 'Fizz'\nassert fizz(2) == '2'"
+    )
+    assert [e["skipped"] for e in result.executions] == ["vacuous_tests", None]
+    speakers = [m["data"]["name"] for m in result.messages]
+    assert speakers == ["user", "programmer", "test_writer", "interpreter", "test_writer", "interpreter"]

@@ -8,8 +8,10 @@ from langchain_core.messages import BaseMessage
 
 DATA = Path(__file__).parent / "data"
 
-CLOSE = "```python\ndef has_close_elements(numbers, threshold):\n    s = sorted(numbers)\n" \
+CLOSE = (
+    "```python\ndef has_close_elements(numbers, threshold):\n    s = sorted(numbers)\n"
     "    return any(b - a < threshold for a, b in zip(s, s[1:]))\n```"
+)
 TRUNCATE_WRONG = "```python\n    return float(int(number))\n```"  # a body, assembled with the prompt; wrong
 
 

@@ -16,7 +16,19 @@ runner = CliRunner()
 def test_eval_runs_both_modes_and_writes_the_report(local_engine, scripted, tmp_path: Path) -> None:
     name, _ = scripted(plain_script)
     out = tmp_path / "run"
-    args = ["eval", "humaneval", "--data", str(DATA / "humaneval.jsonl"), "--model", name, "--sandbox", "local", "--out", str(out), "--quiet"]
+    args = [
+        "eval",
+        "humaneval",
+        "--data",
+        str(DATA / "humaneval.jsonl"),
+        "--model",
+        name,
+        "--sandbox",
+        "local",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "pass@1" in result.output and "50.0%" in result.output
@@ -30,12 +42,16 @@ def test_eval_runs_both_modes_and_writes_the_report(local_engine, scripted, tmp_
 
 
 def test_user_mistakes_are_one_red_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["eval", "humaneval", "--data", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["eval", "humaneval", "--data", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2 and "error:" in result.output and "nope.jsonl: no such file" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["eval", "mbpp+", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "name its data with --data" in result.output
-    result = runner.invoke(app, ["eval", "humaneval", "--limit", "1", "--model", "no-such-model", "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["eval", "humaneval", "--limit", "1", "--model", "no-such-model", "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2 and "unknown model 'no-such-model'" in result.output
     result = runner.invoke(app, ["eval", "humaneval", "--mode", "fancy", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "unknown mode 'fancy'" in result.output

@@ -38,8 +38,10 @@ def test_humaneval_plus_diff_tests_against_the_reference_on_plus_inputs(local_en
     assert len(json.loads(close.files["inputs.json"])) == 3 + 4
     assert judge(local_engine, close, close.reference)
     # Right on every base input, wrong on the plus input ([], 1.0) where it raises: only EvalPlus inputs catch it.
-    fragile = close.prompt + "    s = sorted(numbers)\n    if len(s) < 2:\n        raise ValueError\n" \
+    fragile = (
+        close.prompt + "    s = sorted(numbers)\n    if len(s) < 2:\n        raise ValueError\n"
         "    return min(b - a for a, b in zip(s, s[1:])) < threshold\n"
+    )
     assert not judge(local_engine, close, fragile)
     # Floats compare within atol: a mathematically equal answer computed differently passes.
     assert judge(local_engine, truncate, truncate.prompt + "    return number % 1.0\n")
@@ -76,7 +78,7 @@ def test_ds1000_passes_the_solution_as_text_to_the_context() -> None:
     assert task.setup == ["pip install numpy pandas"]
     request = task.exec_request("result = a.sum(axis=0)\n")
     assert request.files[SOLUTION_FILE] == "result = a.sum(axis=0)\n"
-    assert request.files["main.py"].startswith("import numpy as np") and request.tests is None
+    assert request.files["main.py"] == "" and request.tests.startswith("import numpy as np")  # the harness is the tests
 
 
 def test_ds1000_harness_executes_in_the_sandbox(local_engine) -> None:
@@ -102,7 +104,9 @@ def test_aicodereval_schema(local_engine, tmp_path: Path) -> None:
     for task in (words, pairs):
         assert judge(local_engine, task, task.reference)
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"task_id": "x", "description": "d", "reference": "r", "tests": "t", "test_cases": []}) + "\n")
+    bad.write_text(
+        json.dumps({"task_id": "x", "description": "d", "reference": "r", "tests": "t", "test_cases": []}) + "\n"
+    )
     with pytest.raises(EvalInputError, match=r"task x: test_cases: Extra inputs are not permitted"):
         load_benchmark("aicodereval", bad)
 
@@ -111,7 +115,10 @@ def test_heldout_records_become_tasks_whose_tests_stay_hidden(local_engine) -> N
     problem = "Write `add(a, b)` returning the sum.\n```python\ndef add(a: int, b: int) -> int:\n```"
     messages = [
         say(Speaker.QUESTIONER, problem),
-        say(Speaker.PROGRAMMER, "```bash\npip install nothing-needed\n```\n```python\ndef add(a, b):\n    return a + b\n```"),
+        say(
+            Speaker.PROGRAMMER,
+            "```bash\npip install nothing-needed\n```\n```python\ndef add(a, b):\n    return a + b\n```",
+        ),
         say(Speaker.TEST_WRITER, "```python\nassert add(1, 2) == 3\n```"),
         say(Speaker.INTERPRETER, "Execution succeeded."),
         say(Speaker.PROGRAMMER, "The code passed all the tests.\n```python\ndef add(a, b):\n    return a + b\n```"),
@@ -128,7 +135,9 @@ def test_heldout_records_become_tasks_whose_tests_stay_hidden(local_engine) -> N
 def test_user_mistakes_name_the_input(tmp_path: Path) -> None:
     with pytest.raises(EvalInputError, match="unknown benchmark 'humanevil'"):
         load_benchmark("humanevil")
-    with pytest.raises(EvalInputError, match=r"not bundled: name its data with --data \(e\.g\. --data evalplus/mbppplus"):
+    with pytest.raises(
+        EvalInputError, match=r"not bundled: name its data with --data \(e\.g\. --data evalplus/mbppplus"
+    ):
         load_benchmark("mbpp+")
     broken = tmp_path / "rows.jsonl"
     broken.write_text('{"task_id": "a"}\n{oops\n')

@@ -23,6 +23,7 @@ from aiev.eval import EvalInputError, EvalTask, evaluate, load_benchmark
 from aiev.eval.modes import plain_messages
 from aiev.eval.report import write_report
 
+
 @pytest.fixture
 def tasks() -> list[EvalTask]:
     return load_benchmark("humaneval", DATA / "humaneval.jsonl")
@@ -87,7 +88,9 @@ def test_a_directory_holding_other_settings_is_refused(local_engine, scripted, t
     name, _ = scripted(plain_script)
     evaluate(tasks[:1], name, "plain", out=tmp_path, sandbox="local")
     other, _ = scripted(plain_script)
-    with pytest.raises(EvalInputError, match=rf"{tmp_path}: holds a run with other settings: model='{name}' \(now '{other}'\)"):
+    with pytest.raises(
+        EvalInputError, match=rf"{tmp_path}: holds a run with other settings: model='{name}' \(now '{other}'\)"
+    ):
         evaluate(tasks[:1], other, "plain", out=tmp_path, sandbox="local")
     with pytest.raises(EvalInputError, match=r"revision_temperature=None \(now 0\.7\)"):
         evaluate(tasks[:1], name, "codergen", out=tmp_path, sandbox="local", revision_temperature=0.7)
@@ -105,7 +108,9 @@ def test_pass_at_k_over_several_samples(local_engine, scripted, tasks) -> None:
 
 def test_unsupported_languages_are_reported_without_a_model_call(local_engine, scripted) -> None:
     tasks = load_benchmark("multipl-e", DATA / "multipl_e.jsonl")
-    body = "```python\n    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n```"
+    body = (
+        "```python\n    return any(abs(a - b) < threshold for i, a in enumerate(numbers) for b in numbers[i + 1:])\n```"
+    )
     name, model = scripted([body])
     summary = evaluate(tasks, name, "plain", sandbox="local")
     assert (summary.tasks, summary.evaluated, summary.unsupported, summary.pass_at_1) == (2, 1, 1, 1.0)
@@ -129,7 +134,9 @@ def test_hidden_tests_never_reach_any_model(local_engine, scripted, example: boo
         test=f"# {MARKER}\nassert double(21) == 42, '{MARKER}'\n",
         files={"hidden.txt": MARKER},
     )
-    programmer_replies = iter(["```python\ndef double(x):\n    return x + 2\n```", "```python\ndef double(x):\n    return 2 * x\n```"])
+    programmer_replies = iter(
+        ["```python\ndef double(x):\n    return x + 2\n```", "```python\ndef double(x):\n    return 2 * x\n```"]
+    )
 
     def roles(messages: list[BaseMessage]) -> str:
         system = messages[0].content
@@ -168,7 +175,9 @@ def local_package(local_engine, monkeypatch):
     with zipfile.ZipFile(wheels / f"{package}-1.0-py3-none-any.whl", "w") as wheel:
         wheel.writestr(f"{package}.py", "FACTOR = 3\n")
         wheel.writestr(f"{package}-1.0.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n")
-        wheel.writestr(f"{package}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        wheel.writestr(
+            f"{package}-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         wheel.writestr(f"{package}-1.0.dist-info/RECORD", "")
     for path in (wheels, wheels / "index", *wheels.glob("*.whl")):
         os.chmod(path, os.stat(path).st_mode | stat.S_IROTH | stat.S_IXOTH)

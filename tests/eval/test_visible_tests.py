@@ -32,7 +32,10 @@ def test_doctest_and_arrow_examples_become_asserts_and_prose_does_not() -> None:
 
 def test_mbpp_style_shown_asserts_and_no_examples() -> None:
     mbpp = "Write a function to add.\nYour code should pass this test:\nassert add(1, 2) == 3\nassert add(0, -1)==-1"
-    assert visible_tests(mbpp, "add").splitlines() == ["assert add(1, 2) == 3, 'add(1, 2)'", "assert add(0, -1) == -1, 'add(0, -1)'"]
+    assert visible_tests(mbpp, "add").splitlines() == [
+        "assert add(1, 2) == 3, 'add(1, 2)'",
+        "assert add(0, -1) == -1, 'add(0, -1)'",
+    ]
     assert visible_tests("def g(x):\n    '''Return g of x.'''\n", "g") == ""
     assert visible_tests(PROMPT, None) == ""
 
@@ -78,15 +81,21 @@ def test_equations_that_define_the_function_are_not_examples() -> None:
 ERRATA = {"HumanEval/47", "HumanEval/116", "HumanEval/148"}  # docstring examples that contradict the reference
 
 
-@pytest.mark.parametrize("task", load_benchmark("humaneval"), ids=lambda task: task.task_id)
+HUMANEVAL = load_benchmark("humaneval")
+WITH_EXAMPLES = [task for task in HUMANEVAL if visible_tests(task.prompt, task.entry_point)]
+
+
+def test_most_humaneval_prompts_show_examples() -> None:
+    assert (len(HUMANEVAL), len(WITH_EXAMPLES)) == (164, 149)  # the figure README.md and eval/README.md give
+
+
+@pytest.mark.parametrize("task", WITH_EXAMPLES, ids=lambda task: task.task_id)
 def test_humaneval_references_pass_their_own_examples(task) -> None:
     tests = visible_tests(task.prompt, task.entry_point)
-    if not tests:
-        return
     namespace: dict = {}
-    exec(task.reference, namespace)  # noqa: S102 - the benchmark's own reference solution
+    exec(task.reference, namespace)
     if task.task_id in ERRATA:
         with pytest.raises(AssertionError):
-            exec(tests, namespace)  # noqa: S102
+            exec(tests, namespace)
     else:
-        exec(tests, namespace)  # noqa: S102
+        exec(tests, namespace)

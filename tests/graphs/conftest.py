@@ -8,7 +8,6 @@ import pytest
 from scripted_roles import ScriptedRoles
 
 
-
 @pytest.fixture
 def scripted_roles() -> Iterator[ScriptedRoles]:
     """Factory: ``scripted_roles(programmer=[...], ...)`` registers one scripted model per role."""

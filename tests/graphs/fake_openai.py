@@ -25,7 +25,7 @@ def fake_openai(reply: Replier, delay_s: float = 0.0) -> Iterator[str]:
     """Serve ``reply`` at ``http://127.0.0.1:<port>/v1``; yields that base URL."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             time.sleep(delay_s)
             text = reply(body["messages"])
@@ -35,8 +35,14 @@ def fake_openai(reply: Replier, delay_s: float = 0.0) -> Iterator[str]:
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": body.get("model", "fake"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10 + len(text.split())},
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                    ],
+                    "usage": {
+                        "prompt_tokens": 10,
+                        "completion_tokens": len(text.split()),
+                        "total_tokens": 10 + len(text.split()),
+                    },
                 }
             ).encode()
             self.send_response(200)
@@ -60,7 +66,9 @@ def fake_openai(reply: Replier, delay_s: float = 0.0) -> Iterator[str]:
 
 def models_file(path: Path, base_url: str, name: str = "fake") -> Path:
     """An AIEV_MODELS file defining ``name`` as an OpenAI-compatible model at ``base_url``."""
-    path.write_text(yaml.safe_dump({"models": {name: {"provider": "openai_compatible", "model": name, "base_url": base_url}}}))
+    path.write_text(
+        yaml.safe_dump({"models": {name: {"provider": "openai_compatible", "model": name, "base_url": base_url}}})
+    )
     return path
 
 

@@ -6,9 +6,6 @@ exact sequence of role calls is asserted, not just the final verdict.
 
 from __future__ import annotations
 
-from aiev.agents.dialogue import speaker_of
-from aiev.graphs.aiev_instruct import build_graph, generate_one
-
 from scripted_roles import (
     BAD_CODE,
     BAD_CODES,
@@ -19,6 +16,9 @@ from scripted_roles import (
     GOOD_TESTS,
     PROBLEM,
 )
+
+from aiev.agents.dialogue import speaker_of
+from aiev.graphs.aiev_instruct import build_graph, generate_one
 
 SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}
 
@@ -104,7 +104,10 @@ def test_resent_failing_code_is_not_run_and_goes_back_to_the_programmer(scripted
     assert [e["skipped"] for e in state["executions"]] == [None, "unchanged", "unchanged"]
     assert state["messages"][6].content.startswith("Nothing was executed")
     # the discard reports the failure of the code that ran, not the notice that it was resent
-    assert "AssertionError" in state["verdict"]["last_error"] and "Nothing was executed" not in state["verdict"]["last_error"]
+    assert (
+        "AssertionError" in state["verdict"]["last_error"]
+        and "Nothing was executed" not in state["verdict"]["last_error"]
+    )
 
 
 def test_max_rounds_comes_from_the_run_context(scripted_roles) -> None:
@@ -194,7 +197,9 @@ def test_model_failure_ends_the_dialogue_with_a_clear_verdict(scripted_roles) ->
 
 
 def test_roles_see_the_transcript_from_their_own_side(scripted_roles) -> None:
-    scripted = scripted_roles(questioner=[PROBLEM], programmer=[BAD_CODE, GOOD_CODE], test_writer=[GOOD_TESTS], error_analyst=[BLAME_CODE])
+    scripted = scripted_roles(
+        questioner=[PROBLEM], programmer=[BAD_CODE, GOOD_CODE], test_writer=[GOOD_TESTS], error_analyst=[BLAME_CODE]
+    )
     run(scripted)
     second_programmer_call = scripted.models["programmer"].calls[1]
     kinds = [m.type for m in second_programmer_call]

@@ -48,7 +48,9 @@ def test_bad_role_model_and_preset_are_reported(tmp_path: Path, seeds: Path) -> 
     assert result.exit_code == 2 and f"{preset}: unknown context setting(s) ['programer_model']" in result.output
     preset.write_text("revision_temperature: hot\nmax_rounds: 3\n")  # refused before any model is started
     result = invoke("generate", "--seeds", str(seeds), "--out", str(tmp_path / "o"), "--preset", str(preset))
-    assert result.exit_code == 2 and f"{preset}: invalid context setting(s): revision_temperature='hot'" in result.output
+    assert (
+        result.exit_code == 2 and f"{preset}: invalid context setting(s): revision_temperature='hot'" in result.output
+    )
 
 
 def test_harvest_writes_seeds_and_rejects_an_empty_tree(tmp_path: Path) -> None:
@@ -67,7 +69,10 @@ def test_harvest_sample_spreads_over_the_tree_reproducibly(tmp_path: Path) -> No
     src = tmp_path / "src"
     src.mkdir()
     for module in range(10):
-        body = "".join(f"def f{module}_{i}(x):\n    y = x + {i}\n    y += {module}\n    y *= 2\n    return y\n\n" for i in range(10))
+        body = "".join(
+            f"def f{module}_{i}(x):\n    y = x + {i}\n    y += {module}\n    y *= 2\n    return y\n\n"
+            for i in range(10)
+        )
         (src / f"m{module}.py").write_text(body)
     draws = []
     for name in ("a", "b"):

@@ -6,6 +6,7 @@ dialogue is in AutoCoder order, and it lands in exactly one of samples.jsonl / d
 
 from __future__ import annotations
 
+import itertools
 import json
 import sysconfig
 from pathlib import Path
@@ -18,12 +19,15 @@ from aiev.graphs.pipeline import PipelineConfig, run_pipeline
 from aiev.graphs.presets import resolve_context
 from aiev.graphs.seeds import harvest, write_seeds
 
-ASKED_BY = {Speaker.INTERPRETER: {Speaker.PROGRAMMER, Speaker.TEST_WRITER}, Speaker.ERROR_ANALYST: {Speaker.INTERPRETER}}
+ASKED_BY = {
+    Speaker.INTERPRETER: {Speaker.PROGRAMMER, Speaker.TEST_WRITER},
+    Speaker.ERROR_ANALYST: {Speaker.INTERPRETER},
+}
 
 
 def assert_figure_3_order(speakers: list[Speaker], status: str) -> None:
     assert speakers[0] is Speaker.QUESTIONER
-    for before, turn in zip(speakers, speakers[1:]):
+    for before, turn in itertools.pairwise(speakers):
         if turn in ASKED_BY:
             assert before in ASKED_BY[turn], speakers
     if status == "passed":
@@ -33,11 +37,15 @@ def assert_figure_3_order(speakers: list[Speaker], status: str) -> None:
 @pytest.mark.docker
 @pytest.mark.model
 @pytest.mark.slow
-def test_embedded_model_with_docker_sandbox_on_stdlib_seeds(tmp_path: Path, local_model_url: str, docker_engine) -> None:
+def test_embedded_model_with_docker_sandbox_on_stdlib_seeds(
+    tmp_path: Path, local_model_url: str, docker_engine
+) -> None:
     seeds = harvest(Path(sysconfig.get_paths()["stdlib"]) / "json", max_lines=20)[:2]
     write_seeds(seeds, tmp_path / "seeds.jsonl")
     context = resolve_context("teaching", overrides={"sandbox": "docker", "max_rounds": 2, "max_tokens": 200})
-    summary = run_pipeline(PipelineConfig(seeds=tmp_path / "seeds.jsonl", out=tmp_path / "out", context=context, progress=False))
+    summary = run_pipeline(
+        PipelineConfig(seeds=tmp_path / "seeds.jsonl", out=tmp_path / "out", context=context, progress=False)
+    )
 
     assert summary.selected == summary.ran == 2 and summary.retryable == 0, summary.first_error
     results = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]

@@ -48,7 +48,13 @@ def test_outputs_stats_and_report(tmp_path: Path, adder_model) -> None:
     samples = read_jsonl(out / "samples.jsonl")
     assert sorted(s["seed_id"] for s in samples) == ["s0", "s2", "s3"]
     messages = messages_from_dict(samples[0]["messages"])
-    assert [speaker_of(m).value for m in messages] == ["questioner", "programmer", "test_writer", "interpreter", "programmer"]
+    assert [speaker_of(m).value for m in messages] == [
+        "questioner",
+        "programmer",
+        "test_writer",
+        "interpreter",
+        "programmer",
+    ]
     assert samples[0]["models"]["programmer"] == "pipeline-adder" and samples[0]["stage"] == "teaching"
 
     (discard,) = read_jsonl(out / "discards.jsonl")

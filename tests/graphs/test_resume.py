@@ -33,7 +33,9 @@ def ids(path: Path) -> list[str]:
 
 def test_sigkill_then_rerun_matches_an_uninterrupted_run(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds.jsonl"
-    seeds.write_text("".join(json.dumps({"snippet": f"{'hard' if i % 4 == 0 else 'v'}_{i} = {i}"}) + "\n" for i in range(SEEDS)))
+    seeds.write_text(
+        "".join(json.dumps({"snippet": f"{'hard' if i % 4 == 0 else 'v'}_{i} = {i}"}) + "\n" for i in range(SEEDS))
+    )
     with fake_openai(adder_dialogue, delay_s=0.05) as base_url:
         env = {**os.environ, "AIEV_MODELS": str(models_file(tmp_path / "models.yaml", base_url))}
 

@@ -113,10 +113,15 @@ def test_harvest_extracts_sized_functions_and_classes_and_skips_the_rest(tmp_pat
     (tmp_path / "pkg" / "copy.py").write_text((tmp_path / "pkg" / "mod.py").read_text())
     (tmp_path / "pkg" / "broken.py").write_text("def broken(:\n")
     (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_mod.py").write_text("def test_long():\n" + "\n".join(f"    assert {i}" for i in range(6)))
+    (tmp_path / "tests" / "test_mod.py").write_text(
+        "def test_long():\n" + "\n".join(f"    assert {i}" for i in range(6))
+    )
 
     seeds = harvest(tmp_path)
-    assert [s["source"] for s in seeds] == ["pkg/copy.py:6", "pkg/copy.py:17"]  # copy.py sorts first; mod.py is a duplicate
+    assert [s["source"] for s in seeds] == [
+        "pkg/copy.py:6",
+        "pkg/copy.py:17",
+    ]  # copy.py sorts first; mod.py is a duplicate
     assert seeds[0]["snippet"].startswith("@staticmethod\ndef summed():")
     assert seeds[1]["snippet"].startswith("class Box:")
     assert len(harvest(tmp_path, include_tests=True)) == 3

@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,10 +18,10 @@ import pytest
 from fake_openai import adder_dialogue, fake_openai, models_file
 from langgraph_sdk import get_sync_client
 
+from aiev.agents.context import every_role
 from aiev.agents.dialogue import Speaker
 
 REPO = Path(__file__).resolve().parents[2]
-LANGGRAPH = Path(sys.executable).with_name("langgraph")
 
 
 def free_port() -> int:
@@ -46,22 +45,31 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout_s: float = 120) ->
 
 
 @pytest.mark.slow
-def test_aiev_instruct_runs_in_langgraph_dev_with_per_run_model_choice(tmp_path: Path) -> None:
-    if not LANGGRAPH.exists():
-        pytest.skip("langgraph-cli is not installed (studio extra)")
+def test_aiev_instruct_runs_in_langgraph_dev_with_per_run_model_choice(langgraph_cli: Path, tmp_path: Path) -> None:
     # A copy of the real langgraph.json in a scratch dir keeps the server's .langgraph_api state out of the repo.
     shutil.copy(REPO / "langgraph.json", tmp_path / "langgraph.json")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with fake_openai(adder_dialogue) as base_url:
         env = {**os.environ, "AIEV_MODELS": str(models_file(tmp_path / "models.yaml", base_url))}
-        command = [str(LANGGRAPH), "dev", "--no-reload", "--no-browser", "--port", str(port), "--config", "langgraph.json"]
-        server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        command = [
+            str(langgraph_cli),
+            "dev",
+            "--no-reload",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--config",
+            "langgraph.json",
+        ]
+        server = subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         try:
             wait_until_up(url, server)
             client = get_sync_client(url=url)
             thread = client.threads.create()
-            context = {f"{role}_model": "fake" for role in ("questioner", "programmer", "test_writer", "error_analyst")}
+            context = every_role("fake")
             state = client.runs.wait(
                 thread["thread_id"],
                 "aiev_instruct",
@@ -74,6 +82,10 @@ def test_aiev_instruct_runs_in_langgraph_dev_with_per_run_model_choice(tmp_path:
 
     assert state["verdict"] == {"status": "passed", "reason": "passed", "last_error": ""}
     assert [m["name"] for m in state["messages"]] == [
-        Speaker.QUESTIONER, Speaker.PROGRAMMER, Speaker.TEST_WRITER, Speaker.INTERPRETER, Speaker.PROGRAMMER,
+        Speaker.QUESTIONER,
+        Speaker.PROGRAMMER,
+        Speaker.TEST_WRITER,
+        Speaker.INTERPRETER,
+        Speaker.PROGRAMMER,
     ]
     assert state["executions"][0]["outcome"] == "passed"

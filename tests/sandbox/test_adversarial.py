@@ -99,7 +99,8 @@ def test_no_network_but_loopback(engine) -> None:
         "names = [line.split(':')[0].strip() for line in open('/proc/net/dev').read().splitlines()[2:]]\n"
         "print('interfaces', names)\n"
         f"s = socket.socket(); s.settimeout(1)\n"
-        f"try:\n    s.connect(({host!r}, {port}))\n    print('CONNECTED')\nexcept OSError as e:\n    print('refused', e)\n"
+        f"try:\n    s.connect(({host!r}, {port}))\n    print('CONNECTED')\n"
+        "except OSError as e:\n    print('refused', e)\n"
     )
     try:
         result = run(engine, code)

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.docker
 
 
 def owned_by(pid: int) -> list:
-    return docker.from_env().containers.list(all=True, filters={"label": [LABEL, f"{OWNER}={pid}"]}, ignore_removed=True)
+    return docker.from_env().containers.list(
+        all=True, filters={"label": [LABEL, f"{OWNER}={pid}"]}, ignore_removed=True
+    )
 
 
 def start_engine_process(after_start: str) -> subprocess.Popen:

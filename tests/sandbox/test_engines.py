@@ -38,7 +38,9 @@ def test_setup_installs_a_package_the_program_imports(engine) -> None:
 
 
 def test_failing_setup_is_reported_as_setup_failed(engine) -> None:
-    result = engine.run(ExecRequest.python("print('never runs')", setup=["pip install --no-index aiev-no-such-package"]))
+    result = engine.run(
+        ExecRequest.python("print('never runs')", setup=["pip install --no-index aiev-no-such-package"])
+    )
     assert result.outcome is Outcome.SETUP_FAILED and "never runs" not in result.stdout
     assert "aiev-no-such-package" in result.setup_log
 
@@ -51,7 +53,9 @@ def test_stderr_cap_marks_truncation(engine) -> None:
 
 def test_concurrent_runs_stay_apart(engine) -> None:
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda i: engine.run(ExecRequest.python(f"import os\nprint({i}, os.listdir('.'))")), range(8)))
+        results = list(
+            pool.map(lambda i: engine.run(ExecRequest.python(f"import os\nprint({i}, os.listdir('.'))")), range(8))
+        )
     assert [r.outcome for r in results] == [Outcome.PASSED] * 8
     assert [int(r.stdout.split()[0]) for r in results] == list(range(8))
     assert all("['main.py']" in r.stdout for r in results)  # a fresh work dir each time

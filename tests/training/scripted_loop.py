@@ -7,9 +7,9 @@ import random
 import string
 from pathlib import Path
 
-from aiev.training.loop import LoopSteps
-
 from training_records import record
+
+from aiev.training.loop import LoopSteps
 
 
 class Crash(RuntimeError):
@@ -38,7 +38,9 @@ class Script:
         lines = []
         for i in range(10):
             name = "".join(self.rng.choices(string.ascii_lowercase, k=12))
-            lines.append(json.dumps(record(f"b{batch}-{i}", code=f"def {name}(x):\n    return x.{name}()", stage=stage)))
+            lines.append(
+                json.dumps(record(f"b{batch}-{i}", code=f"def {name}(x):\n    return x.{name}()", stage=stage))
+            )
         (out / "samples.jsonl").write_text("\n".join(lines) + "\n")
 
     def train(self, data: Path, out: Path) -> str:

@@ -7,12 +7,11 @@ import random
 import string
 
 from datasets import load_from_disk
+from training_records import near_copy_of_humaneval_0, record
 
 from aiev.training.build import BuildConfig, build_dataset
-from aiev.training.split import split_batches
 from aiev.training.special_tokens import load_special_tokens
-
-from training_records import near_copy_of_humaneval_0, record
+from aiev.training.split import split_batches
 
 
 def test_split_is_one_in_ten_per_batch_and_deterministic():
@@ -42,6 +41,8 @@ def test_build_end_to_end(tmp_path):
     assert (report.read, report.exact_duplicates, report.contaminated) == (22, 1, 1)
     assert (report.train, report.test) == (18, 2)
     assert report.benchmarks == {"humaneval": 164}
+    assert report.contaminated_by == {"humaneval": 1}
+    assert {"mbpp", "ds-1000", "multipl-e"} <= set(report.not_checked) and "humaneval" not in report.not_checked
     removed = json.loads((out / "decontamination.json").read_text())["removed"]
     assert [(r["sample_id"], r["item_id"]) for r in removed] == [("leak", "HumanEval/0")]
     dataset = load_from_disk(str(out / "dataset"))
@@ -51,4 +52,7 @@ def test_build_end_to_end(tmp_path):
     assert sorted(r["seed_id"] for r in heldout) == sorted(dataset["test"]["id"])
     sharegpt = json.loads((out / "sharegpt" / "train.jsonl").read_text().splitlines()[0])
     assert sharegpt["conversations"][1]["from"] == "human"
-    assert build_dataset(BuildConfig(samples=[tmp_path / "run1", tmp_path / "run2"], out=out, batch_size=10, seed=1)) == report
+    assert (
+        build_dataset(BuildConfig(samples=[tmp_path / "run1", tmp_path / "run2"], out=out, batch_size=10, seed=1))
+        == report
+    )

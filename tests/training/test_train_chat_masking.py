@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from tiny_qwen import build_tokenizer
+from training_records import record
 
 from aiev.training.chat_masking import IGNORE_INDEX, PaddingCollator, encode_dialogue
 from aiev.training.errors import TrainingInputError
 from aiev.training.postprocess import postprocess
 from aiev.training.samples import sample_from_record
 from aiev.training.special_tokens import load_special_tokens
-
-from tiny_qwen import build_tokenizer
-from training_records import record
 
 T = load_special_tokens()
 
@@ -26,7 +25,7 @@ def tokenizer():
 
 def _trained_runs(tokenizer, encoded) -> list[str]:
     runs, current = [], []
-    for token, label in zip(encoded["input_ids"], encoded["labels"]):
+    for token, label in zip(encoded["input_ids"], encoded["labels"], strict=True):
         if label == IGNORE_INDEX:
             if current:
                 runs.append(tokenizer.decode(current))
@@ -40,7 +39,9 @@ def _trained_runs(tokenizer, encoded) -> list[str]:
 
 
 def test_labels_cover_exactly_the_assistant_text_minus_results(tokenizer):
-    messages = [m.model_dump(include={"role", "content"}) for m in postprocess(sample_from_record(record("s"))).messages]
+    messages = [
+        m.model_dump(include={"role", "content"}) for m in postprocess(sample_from_record(record("s"))).messages
+    ]
     encoded = encode_dialogue(tokenizer, messages, T, max_length=4096)
     runs = _trained_runs(tokenizer, encoded)
     first, second = (m["content"] for m in messages if m["role"] == "assistant")
@@ -53,7 +54,9 @@ def test_labels_cover_exactly_the_assistant_text_minus_results(tokenizer):
 
 
 def test_collator_pads_without_loss(tokenizer):
-    batch = PaddingCollator(pad_token_id=0)([{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8], "labels": [8]}])
+    batch = PaddingCollator(pad_token_id=0)(
+        [{"input_ids": [5, 6, 7], "labels": [-100, 6, 7]}, {"input_ids": [8], "labels": [8]}]
+    )
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
     assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 
+from scripted_loop import Script
 from typer.testing import CliRunner
 
-from aiev.cli import app
-from aiev.cli import train_cmd
+from aiev.cli import app, train_cmd
 from aiev.training.loop import load_state
 from aiev.training.sft_settings import ZERO3_FILE, from_flags
-
-from scripted_loop import Script
 
 runner = CliRunner()
 
@@ -19,17 +17,41 @@ runner = CliRunner()
 def test_dry_run_prints_the_launcher_command_that_rebuilds_the_settings(tmp_path):
     hostfile = tmp_path / "hostfile"
     hostfile.write_text("worker-1 slots=8\nworker-2 slots=8\n")
-    result = runner.invoke(app, [
-        "train", "sft", "--data", "d", "--base", "Qwen/Qwen2.5-Coder-1.5B", "--out", "o", "--deepspeed", str(ZERO3_FILE),
-        "--num-gpus", "8", "--hostfile", str(hostfile), "--lora", "--lr", "1e-4", "--dry-run",
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "sft",
+            "--data",
+            "d",
+            "--base",
+            "Qwen/Qwen2.5-Coder-1.5B",
+            "--out",
+            "o",
+            "--deepspeed",
+            str(ZERO3_FILE),
+            "--num-gpus",
+            "8",
+            "--hostfile",
+            str(hostfile),
+            "--lora",
+            "--lr",
+            "1e-4",
+            "--dry-run",
+        ],
+    )
     assert result.exit_code == 0, result.output
     words = result.output.split()
     assert words[words.index("--hostfile") + 1] == str(hostfile) and words[words.index("--num_gpus") + 1] == "8"
     entry = words.index("--module")
     assert words[entry + 1] == "aiev.training.sft_entry"
     settings = from_flags(words[entry + 2 :])
-    assert (settings.base, settings.lora, settings.learning_rate, settings.deepspeed) == ("Qwen/Qwen2.5-Coder-1.5B", True, 1e-4, ZERO3_FILE)
+    assert (settings.base, settings.lora, settings.learning_rate, settings.deepspeed) == (
+        "Qwen/Qwen2.5-Coder-1.5B",
+        True,
+        1e-4,
+        ZERO3_FILE,
+    )
     assert settings.batch_shape() == (8, 4) and settings.epochs == 2 and settings.max_length == 5120
 
 
@@ -38,9 +60,13 @@ def test_user_mistakes_are_one_line_errors(tmp_path):
     assert missing.exit_code == 2 and "--data" in missing.output and "Traceback" not in missing.output
     bad_json = tmp_path / "ds.json"
     bad_json.write_text("{oops")
-    broken = runner.invoke(app, ["train", "sft", "--data", "d", "--base", "b", "--out", "o", "--deepspeed", str(bad_json), "--dry-run"])
+    broken = runner.invoke(
+        app, ["train", "sft", "--data", "d", "--base", "b", "--out", "o", "--deepspeed", str(bad_json), "--dry-run"]
+    )
     assert broken.exit_code == 2 and "ds.json" in broken.output
-    no_samples = runner.invoke(app, ["train", "build", "--samples", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
+    no_samples = runner.invoke(
+        app, ["train", "build", "--samples", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    )
     assert no_samples.exit_code == 2 and "no samples.jsonl" in no_samples.output
 
 
@@ -49,8 +75,20 @@ def test_loop_command_runs_two_batches_and_resumes(tmp_path, monkeypatch):
     monkeypatch.setattr(train_cmd, "default_steps", lambda resources: script.steps())
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text(json.dumps({"id": "s", "snippet": "x = 1"}) + "\n")
-    args = ["loop", "--seeds", str(seeds), "--out", str(tmp_path / "loop"), "--base", "b", "--teacher", "teacher",
-            "--batches", "2", "--no-humaneval"]
+    args = [
+        "loop",
+        "--seeds",
+        str(seeds),
+        "--out",
+        str(tmp_path / "loop"),
+        "--base",
+        "b",
+        "--teacher",
+        "teacher",
+        "--batches",
+        "2",
+        "--no-humaneval",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "self_learning" in result.output and "student won after batch 1" in result.output

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scripted_loop import Crash, Script
 
 from aiev.training.build import BuildOptions
 from aiev.training.loop import LoopConfig, load_state, run_loop
-
-from scripted_loop import Crash, Script
 
 
 def _config(out: Path, batches: int) -> LoopConfig:
@@ -28,7 +27,9 @@ def test_student_win_switches_to_self_learning(tmp_path):
     assert [c for c in script.calls if c[0] == "train"] == [("train", 0, 9), ("train", 1, 18), ("train", 2, 27)]
     assert (state.stage, state.switched_at) == ("self_learning", 1)
     assert [(r.stage, r.teacher_pass1, r.student_pass1) for r in state.history] == [
-        ("teaching", 0.5, 0.2), ("teaching", 0.5, 0.7), ("self_learning", 0.5, 0.9)
+        ("teaching", 0.5, 0.2),
+        ("teaching", 0.5, 0.7),
+        ("self_learning", 0.5, 0.9),
     ]
     assert load_state(tmp_path) == state
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from training_records import FIXED_CODE, record
+
 from aiev.agents.prompts import load_prompt
 from aiev.training.postprocess import postprocess, wrap_run_blocks
 from aiev.training.samples import sample_from_record
 from aiev.training.special_tokens import load_special_tokens
-
-from training_records import FIXED_CODE, record
 
 T = load_special_tokens()
 RUN_PY = T.run_start + "```python\n{}\n```" + T.run_stop

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from training_records import FIXED_CODE, record, two_round_messages
 
 from aiev.training.errors import TrainingInputError
 from aiev.training.export import from_dataset, read_jsonl, sharegpt_record, to_dataset, write_jsonl
 from aiev.training.samples import read_generation_records, sample_from_record, sample_from_state
-
-from training_records import FIXED_CODE, record, two_round_messages
 
 
 def test_record_becomes_raw_sample_with_speakers_and_metadata():
@@ -38,8 +37,11 @@ def test_finished_state_gives_the_same_sample_as_its_record():
         "round": 2,
         "stage": "teaching",
         "verdict": {"status": "passed", "reason": "passed", "last_error": ""},
+        "blamed_tests": [{"round": 1, "explanation": "FAULT: test"}],
     }
-    assert sample_from_state(state) == sample_from_record(record("seed-1"))
+    sample = sample_from_state(state)
+    assert sample == sample_from_record(record("seed-1") | {"blamed_tests": state["blamed_tests"]})
+    assert sample.blamed_tests == state["blamed_tests"] and sample_from_record(record("seed-1")).blamed_tests == []
 
 
 def test_jsonl_and_dataset_round_trip(tmp_path):

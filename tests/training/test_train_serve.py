@@ -45,7 +45,9 @@ def test_student_is_served_for_the_block_only(tmp_path, monkeypatch):
 def test_server_that_dies_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("AIEV_STUDENT_BASE_URL", f"http://127.0.0.1:{_free_port()}/v1")
     with pytest.raises(TrainingInputError, match="exited with code 3"):
-        with served(f"{sys.executable} -c 'raise SystemExit(3)' {{model}}", "m", "student", tmp_path / "log", timeout_s=30):
+        with served(
+            f"{sys.executable} -c 'raise SystemExit(3)' {{model}}", "m", "student", tmp_path / "log", timeout_s=30
+        ):
             pass
     assert os.path.exists(tmp_path / "log")
 

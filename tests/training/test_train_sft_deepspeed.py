@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny_qwen import build_tiny_qwen2
+from training_records import built_dataset
 
 from aiev.training.sft_settings import ZERO3_FILE
 from aiev.training.special_tokens import load_special_tokens
-
-from tiny_qwen import build_tiny_qwen2
-from training_records import built_dataset
 
 pytestmark = [pytest.mark.train, pytest.mark.slow]
 AIEV = str(Path(sys.executable).parent / "aiev")
@@ -30,9 +29,29 @@ def _free_port() -> int:
 
 def _sft(data: Path, base: Path, out: Path, epochs: int) -> subprocess.CompletedProcess:
     command = [
-        AIEV, "train", "sft", "--data", str(data), "--base", str(base), "--out", str(out),
-        "--deepspeed", str(ZERO3_FILE), "--num-gpus", "2", "--master-port", str(_free_port()),
-        "--epochs", str(epochs), "--lr", "2e-2", "--logging-steps", "1", "--save-steps", "100",
+        AIEV,
+        "train",
+        "sft",
+        "--data",
+        str(data),
+        "--base",
+        str(base),
+        "--out",
+        str(out),
+        "--deepspeed",
+        str(ZERO3_FILE),
+        "--num-gpus",
+        "2",
+        "--master-port",
+        str(_free_port()),
+        "--epochs",
+        str(epochs),
+        "--lr",
+        "2e-2",
+        "--logging-steps",
+        "1",
+        "--save-steps",
+        "100",
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
 

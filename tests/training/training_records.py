@@ -56,7 +56,10 @@ def built_dataset(tmp_path: Path, count: int = 18) -> Path:
     names = ["".join(rng.choices(string.ascii_lowercase, k=8)) for _ in range(count)]
     run = tmp_path / "run"
     run.mkdir()
-    lines = [json.dumps(record(f"s{i}", code=f"def add(a, b):\n    {names[i]} = a + b\n    return {names[i]}")) for i in range(count)]
+    lines = [
+        json.dumps(record(f"s{i}", code=f"def add(a, b):\n    {names[i]} = a + b\n    return {names[i]}"))
+        for i in range(count)
+    ]
     (run / "samples.jsonl").write_text("\n".join(lines) + "\n")
     build_dataset(BuildConfig(samples=[run], out=tmp_path / "built", humaneval=False, batch_size=count))
     return tmp_path / "built"

@@ -1,0 +1,197 @@
+"""Wrong stand-ins of a solution, to tell tests that verify it from tests that would pass anyway.
+
+A test of a solution has to fail when the solution is wrong. The cheapest wrong solutions with the same names
+are the solution itself with every function and method body replaced: by ``return None`` (tests such as
+``assert f(1) is None or True`` still pass) and by ``raise NotImplementedError`` (tests that only expect *some*
+exception, or wrap their asserts in ``try/except Exception``, still pass). Tests that pass against either, or
+that use no name the solution defines, verify nothing (issue 12). The stand-ins depend only on the solution's
+shape (names, signatures, imports, classes, constants), not on its bodies, so a revision of the code that keeps
+its shape needs no new check.
+
+Everything here is a pure function of source text; ``graphs/test_quality.py`` runs the stand-ins in the sandbox.
+A stand-in must load wherever the solution loads, so it keeps only what cannot fail at import: imports, classes,
+and assignments built from names already bound (not from the solution's own functions, which now return None or
+raise); decorators and defaults that would need a dropped name are dropped (defaults become ``None``), and
+annotations are never evaluated (``from __future__ import annotations``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+from typing import Literal
+
+StandInKind = Literal["returns_none", "raises"]
+STAND_IN_KINDS: tuple[StandInKind, ...] = ("returns_none", "raises")
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_BUILTINS = frozenset(dir(builtins))
+
+
+class UnparsableSource(ValueError):
+    """The solution or the tests are not valid Python, so neither stand-ins nor names can be read from them."""
+
+
+def stand_ins(solution: str) -> dict[StandInKind, str]:
+    """The solution with every function and method body replaced, one source per kind; empty when the solution
+    has no function or method (a class of plain fields, constants): its stand-in would be the solution itself.
+
+    Raises ``UnparsableSource`` when the solution does not parse.
+    """
+    tree = _parse(solution, "solution")
+    if not _has_functions(tree.body):
+        return {}
+    return {kind: ast.unparse(_StandInModule(tree, kind).build()) + "\n" for kind in STAND_IN_KINDS}
+
+
+def solution_names(solution: str) -> frozenset[str]:
+    """What the solution itself defines at module level: functions, classes and assigned names, not imports
+    (a test that only uses ``math`` through the solution's ``import math`` tests ``math``)."""
+    tree = _parse(solution, "solution")
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return frozenset(names)
+
+
+def names_used(tests: str, solution: str) -> frozenset[str]:
+    """The solution's names (``solution_names``) that the tests read or call anywhere.
+
+    Raises ``UnparsableSource`` naming whichever of the two does not parse.
+    """
+    tree = _parse(tests, "tests")
+    read = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return frozenset(read & solution_names(solution))
+
+
+def _parse(source: str, what: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError) as error:
+        where = f" (line {error.lineno})" if isinstance(error, SyntaxError) and error.lineno else ""
+        raise UnparsableSource(f"the {what} cannot be parsed as Python{where}: {error}") from None
+
+
+def _has_functions(statements: list[ast.stmt]) -> bool:
+    """Whether a stand-in would replace any body: a module-level function, or a method of a module-level class."""
+    return any(
+        isinstance(node, _FUNCTIONS) or (isinstance(node, ast.ClassDef) and _has_functions(node.body))
+        for node in statements
+    )
+
+
+def _free_names(node: ast.AST) -> set[str]:
+    """Names an expression reads that it does not bind itself (comprehension targets, lambda parameters)."""
+    read, bound = set(), set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            (read if isinstance(child.ctx, ast.Load) else bound).add(child.id)
+        elif isinstance(child, ast.arg):
+            bound.add(child.arg)
+    return read - bound
+
+
+def _assigned_names(node: ast.Assign | ast.AnnAssign) -> set[str] | None:
+    """The names a plain assignment binds; None when it stores into anything else (``obj.x = ``, ``d[k] = ``)."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names: set[str] = set()
+    for target in targets:
+        for child in ast.walk(target):
+            if isinstance(child, ast.Name):
+                names.add(child.id)
+            elif not isinstance(child, (ast.Tuple, ast.List, ast.Store, ast.Starred)):
+                return None
+    return names
+
+
+def _is_generator(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function's own body yields (a yield inside a nested def or lambda belongs to that one)."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, _SCOPES):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+class _StandInModule:
+    """Builds one stand-in module. ``bound`` tracks the names defined so far, in source order, so that a kept
+    statement never reads a name the stand-in dropped; ``defined`` are the solution's own functions and classes,
+    which no kept top-level code may call (they now return None or raise)."""
+
+    def __init__(self, tree: ast.Module, kind: StandInKind) -> None:
+        self.tree = tree
+        self.kind = kind
+        self.defined = {node.name for node in tree.body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))}
+
+    def build(self) -> ast.Module:
+        future = ast.ImportFrom(module="__future__", names=[ast.alias(name="annotations")], level=0)
+        body = self._block(self.tree.body, set(_BUILTINS), top_level=True)
+        return ast.Module(body=[future, *[n for n in body if not _is_future_import(n)]], type_ignores=[])
+
+    def _block(self, statements: list[ast.stmt], bound: set[str], *, top_level: bool) -> list[ast.stmt]:
+        kept: list[ast.stmt] = []
+        for node in statements:
+            if top_level and isinstance(node, (ast.Import, ast.ImportFrom)):
+                kept.append(node)
+                bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            elif isinstance(node, _FUNCTIONS):
+                kept.append(self._function(node, bound))
+                bound.add(node.name)
+            elif isinstance(node, ast.ClassDef):
+                kept.append(self._class(node, bound))
+                bound.add(node.name)
+            elif isinstance(node, ast.AnnAssign) and node.value is None and isinstance(node.target, ast.Name):
+                kept.append(node)  # a declared field (dataclasses): never evaluated
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                names = _assigned_names(node)
+                if names is not None and _free_names(node.value) <= bound - self.defined:
+                    kept.append(node)
+                    bound |= names
+        return kept
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, bound: set[str]) -> ast.stmt:
+        stub = copy.deepcopy(node)
+        safe = bound - self.defined
+        stub.decorator_list = [d for d in node.decorator_list if _free_names(d) <= safe]
+        stub.args.defaults = [self._default(d, safe) for d in stub.args.defaults]
+        stub.args.kw_defaults = [d if d is None else self._default(d, safe) for d in stub.args.kw_defaults]
+        stub.body = self._body(generator=_is_generator(node))
+        return stub
+
+    def _class(self, node: ast.ClassDef, bound: set[str]) -> ast.stmt:
+        stub = copy.deepcopy(node)
+        stub.bases = [b for b in node.bases if _free_names(b) <= bound]
+        stub.keywords = [k for k in node.keywords if _free_names(k.value) <= bound]
+        stub.decorator_list = [d for d in node.decorator_list if _free_names(d) <= bound - self.defined]
+        stub.body = self._block(node.body, set(bound), top_level=False) or [ast.Pass()]
+        return stub
+
+    @staticmethod
+    def _default(value: ast.expr, safe: set[str]) -> ast.expr:
+        return value if _free_names(value) <= safe else ast.Constant(value=None)
+
+    def _body(self, *, generator: bool) -> list[ast.stmt]:
+        """``return None`` or ``raise NotImplementedError``; a generator stays one (an unreachable ``yield``) so
+        that it still returns a generator, which yields nothing or raises on the first ``next``."""
+        if self.kind == "raises":
+            message = ast.Constant(value="stand-in: the solution is not implemented here")
+            error = ast.Call(func=ast.Name(id="NotImplementedError", ctx=ast.Load()), args=[message], keywords=[])
+            body: list[ast.stmt] = [ast.Raise(exc=error)]
+        else:
+            body = [ast.Return(value=None if generator else ast.Constant(value=None))]
+        if generator:
+            body.append(ast.Expr(value=ast.Yield(value=None)))
+        return body
+
+
+def _is_future_import(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ImportFrom) and node.module == "__future__"

@@ -1,0 +1,181 @@
+"""The stand-in builder: the solution's shape with wrong bodies, loadable wherever the solution loads, and the
+static check of which of the solution's names the tests use. Stand-ins are executed here, so each test asserts
+how the stand-in behaves, not how its text looks."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+import types
+
+import pytest
+
+from aiev.agents.stand_ins import UnparsableSource, names_used, solution_names, stand_ins
+
+
+def load(source: str) -> dict:
+    """Run a stand-in as a module (dataclasses look their module up in ``sys.modules`` while the class is made)."""
+    module = types.ModuleType("stand_in")
+    sys.modules["stand_in"] = module
+    try:
+        exec(compile(source, "stand_in.py", "exec"), module.__dict__)
+    finally:
+        del sys.modules["stand_in"]
+    return module.__dict__
+
+
+def both(solution: str) -> tuple[dict, dict]:
+    fakes = stand_ins(solution)
+    return load(fakes["returns_none"]), load(fakes["raises"])
+
+
+def test_functions_keep_their_signature_and_return_none_or_raise() -> None:
+    none, raises = both("def add(a: int, b: int = 2, *rest, scale=1, **kw) -> int:\n    '''Sum.'''\n    return a + b\n")
+    assert none["add"](1, 2) is None
+    with pytest.raises(NotImplementedError):
+        raises["add"](1, 2)
+    assert list(inspect.signature(none["add"]).parameters) == ["a", "b", "rest", "scale", "kw"]
+    assert inspect.signature(none["add"]).parameters["b"].default == 2
+
+
+def test_classes_keep_their_structure_and_lose_their_behaviour() -> None:
+    solution = """
+from dataclasses import dataclass, field
+
+@dataclass
+class Stack:
+    '''A stack.'''
+    items: list = field(default_factory=list)
+    LIMIT = 10
+
+    def push(self, item):
+        self.items.append(item)
+
+    @property
+    def top(self):
+        return self.items[-1]
+
+    @staticmethod
+    def of(*items):
+        return Stack(list(items))
+
+    class Empty(Exception):
+        def __str__(self):
+            return "empty"
+"""
+    none, raises = both(solution)
+    stack = none["Stack"]()
+    assert stack.items == [] and stack.LIMIT == 10  # fields and class constants are shape, kept
+    assert stack.push(1) is None and stack.items == []  # the body that appended is gone
+    assert stack.top is None and none["Stack"].of(1, 2) is None
+    assert issubclass(none["Stack"].Empty, Exception)
+    with pytest.raises(NotImplementedError):
+        raises["Stack"]().push(1)
+    with pytest.raises(NotImplementedError):
+        _ = raises["Stack"]().top
+
+
+def test_async_functions_and_generators_stay_what_they_were() -> None:
+    solution = """
+async def fetch(url):
+    return url.upper()
+
+def count(n):
+    for i in range(n):
+        yield i
+
+async def ticks(n):
+    for i in range(n):
+        yield i
+"""
+    none, raises = both(solution)
+    assert asyncio.run(none["fetch"]("x")) is None
+    with pytest.raises(NotImplementedError):
+        asyncio.run(raises["fetch"]("x"))
+    assert inspect.isgeneratorfunction(none["count"]) and list(none["count"](3)) == []
+    with pytest.raises(NotImplementedError):
+        list(raises["count"](3))
+
+    async def drain(agen) -> list:
+        return [item async for item in agen]
+
+    assert inspect.isasyncgenfunction(none["ticks"]) and asyncio.run(drain(none["ticks"](3))) == []
+
+
+def test_nested_definitions_go_with_the_body() -> None:
+    solution = """
+def outer(x):
+    def helper(y):
+        yield y
+    return list(helper(x))
+"""
+    none, _ = both(solution)
+    assert not inspect.isgeneratorfunction(none["outer"])  # the nested generator does not make outer one
+    assert none["outer"](1) is None and "helper" not in none
+
+
+def test_top_level_code_that_needs_the_solution_or_dropped_names_is_dropped() -> None:
+    solution = """
+import math
+from typing import TypeVar
+T = TypeVar("T")
+SQUARES = [i * i for i in range(4)]
+TABLE = build()
+registry = make_registry()
+
+def build() -> list[T]:
+    return [math.sqrt(i) for i in range(3)]
+
+@registry.register
+def lookup(i, table=TABLE, limit=len(SQUARES)):
+    return TABLE[i]
+
+@build
+def decorated():
+    return 1
+
+print(lookup(1))
+if __name__ == "__main__":
+    raise SystemExit(lookup(0))
+"""
+    for namespace in both(solution):  # both load: nothing kept calls the solution or reads a dropped name
+        assert namespace["SQUARES"] == [0, 1, 4, 9] and namespace["math"].pi == pytest.approx(3.14159, rel=1e-5)
+        assert "TABLE" not in namespace and "registry" not in namespace
+        defaults = inspect.signature(namespace["lookup"]).parameters
+        assert defaults["table"].default is None and defaults["limit"].default == 4
+        assert callable(namespace["decorated"])  # the solution's own decorator, now a stub, is not applied
+
+
+def test_a_solution_with_nothing_to_replace_has_no_stand_in() -> None:
+    assert stand_ins("from dataclasses import dataclass\n@dataclass\nclass Point:\n    x: int\n    y: int = 0\n") == {}
+    assert stand_ins("ANSWER = 42\n") == {}
+
+
+def test_unparsable_input_is_named() -> None:
+    with pytest.raises(UnparsableSource, match=r"the solution cannot be parsed as Python \(line 1\)"):
+        stand_ins("def add(a, b)\n    return a + b\n")
+    with pytest.raises(UnparsableSource, match=r"the tests cannot be parsed as Python \(line 2\)"):
+        names_used("assert add(1, 2) == 3\nassert add(\n", "def add(a, b):\n    return a + b\n")
+
+
+SOLUTION = "import math\nLIMIT = 3\n\ndef add(a, b):\n    return a + b\n\nclass Box:\n    pass\n"
+
+
+def test_the_solution_names_are_what_it_defines_not_what_it_imports() -> None:
+    assert solution_names(SOLUTION) == {"LIMIT", "add", "Box"}
+
+
+@pytest.mark.parametrize(
+    ("tests", "used"),
+    [
+        ("assert add(1, 2) == 3\n", {"add"}),
+        ("def check(candidate):\n    assert candidate(1, 2) == 3\n\ncheck(add)\n", {"add"}),
+        ("assert isinstance(Box(), Box) and LIMIT == 3\n", {"Box", "LIMIT"}),
+        ("assert True\nassert 1 + 1 == 2\n", set()),
+        ("assert math.sqrt(4) == 2\n", set()),  # the solution's import is not the solution
+        ("def add(a, b):\n    return a + b\nassert add(1, 2) == 3\n", {"add"}),  # shadowed: the stand-in run catches it
+    ],
+)
+def test_names_used_by_the_tests(tests: str, used: set[str]) -> None:
+    assert names_used(tests, SOLUTION) == used
