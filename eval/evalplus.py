@@ -40,8 +40,9 @@ def _aiev_diff_test(entry_point, atol):
     for index, args in enumerate(json.loads(pathlib.Path("inputs.json").read_text())):
         expected = expected_fn(*copy.deepcopy(args))
         got = candidate(*copy.deepcopy(args))
-        assert _aiev_same(got, expected, atol), f"input #{index} {args!r:.300}: expected {expected!r:.300}, \
-got {got!r:.300}"
+        assert _aiev_same(got, expected, atol), (
+            f"input #{index} {args!r:.300}: expected {expected!r:.300}, got {got!r:.300}"
+        )
 """
 
 
