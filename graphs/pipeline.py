@@ -106,7 +106,7 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
     records = list(latest.values())
     _write_outputs(config.out, records)
     stats = compute_stats(records, time.monotonic() - started)
-    write_stats(config.out, stats)
+    write_stats(config.out, stats, records)
     retryable = [r for r in records if r["reason"] in RETRYABLE]
     return RunSummary(
         out=config.out,

@@ -1,20 +1,30 @@
-"""Run statistics of a generation run and their HTML rendering.
+"""Run statistics of a generation run and the HTML report a person reads.
 
 Computed from the results log alone (the last record per seed), so the figures of a resumed run cover
-every seed of the output directory, not just the ones finished by the latest invocation.
+every seed of the output directory, not just the ones finished by the latest invocation. The report shows
+what happened, not only how often: every dialogue (collapsed), every discard with its reason and last error,
+and only charts that have data (``report_charts``). It is rendered from ``report.html.j2`` by Jinja2 with
+autoescaping on, because dialogue text is untrusted model output.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from .durable import atomic_write_text
+from .report_charts import charts
+from .report_dialogues import dialogues
+
+# Dialogues shown per section: a report of a 10,000-seed run must still open in a browser; the JSONL files keep all.
+MAX_DIALOGUES_SHOWN = 200
 
 
 def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
@@ -46,44 +56,19 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
     }
 
 
-def write_stats(out: Path, stats: dict[str, Any]) -> None:
+def write_stats(out: Path, stats: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
     atomic_write_text(out / "stats.json", json.dumps(stats, indent=2) + "\n")
-    atomic_write_text(out / "report.html", render_html(stats))
+    atomic_write_text(out / "report.html", render_html(stats, records))
 
 
-def _png(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+@cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return environment.from_string(resources.files(__package__).joinpath("report.html.j2").read_text("utf-8"))
 
 
-def _charts(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: report generation must work without a display
-    from matplotlib import pyplot as plt
-
-    charts = []
-    figure, axis = plt.subplots(figsize=(5, 3))
-    rounds = stats["rounds_to_pass"]
-    axis.bar([int(k) for k in rounds], list(rounds.values()), color="#2a9d8f")
-    axis.set_xlabel("rounds to pass")
-    axis.set_ylabel("samples")
-    axis.set_title("Rounds to pass")
-    charts.append(("Rounds to pass", _png(figure)))
-    plt.close(figure)
-
-    outcomes = {"passed": stats["passed"], **stats["discard_reasons"]}
-    figure, axis = plt.subplots(figsize=(5, 3))
-    axis.bar(list(outcomes), list(outcomes.values()), color=["#2a9d8f"] + ["#e76f51"] * (len(outcomes) - 1))
-    axis.set_ylabel("seeds")
-    axis.set_title("Outcomes")
-    charts.append(("Outcomes", _png(figure)))
-    plt.close(figure)
-    return charts
-
-
-def render_html(stats: dict[str, Any]) -> str:
+def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -> str:
+    """The report page: the figures table, the charts that have data, then each dialogue and each discard."""
     rows = [
         ("seeds", stats["seeds"]),
         ("passed", stats["passed"]),
@@ -97,13 +82,8 @@ def render_html(stats: dict[str, Any]) -> str:
         ("seed seconds (total)", stats["time"]["seed_seconds_total"]),
         ("wall seconds (last run)", stats["time"]["wall_seconds_last_run"]),
     ]
-    table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    images = "\n".join(
-        f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,{data}"></figure>'
-        for title, data in _charts(stats)
-    )
-    return (
-        '<!doctype html>\n<html><head><meta charset="utf-8"><title>AIEV-Instruct run</title>'
-        "<style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:2em}</style></head>\n"
-        f"<body><h1>AIEV-Instruct run</h1>\n<table>\n{table}\n</table>\n{images}\n</body></html>\n"
+    passed = [r for r in records if r["status"] == "passed"][:MAX_DIALOGUES_SHOWN]
+    discarded = [r for r in records if r["status"] != "passed"][:MAX_DIALOGUES_SHOWN]
+    return _template().render(
+        stats=stats, rows=rows, charts=charts(stats), passed=dialogues(passed), discarded=dialogues(discarded)
     )

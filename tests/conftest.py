@@ -70,6 +70,17 @@ def docker_engine():
 
 
 @pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless browser that renders reports in tests (Debian's ``chromium``, which `.ci/run` installs)."""
+    import shutil
+
+    command = shutil.which("chromium")
+    if command is None:
+        unavailable("chromium is not installed (apt-get install chromium)")
+    return command
+
+
+@pytest.fixture(scope="session")
 def local_engine():
     """The process-wide local engine (always available; its isolation level depends on the machine)."""
     from aiev.sandbox.engine import get_engine
