@@ -30,7 +30,7 @@ model: setup
 # Harvest seed snippets from the standard library, then run AIEV-Instruct on a few of them with the embedded model
 # (Docker sandbox when an engine answers, the local sandbox otherwise).
 demo: model
-	$(AIEV) seeds harvest "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/json" --out $(DEMO_DIR)/seeds.jsonl
+	$(AIEV) seeds harvest "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/colorsys.py" --out $(DEMO_DIR)/seeds.jsonl
 	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --limit $(DEMO_LIMIT) --sandbox auto --preset configs/demo.yaml
 
 lint: setup

@@ -15,16 +15,20 @@ import hashlib
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from ..agents.parsing import code_blocks
 from ..agents.state import Seed
 from .code_normalization import normalize_code
 from .durable import atomic_write_jsonl
+from .seed_quality import RejectionReason, rejection_reasons
 
 SeedFormat = Literal["auto", "jsonl", "oss-instruct", "evol-instruct"]
+DropReason = RejectionReason | Literal["duplicate"]
 
 # The columns that identify each layout (a file may carry more).
 LAYOUT_COLUMNS: dict[str, frozenset[str]] = {
@@ -180,23 +184,73 @@ def _evol_snippet(instruction: str, output: str) -> str:
     return blocks[0] if blocks else instruction
 
 
-def harvest(root: str | Path, *, min_lines: int = 5, max_lines: int = 40, include_tests: bool = False) -> list[Seed]:
-    """OSS-Instruct-style seeds from a Python source tree: top-level functions and classes of a useful size.
+class DroppedSeed(TypedDict):
+    """A snippet a harvest left out: where it came from and every reason, the first one being the one counted."""
 
-    Test modules are skipped by default (they are mostly fixtures and asserts, poor inspiration), as are
-    stubs whose body is only a docstring, ``pass``, ``...`` or ``raise NotImplementedError``.
+    source: str
+    reasons: list[DropReason]
+    snippet: str
+
+
+@dataclass
+class Harvest:
+    """What a harvest kept and what it dropped (``duplicate`` is a reason here too: a copy of a kept seed)."""
+
+    kept: list[Seed] = field(default_factory=list)
+    dropped: list[DroppedSeed] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        """Dropped seeds per first reason."""
+        return Counter(entry["reasons"][0] for entry in self.dropped)
+
+
+def harvest(
+    root: str | Path, *, min_lines: int = 5, max_lines: int = 40, include_tests: bool = False, quality: bool = True
+) -> list[Seed]:
+    """The seeds ``harvest_report`` keeps (see there)."""
+    return harvest_report(
+        root, min_lines=min_lines, max_lines=max_lines, include_tests=include_tests, quality=quality
+    ).kept
+
+
+def harvest_report(
+    root: str | Path, *, min_lines: int = 5, max_lines: int = 40, include_tests: bool = False, quality: bool = True
+) -> Harvest:
+    """OSS-Instruct-style seeds from a Python source tree: its top-level functions and classes, judged one by one.
+
+    Test modules are skipped by default (they are mostly fixtures and asserts, poor inspiration). Every other
+    top-level definition is kept or dropped with its reasons (``seed_quality``): outside MIN..MAX lines, a stub,
+    or, with ``quality`` on, not a self-contained function with inputs and a return value. A module that does not
+    parse is one dropped entry (``does_not_parse``, empty snippet). Kept seeds are then deduplicated.
     """
     base = Path(root)
     if not base.exists():
         raise SeedsError(f"{root}: no such file or directory")
     files = [base] if base.is_file() else sorted(base.rglob("*.py"))
-    seeds: list[Seed] = []
+    result = Harvest()
+    candidates: list[Seed] = []
     for file in files:
         relative = file.relative_to(base) if file != base else Path(file.name)
         if not include_tests and _is_test_path(relative):
             continue
-        seeds.extend(_snippets_of(file, relative, min_lines, max_lines))
-    return dedupe(seeds)
+        snippets = _snippets_of(file, relative)
+        if snippets is None:
+            result.dropped.append({"source": relative.as_posix(), "reasons": ["does_not_parse"], "snippet": ""})
+            continue
+        for seed in snippets:
+            reasons = rejection_reasons(seed["snippet"], min_lines=min_lines, max_lines=max_lines, quality=quality)
+            if reasons:
+                result.dropped.append({"source": seed["source"], "reasons": reasons, "snippet": seed["snippet"]})
+            else:
+                candidates.append(seed)
+    result.kept = dedupe(candidates)
+    kept_ids = {id(seed) for seed in result.kept}  # identity: a copy has the kept seed's hash id
+    result.dropped.extend(
+        {"source": seed["source"], "reasons": ["duplicate"], "snippet": seed["snippet"]}
+        for seed in candidates
+        if id(seed) not in kept_ids
+    )
+    return result
 
 
 def sample_seeds(seeds: list[Seed], n: int, random_seed: int = 0) -> list[Seed]:
@@ -212,36 +266,21 @@ def _is_test_path(relative: Path) -> bool:
     return any(p in {"test", "tests", "testing"} for p in parts[:-1]) or parts[-1].startswith("test_")
 
 
-def _snippets_of(file: Path, relative: Path, min_lines: int, max_lines: int) -> Iterator[Seed]:
+def _snippets_of(file: Path, relative: Path) -> list[Seed] | None:
+    """Every top-level function and class of ``file`` as a seed (decorators included); None when it does not parse."""
     try:
         source = file.read_text(encoding="utf-8")
         tree = ast.parse(source)
-    except (UnicodeDecodeError, SyntaxError, ValueError, OSError):
-        return  # not our code to judge: a harvest over a big tree skips what it cannot parse
+    except (UnicodeDecodeError, SyntaxError, ValueError, OSError, RecursionError):
+        return None
     lines = source.splitlines()
+    seeds: list[Seed] = []
     for node in tree.body:
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) or _is_stub(node):
-            continue
-        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        end = node.end_lineno or node.lineno
-        if min_lines <= end - start + 1 <= max_lines:
-            yield make_seed("\n".join(lines[start - 1 : end]), f"{relative.as_posix()}:{start}")
-
-
-def _is_stub(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
-    body = list(node.body)
-    if (
-        body
-        and isinstance(body[0], ast.Expr)
-        and isinstance(body[0].value, ast.Constant)
-        and isinstance(body[0].value.value, str)
-    ):
-        body = body[1:]
-    trivial = (ast.Pass, ast.Raise) if not isinstance(node, ast.ClassDef) else (ast.Pass,)
-    return all(
-        isinstance(stmt, trivial) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
-        for stmt in body
-    )
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            end = node.end_lineno or node.lineno
+            seeds.append(make_seed("\n".join(lines[start - 1 : end]), f"{relative.as_posix()}:{start}"))
+    return seeds
 
 
 def write_seeds(seeds: list[Seed], path: str | Path) -> None:

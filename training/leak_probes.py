@@ -44,7 +44,7 @@ def stdlib_functions(count: int, random_seed: int, *, packages: bool = True) -> 
         for path in sorted(root.iterdir())
         if path.name not in skipped and (path.suffix == ".py" or (packages and path.is_dir()))
     ]
-    seeds = [seed for source in sources for seed in harvest(source)]
+    seeds = [seed for source in sources for seed in harvest(source, quality=False)]
     if len(seeds) < count:
         raise ValueError(f"{root}: only {len(seeds)} functions harvested, {count} asked for")
     return [seed["snippet"] for seed in sample_seeds(seeds, count, random_seed)]

@@ -40,7 +40,7 @@ def assert_figure_3_order(speakers: list[Speaker], status: str) -> None:
 def test_embedded_model_with_docker_sandbox_on_stdlib_seeds(
     tmp_path: Path, local_model_url: str, docker_engine
 ) -> None:
-    seeds = harvest(Path(sysconfig.get_paths()["stdlib"]) / "json", max_lines=20)[:2]
+    seeds = harvest(Path(sysconfig.get_paths()["stdlib"]) / "json", max_lines=20, quality=False)[:2]
     write_seeds(seeds, tmp_path / "seeds.jsonl")
     context = resolve_context("teaching", overrides={"sandbox": "docker", "max_rounds": 2, "max_tokens": 200})
     summary = run_pipeline(

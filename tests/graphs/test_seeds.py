@@ -87,8 +87,8 @@ def test_harvest_extracts_sized_functions_and_classes_and_skips_the_rest(tmp_pat
                 return 1
 
             @staticmethod
-            def summed():
-                total = 0
+            def summed(start):
+                total = start
             {body}
                 return total
 
@@ -122,9 +122,10 @@ def test_harvest_extracts_sized_functions_and_classes_and_skips_the_rest(tmp_pat
         "pkg/copy.py:6",
         "pkg/copy.py:17",
     ]  # copy.py sorts first; mod.py is a duplicate
-    assert seeds[0]["snippet"].startswith("@staticmethod\ndef summed():")
+    assert seeds[0]["snippet"].startswith("@staticmethod\ndef summed(start):")
     assert seeds[1]["snippet"].startswith("class Box:")
-    assert len(harvest(tmp_path, include_tests=True)) == 3
+    assert len(harvest(tmp_path, include_tests=True)) == 2  # the test asserts and returns nothing: not a seed
+    assert len(harvest(tmp_path, include_tests=True, quality=False)) == 3
 
     out = tmp_path / "seeds.jsonl"
     write_seeds(seeds, out)

@@ -1,0 +1,234 @@
+"""Which harvested snippets make testable problems: named, AST-based rejection reasons for seed snippets.
+
+Why: with the embedded model in every role, 1 of 20 seeds drawn from the standard library got verified; most
+stdlib code prints, parses ``sys.argv``, opens files or sockets, or leans on module globals, and the problems the
+questioner makes from it cannot be checked by unit tests. SelfCodeAlign (Wei et al., 2024) filters its seeds
+hard for the same reason: self-contained functions with inputs and a return value, no risky imports. Every check
+here is one named reason, so a harvest can report what it dropped and why, and a user who wants the raw seeds
+turns the quality checks off (the size bounds and stub check stay: they define what a harvested seed is).
+
+The checks read the snippet alone, exactly as the questioner will see it: a name it uses but neither defines,
+imports nor gets from ``builtins`` is a module global it depends on (scopes resolved by Python's own
+``symtable``), so a snippet that calls ``re.match`` without importing ``re`` is not self-contained.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import symtable
+import textwrap
+from typing import Literal
+
+RejectionReason = Literal[
+    "does_not_parse",
+    "too_short",
+    "too_long",
+    "stub",
+    "private",
+    "gui",
+    "network",
+    "subprocess",
+    "argparse",
+    "uses_io",
+    "depends_on_module_globals",
+    "no_parameters",
+    "no_return",
+]
+# Checked and reported in this order: a dropped seed is counted under its first reason.
+REASONS: tuple[RejectionReason, ...] = RejectionReason.__args__  # type: ignore[attr-defined]
+
+# Module roots whose use makes the task about the outside world rather than a value computed from inputs.
+_MODULES: dict[RejectionReason, frozenset[str]] = {
+    "gui": frozenset({"tkinter", "turtle", "curses", "idlelib", "turtledemo"}),
+    "network": frozenset(
+        {"socket", "urllib", "http", "requests", "httpx", "ftplib", "smtplib", "poplib", "imaplib", "ssl"}
+        | {"socketserver", "xmlrpc", "asyncio", "selectors", "webbrowser"}
+    ),
+    "subprocess": frozenset({"subprocess", "pty", "multiprocessing"}),
+    "argparse": frozenset({"argparse", "optparse", "getopt"}),
+}
+_OS_PROCESS_CALLS = frozenset({"system", "popen", "fork", "forkpty", "kill", "startfile"})
+_OS_PROCESS_PREFIXES = ("exec", "spawn")
+_IO_CALLS = frozenset({"print", "input", "open", "breakpoint"})
+_SYS_STREAMS = frozenset({"stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"})
+_BUILTIN_NAMES = frozenset(dir(builtins)) | {"__class__"}
+_Definition = ast.FunctionDef | ast.AsyncFunctionDef
+_Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+
+
+def rejection_reasons(
+    snippet: str, *, min_lines: int = 5, max_lines: int = 40, quality: bool = True
+) -> list[RejectionReason]:
+    """Why ``snippet`` makes a poor seed, in ``REASONS`` order; empty when it is kept.
+
+    The shape checks (parses, size bounds, not a stub) come first and, when one fails, are all that is reported;
+    otherwise every quality reason is listed. ``quality=False`` keeps only the shape checks: the seed taken as is.
+    """
+    code = textwrap.dedent(snippet)
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return ["does_not_parse"]
+    size = len(snippet.strip("\n").splitlines())
+    reasons: list[RejectionReason] = []
+    if size < min_lines:
+        reasons.append("too_short")
+    if size > max_lines:
+        reasons.append("too_long")
+    definitions = [node for node in tree.body if isinstance(node, _Definition | ast.ClassDef)]
+    if definitions and all(_is_stub(node) for node in definitions):
+        reasons.append("stub")
+    if reasons or not quality:
+        return reasons  # the quality checks judge well-shaped snippets only (and are the costly part)
+    return _quality_reasons(tree, code, definitions)
+
+
+def _quality_reasons(
+    tree: ast.Module, code: str, definitions: list[_Definition | ast.ClassDef]
+) -> list[RejectionReason]:
+    reasons: list[RejectionReason] = []
+    if definitions and all(_is_private(node) for node in definitions):
+        reasons.append("private")
+    roots = _used_module_roots(tree)
+    reasons.extend(reason for reason, modules in _MODULES.items() if roots & modules)
+    if "subprocess" not in reasons and _calls_os_process(tree):
+        reasons.append("subprocess")
+    if "argparse" not in reasons and _uses_sys_attribute(tree, {"argv"}):
+        reasons.append("argparse")
+    if _does_io(tree):
+        reasons.append("uses_io")
+    if _free_names(code):
+        reasons.append("depends_on_module_globals")
+    callables = [node for node in definitions if not _is_private(node)] or definitions
+    if callables and not any(_takes_inputs(node) for node in callables):
+        reasons.append("no_parameters")
+    if callables and not any(_returns_value(node) for node in callables):
+        reasons.append("no_return")
+    return sorted(reasons, key=REASONS.index)
+
+
+def _free_names(code: str) -> set[str]:
+    """Names ``code`` reads (or declares ``global``) that it neither binds nor imports and that are not builtins."""
+    top = symtable.symtable(code, "<seed>", "exec")
+    bound = {symbol.get_name() for symbol in top.get_symbols() if symbol.is_assigned() or symbol.is_imported()}
+    free: set[str] = set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        tables.extend(table.get_children())
+        free.update(
+            symbol.get_name()
+            for symbol in table.get_symbols()
+            if (symbol.is_referenced() and symbol.is_global() and not symbol.is_assigned())
+            or symbol.is_declared_global()
+        )
+    return free - bound - _BUILTIN_NAMES
+
+
+def _is_private(node: _Definition | ast.ClassDef) -> bool:
+    """A ``_name`` (private, or a dunder at top level) or a class whose every method is private or a dunder."""
+    if node.name.startswith("_"):
+        return True
+    if isinstance(node, ast.ClassDef):
+        methods = [item for item in node.body if isinstance(item, _Definition)]
+        return bool(methods) and all(method.name.startswith("_") for method in methods)
+    return False
+
+
+def _takes_inputs(node: _Definition | ast.ClassDef) -> bool:
+    """A function with a parameter, or a class whose ``__init__`` or a public method takes one besides ``self``."""
+    if isinstance(node, ast.ClassDef):
+        methods = [item for item in node.body if isinstance(item, _Definition)]
+        return any(_parameter_count(m) > 1 for m in methods if m.name == "__init__" or not m.name.startswith("_"))
+    return _parameter_count(node) > 0
+
+
+def _parameter_count(node: _Definition) -> int:
+    args = node.args
+    return len(args.posonlyargs) + len(args.args) + len(args.kwonlyargs) + bool(args.vararg) + bool(args.kwarg)
+
+
+def _returns_value(node: _Definition | ast.ClassDef) -> bool:
+    """A ``return <value>`` or ``yield`` in the function's own body; for a class, in any method but ``__init__``."""
+    if isinstance(node, ast.ClassDef):
+        return any(
+            _returns_value(item) for item in node.body if isinstance(item, _Definition) and item.name != "__init__"
+        )
+    return any(
+        (isinstance(inner, ast.Return) and inner.value is not None) or isinstance(inner, ast.Yield | ast.YieldFrom)
+        for inner in _own_nodes(node)
+    )
+
+
+def _own_nodes(node: _Definition) -> list[ast.AST]:
+    """The nodes of a function's body, not those of the functions, classes and lambdas nested in it."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        if not isinstance(current, _Scope):
+            pending.extend(ast.iter_child_nodes(current))
+    return found
+
+
+def _used_module_roots(tree: ast.Module) -> set[str]:
+    """Top-level package names the snippet imports or reads as a name (``socket.socket``, ``import http.client``)."""
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Name):
+            roots.add(node.id)
+    return roots
+
+
+def _calls_os_process(tree: ast.Module) -> bool:
+    """``os.system``, ``os.popen``, ``os.exec*``, ``os.spawn*``, ``os.fork``, ``os.kill``: running other programs."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+        and (node.attr in _OS_PROCESS_CALLS or node.attr.startswith(_OS_PROCESS_PREFIXES))
+        for node in ast.walk(tree)
+    )
+
+
+def _uses_sys_attribute(tree: ast.Module, attributes: set[str] | frozenset[str]) -> bool:
+    return any(
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sys"
+        and node.attr in attributes
+        for node in ast.walk(tree)
+    )
+
+
+def _does_io(tree: ast.Module) -> bool:
+    """Calls ``print``/``input``/``open``, or touches ``sys.stdin``/``stdout``/``stderr``: output a test cannot
+    compare as a return value (SelfCodeAlign's filter is as blunt: any use counts)."""
+    calls_io = any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _IO_CALLS
+        for node in ast.walk(tree)
+    )
+    return calls_io or _uses_sys_attribute(tree, _SYS_STREAMS)
+
+
+def _is_stub(node: _Definition | ast.ClassDef) -> bool:
+    """A body that is only a docstring, ``pass``, ``...`` or (for a function) ``raise NotImplementedError``."""
+    body = list(node.body)
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        body = body[1:]
+    trivial = (ast.Pass, ast.Raise) if not isinstance(node, ast.ClassDef) else (ast.Pass,)
+    return all(
+        isinstance(stmt, trivial) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        for stmt in body
+    )
