@@ -72,9 +72,21 @@ def cmake_args(variant: str) -> list[str]:
     return portable_options(features.kernel_flags())
 
 
+def native_target() -> str:
+    """What ``-march=native`` means on this machine, as the compiler resolves it (from CPUID): a native build is only
+    for machines where this text is the same, whatever its CMake arguments say."""
+    try:
+        return subprocess.run(["cc", "-march=native", "-Q", "--help=target"], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else platform.processor()
+
+
 def wheel_dir(variant: str, args: list[str]) -> Path:
-    """Where the wheel for these flags lives: never shared between different flag lists or Pythons."""
-    key = json.dumps([VERSION, sys.implementation.cache_tag, platform.machine(), args])
+    """Where the wheel for these flags lives: never shared between different flag lists or Pythons, and a native
+    build never between machines whose CPUs the compiler sees differently."""
+    machine = [native_target()] if variant == "native" else []
+    key = json.dumps([VERSION, sys.implementation.cache_tag, platform.machine(), args, *machine])
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "aiev" / "wheels" / f"llama-cpp-python-{VERSION}-{variant}-{digest}"

@@ -59,8 +59,11 @@ def test_portable_options_never_enable_native_or_amx_and_follow_the_kernel(monke
     assert "-DGGML_AVX512=ON" not in partial
     with pytest.raises(SystemExit, match="lacks avx2"):
         script.portable_options({"avx", "fma", "f16c", "bmi2"})
-    # Different flag lists never share a wheel directory.
+    # Different flag lists never share a wheel directory, nor do native builds for CPUs the compiler sees differently.
     assert script.wheel_dir("portable", plain) != script.wheel_dir("portable", wide)
+    native = script.wheel_dir("native", ["-DGGML_NATIVE=ON"])
+    monkeypatch.setattr(script, "native_target", lambda: "-march=sapphirerapids -mamx-tile [enabled]")
+    assert script.wheel_dir("native", ["-DGGML_NATIVE=ON"]) != native
 
 
 AMX_MNEMONICS = re.compile(
