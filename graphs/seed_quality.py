@@ -9,7 +9,9 @@ turns the quality checks off (the size bounds and stub check stay: they define w
 
 The checks read the snippet alone, exactly as the questioner will see it: a name it uses but neither defines,
 imports nor gets from ``builtins`` is a module global it depends on (scopes resolved by Python's own
-``symtable``), so a snippet that calls ``re.match`` without importing ``re`` is not self-contained.
+``symtable``), so a snippet that calls ``re.match`` without importing ``re`` is not self-contained. The harvest
+first carries the module's own top-level imports into the snippet where that is sound (``seed_imports``); the
+import lines then go through these checks like any other (a carried ``import socket`` is ``network``).
 """
 
 from __future__ import annotations
@@ -70,18 +72,32 @@ def rejection_reasons(
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError):
         return ["does_not_parse"]
-    size = len(snippet.strip("\n").splitlines())
+    definitions = [node for node in tree.body if isinstance(node, _Definition | ast.ClassDef)]
+    size = _definition_lines(definitions) or len(snippet.strip("\n").splitlines())
     reasons: list[RejectionReason] = []
     if size < min_lines:
         reasons.append("too_short")
     if size > max_lines:
         reasons.append("too_long")
-    definitions = [node for node in tree.body if isinstance(node, _Definition | ast.ClassDef)]
     if definitions and all(_is_stub(node) for node in definitions):
         reasons.append("stub")
     if reasons or not quality:
         return reasons  # the quality checks judge well-shaped snippets only (and are the costly part)
     return _quality_reasons(tree, code, definitions)
+
+
+def _definition_lines(definitions: list[_Definition | ast.ClassDef]) -> int:
+    """Lines from the first definition (its decorators included) to the end of the last; 0 when there is none.
+
+    The size bounds measure the function or class itself: the imports a harvest carries in front of it
+    (``seed_imports``) are not counted, so a carried ``import re`` neither lifts a 4-line function over
+    ``min_lines`` nor pushes a 40-line one over ``max_lines``: a definition is in or out of the bounds the same
+    way with the quality filters (which carry imports) as with ``--no-filter`` (which takes it as written).
+    """
+    if not definitions:
+        return 0
+    start = min(min([node.lineno] + [d.lineno for d in node.decorator_list]) for node in definitions)
+    return max(node.end_lineno or node.lineno for node in definitions) - start + 1
 
 
 def _quality_reasons(
@@ -98,7 +114,7 @@ def _quality_reasons(
         reasons.append("argparse")
     if _does_io(tree):
         reasons.append("uses_io")
-    if _free_names(code):
+    if free_names(code):
         reasons.append("depends_on_module_globals")
     callables = [node for node in definitions if not _is_private(node)] or definitions
     if callables and not any(_takes_inputs(node) for node in callables):
@@ -108,7 +124,7 @@ def _quality_reasons(
     return sorted(reasons, key=REASONS.index)
 
 
-def _free_names(code: str) -> set[str]:
+def free_names(code: str) -> set[str]:
     """Names ``code`` reads (or declares ``global``) that it neither binds nor imports and that are not builtins."""
     top = symtable.symtable(code, "<seed>", "exec")
     bound = {symbol.get_name() for symbol in top.get_symbols() if symbol.is_assigned() or symbol.is_imported()}
@@ -157,12 +173,12 @@ def _returns_value(node: _Definition | ast.ClassDef) -> bool:
         )
     return any(
         (isinstance(inner, ast.Return) and inner.value is not None) or isinstance(inner, ast.Yield | ast.YieldFrom)
-        for inner in _own_nodes(node)
+        for inner in own_nodes(node)
     )
 
 
-def _own_nodes(node: _Definition) -> list[ast.AST]:
-    """The nodes of a function's body, not those of the functions, classes and lambdas nested in it."""
+def own_nodes(node: _Definition | ast.Module) -> list[ast.AST]:
+    """The nodes of a function's (or module's) body, not those of the functions, classes and lambdas nested in it."""
     found: list[ast.AST] = []
     pending: list[ast.AST] = list(node.body)
     while pending:

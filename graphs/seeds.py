@@ -25,6 +25,7 @@ from ..agents.parsing import code_blocks
 from ..agents.state import Seed
 from .code_normalization import normalize_code
 from .durable import atomic_write_jsonl
+from .seed_imports import module_imports, with_module_imports
 from .seed_quality import RejectionReason, rejection_reasons
 
 SeedFormat = Literal["auto", "jsonl", "oss-instruct", "evol-instruct"]
@@ -220,8 +221,10 @@ def harvest_report(
 
     Test modules are skipped by default (they are mostly fixtures and asserts, poor inspiration). Every other
     top-level definition is kept or dropped with its reasons (``seed_quality``): outside MIN..MAX lines, a stub,
-    or, with ``quality`` on, not a self-contained function with inputs and a return value. A module that does not
-    parse is one dropped entry (``does_not_parse``, empty snippet). Kept seeds are then deduplicated.
+    or, with ``quality`` on, not a self-contained function with inputs and a return value. With ``quality`` on, a
+    definition whose only outside names are its module's imports first gets those import lines in front
+    (``seed_imports``), and is judged and deduplicated with them; without, it is taken as written. A module that
+    does not parse is one dropped entry (``does_not_parse``, empty snippet). Kept seeds are then deduplicated.
     """
     base = Path(root)
     if not base.exists():
@@ -233,7 +236,7 @@ def harvest_report(
         relative = file.relative_to(base) if file != base else Path(file.name)
         if not include_tests and _is_test_path(relative):
             continue
-        snippets = _snippets_of(file, relative)
+        snippets = _snippets_of(file, relative, carry_imports=quality)
         if snippets is None:
             result.dropped.append({"source": relative.as_posix(), "reasons": ["does_not_parse"], "snippet": ""})
             continue
@@ -266,11 +269,13 @@ def _is_test_path(relative: Path) -> bool:
     return any(p in {"test", "tests", "testing"} for p in parts[:-1]) or parts[-1].startswith("test_")
 
 
-def _snippets_of(file: Path, relative: Path) -> list[Seed] | None:
-    """Every top-level function and class of ``file`` as a seed (decorators included); None when it does not parse."""
+def _snippets_of(file: Path, relative: Path, *, carry_imports: bool) -> list[Seed] | None:
+    """Every top-level function and class of ``file`` as a seed (decorators included), headed by the module imports
+    it needs when ``carry_imports``; None when the module does not parse."""
     try:
         source = file.read_text(encoding="utf-8")
         tree = ast.parse(source)
+        imports = module_imports(tree, source, str(file)) if carry_imports else {}
     except (UnicodeDecodeError, SyntaxError, ValueError, OSError, RecursionError):
         return None
     lines = source.splitlines()
@@ -279,7 +284,8 @@ def _snippets_of(file: Path, relative: Path) -> list[Seed] | None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
             end = node.end_lineno or node.lineno
-            seeds.append(make_seed("\n".join(lines[start - 1 : end]), f"{relative.as_posix()}:{start}"))
+            snippet = with_module_imports("\n".join(lines[start - 1 : end]), imports)
+            seeds.append(make_seed(snippet, f"{relative.as_posix()}:{start}"))
     return seeds
 
 

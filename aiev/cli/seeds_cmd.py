@@ -27,7 +27,8 @@ def harvest_cmd(
     no_filter: Annotated[
         bool,
         typer.Option(
-            "--no-filter", help="Keep every function and class of the size bounds as is (no quality filters)."
+            "--no-filter",
+            help="Keep every function and class of the size bounds as written (no filters, no imports carried).",
         ),
     ] = False,
     dropped: Annotated[
@@ -44,7 +45,8 @@ def harvest_cmd(
     """Extract top-level functions and classes of MIN..MAX lines that make testable problems, deduplicated.
 
     Kept: self-contained functions or classes with inputs and a return value (no I/O, network, GUI, argparse or
-    subprocess, no module globals); a table shows how many were dropped for each reason and --dropped lists them.
+    subprocess, no module globals but its module's imports, which are carried in front of the seed); a table shows
+    how many were dropped for each reason and --dropped lists them.
     Harvest order follows the tree, so the first seeds of a big tree all come from a few modules: --sample
     spreads a small run over the whole tree.
     """
