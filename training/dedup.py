@@ -12,7 +12,6 @@ inflate the held-out pass@1 the loop's stage switch depends on. The first sample
 
 from __future__ import annotations
 
-import hashlib
 from typing import NamedTuple
 
 import numpy as np
@@ -34,23 +33,24 @@ class DedupResult(NamedTuple):
 def deduplicate(samples: list[DialogueSample], threshold: float = NEAR_DUP_THRESHOLD) -> DedupResult:
     seen: set[str] = set()
     unique: list[DialogueSample] = []
+    codes: list[str] = []  # the normal form of each unique sample's code, computed once for both passes
     exact: list[str] = []
     for sample in samples:
-        digest = hashlib.sha256(normalize_code(sample.code).encode("utf-8")).hexdigest()
-        if digest in seen and sample.code.strip():  # samples without code have nothing to be a duplicate of
+        normal = normalize_code(sample.code)
+        if normal in seen and sample.code.strip():  # samples without code have nothing to be a duplicate of
             exact.append(sample.id)
         else:
-            seen.add(digest)
+            seen.add(normal)
             unique.append(sample)
-    kept_mask, near = _near_duplicates(unique, threshold)
+            codes.append(normal)
+    kept_mask, near = _near_duplicates(unique, codes, threshold)
     kept = [sample for sample, keep in zip(unique, kept_mask, strict=True) if keep]
     return DedupResult(kept, exact, near)
 
 
 def _near_duplicates(
-    samples: list[DialogueSample], threshold: float
+    samples: list[DialogueSample], codes: list[str], threshold: float
 ) -> tuple[list[bool], list[tuple[str, str, float]]]:
-    codes = [normalize_code(sample.code) for sample in samples]
     keep = [True] * len(codes)
     near: list[tuple[str, str, float]] = []
     for start in range(0, len(codes), _ROWS_PER_BLOCK):

@@ -105,7 +105,8 @@ def doctor(models: ModelsFile = None) -> None:
     console.print(f"llama-cpp-python: {report.llama_cpp_version or 'not installed'}")
     console.print(f"build uses: {' '.join(report.build_features) or '-'}", highlight=False)
     console.print(f"kernel enables: {' '.join(report.kernel_flags) or '-'}", highlight=False)
-    faults = [report.problem()] if report.problem() else []
+    problem = report.problem()
+    faults = [problem] if problem else []
     if report.ok:
         try:
             specs = load_model_specs(models)
