@@ -105,6 +105,10 @@ def main() -> int:
         help="another llama-cpp-python wheel to measure in-process beside them (e.g. an AVX2-only build)",
     )
     args = parser.parse_args()
+    for extra in args.wheel:
+        label, _, path = extra.partition("=")
+        if not label or not Path(path).is_file():
+            parser.error(f"--wheel {extra!r}: expected LABEL=PATH of a llama-cpp-python wheel file")
 
     spec = load_model_specs()[args.model]
     if not isinstance(spec, LlamaCppSpec) or not is_installed(args.model, spec):
