@@ -55,23 +55,29 @@ class GgufSpec(_Strict):
 
 
 class LlamaCppSpec(_Strict):
-    """A GGUF model that aiev serves itself with llama-cpp-python's OpenAI-compatible server."""
+    """A GGUF model that aiev serves itself with llama.cpp's OpenAI-compatible ``llama-server``."""
 
     provider: Literal["llama_cpp"]
     model: str = Field(description="Model id the server answers to (its --model_alias).")
     gguf: GgufSpec
     n_ctx: int = Field(default=8192, gt=0, description="Context window in tokens.")
     threads: int | None = Field(default=None, gt=0, description="CPU threads for generation; unset = all cores.")
+    parallel: int = Field(
+        default=4,
+        gt=0,
+        description="Server slots: requests decoded together in one batch (continuous batching), each with an "
+        "n_ctx window. Beyond what the run keeps in flight, a slot only costs KV-cache memory.",
+    )
     special_tokens: bool = Field(default=False, description="Must stay false (see the validator).")
 
     @field_validator("special_tokens")
     @classmethod
     def _tokens_survive(cls, value: bool) -> bool:
-        # llama-cpp-python 0.3.36 detokenizes completions with special=False and has no option to change it, so a
-        # model's control tokens never reach the client: saying the model needs them must not pass silently.
+        # aiev's embedded llama-server runs without --special, so a model's control tokens never reach the client:
+        # saying the model needs them must not pass silently.
         if value:
             raise ValueError(
-                "llama-cpp-python's server drops special tokens from its replies; serve a model that writes the "
+                "aiev's embedded llama-server drops special tokens from its replies; serve a model that writes the "
                 "interpreter tokens with vLLM or llama.cpp's `llama-server --special` as an openai_compatible entry"
             )
         return value

@@ -112,7 +112,7 @@ def _chat_openai(name: str, spec: ModelSpec, *, temperature: float, max_tokens: 
     if isinstance(spec, OpenAISpec):
         settings = {**common, "api_key": _api_key(name, spec.api_key_env)}
     else:
-        # ChatOpenAI sends the cap as ``max_completion_tokens``, which llama-cpp-python's server ignores
+        # ChatOpenAI sends the cap as ``max_completion_tokens``, which some servers ignore (llama-cpp-python's)
         # (it would then generate until the context is full); ``max_tokens`` is understood by llama.cpp and vLLM.
         settings = {**common, "extra_body": {"max_tokens": max_tokens}}
         if isinstance(spec, LlamaCppSpec):  # the server is (re)started here when it is not running

@@ -1,10 +1,11 @@
 """Tool calls a model wrote as text, read into LangChain ``tool_calls``.
 
 An OpenAI-compatible server only returns structured ``tool_calls`` when it parses them out of the generated
-text itself, and llama-cpp-python's server does not for the embedded Qwen models (its default chat format renders
-the tools into the prompt but leaves the reply as text). Qwen2.5 answers in the Hermes form it was trained on,
-``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``, and small models also write the same JSON bare or in a
-code block. Reading that text here, for any server, is what lets a tool loop run on every model aiev talks to.
+text itself, and not every server does (llama-cpp-python's server, which aiev used to embed, left the embedded
+Qwen models' calls as text; vLLM does only with a tool parser configured). Qwen2.5 answers in the Hermes form it was
+trained on, ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``, and small models also write the same JSON
+bare or in a code block. Reading that text here, for any server, is what lets a tool loop run on every model aiev
+talks to.
 
 A reply that is a tool call in form but names no offered tool is still read as a call: the embedded 0.5B model
 answers "write add(a, b)" with ``{"name": "add", "arguments": {"a": 2, "b": 3}}``, and LangGraph's ``ToolNode``

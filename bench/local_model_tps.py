@@ -1,5 +1,5 @@
-"""Generation speed of the embedded model: the portable llama.cpp build against a native one, and aiev's client path
-against the portable build in-process, all in the same run.
+"""Generation speed of the embedded model: the portable llama.cpp build against a native one, aiev's client path
+against the portable build in-process, and aggregate tokens/s with 1, 2, 4 and 8 requests in flight, all in one run.
 
 Two questions, one run. (1) What does the portable build (``scripts/llama_cpp_wheel.py``: explicit instruction sets,
 no ``-march=native``, no AMX) cost against llama.cpp's default native build on this machine? Target: >= 0.9x. A native
@@ -11,13 +11,21 @@ Each build runs in a worker process of its own (two builds of one library cannot
 asked for one generation at a time; the paths are interleaved round by round so that machine noise hits all of them.
 Same GGUF, prompt, max_tokens, greedy decoding and threads everywhere.
 
+(3) Concurrency: what N dialogues in flight get from the server. At each level N, N different requests are sent at
+once and the aggregate rate is all their completion tokens over the wall time until the last one ends. aiev's server
+(llama.cpp's ``llama-server``, the model entry's ``parallel`` slots, continuous batching) is measured against
+llama-cpp-python's server (one request at a time, the engine aiev used before), levels and engines interleaved
+round by round. Target: >= 2.5x one request's rate at 4 in flight, same model, same run.
+
 Usage: python bench/local_model_tps.py [--model local-qwen-0.5b] [--max-tokens 128] [--rounds 5]
+       [--concurrency 1,2,4,8] [--concurrency-rounds 3] [--no-native] [--no-bindings-server]
 The native wheel is built once (about 6 minutes on 2 cores) and cached by scripts/llama_cpp_wheel.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import signal
 import statistics
@@ -28,13 +36,26 @@ import time
 import zipfile
 from pathlib import Path
 
+from langchain_openai import ChatOpenAI
+
 from aiev.agents.local_model.cache import gguf_path, is_installed
-from aiev.agents.local_model.server import stop_all
+from aiev.agents.local_model.server import LocalServer, ensure_server, free_port, stop_all
 from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
 from aiev.agents.models import get_chat_model
 
 SYSTEM = "You are a Python programmer. Reply with code only."
 USER = "Write a Python class implementing a binary search tree with insert, delete, search and in-order traversal."
+# Concurrent requests ask for different programs, so no slot answers from another one's cached prompt.
+TASKS = [
+    "a binary search tree with insert, delete, search and in-order traversal",
+    "an LRU cache with get and put in O(1)",
+    "a min-heap priority queue with push, pop and peek",
+    "a trie with insert, search and prefix listing",
+    "a union-find structure with path compression and union by rank",
+    "a circular buffer with append, pop and iteration",
+    "an interval tree with insert and overlap queries",
+    "a graph class with BFS, DFS and topological sort",
+]
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "llama_cpp_wheel.py"
 # Loads one build (from the directory first on sys.path, or the installed one), then answers "go" lines with one
 # timed generation each, as a JSON line.
@@ -91,12 +112,81 @@ def unpacked(wheel: Path, into: Path) -> str:
     return str(into)
 
 
+class BindingsServer(LocalServer):
+    """llama-cpp-python's own server (requests serialised behind a lock): the engine aiev served with before."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path), "--model_alias",
+                self.alias, "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx), "--n_threads",
+                str(self.threads), "--n_threads_batch", str(self.threads), "--interrupt_requests", "False"]  # fmt: skip
+
+
+def in_flight(client: ChatOpenAI, count: int) -> tuple[int, float]:
+    """``count`` different requests sent at once: their completion tokens and the wall time until the last ends."""
+    prompts = [[("system", SYSTEM), ("user", f"Write a Python class implementing {task}.")] for task in TASKS[:count]]
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        replies = list(pool.map(client.invoke, prompts))
+    return sum(reply.usage_metadata["output_tokens"] for reply in replies), time.perf_counter() - start
+
+
+def concurrency(args: argparse.Namespace, spec: LlamaCppSpec, levels: list[int]) -> None:
+    """Aggregate tokens/s per level and engine, interleaved round by round; prints the table and the ratios."""
+    ours = ensure_server(args.model, spec)
+    engines = {f"llama-server, {spec.parallel} slots (aiev)": ours.base_url}
+    bindings = None
+    if not args.no_bindings_server:
+        bindings = BindingsServer(ours.model_path, alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(),
+                                  port=free_port()).start()  # fmt: skip
+        engines["llama-cpp-python server"] = bindings.base_url
+    clients = {name: ChatOpenAI(base_url=url, api_key="none", model=spec.model, temperature=0.0,
+                                max_tokens=args.max_tokens, timeout=600) for name, url in engines.items()}  # fmt: skip
+    rates: dict[tuple[str, int], list[float]] = {(name, level): [] for name in engines for level in levels}
+    try:
+        for client in clients.values():
+            in_flight(client, 1)  # warm-up
+        for _ in range(args.concurrency_rounds):
+            for level in levels:
+                for name, client in clients.items():
+                    tokens, seconds = in_flight(client, level)
+                    rates[name, level].append(tokens / seconds)
+    finally:
+        if bindings is not None:
+            bindings.stop()
+    print(f"aggregate tok/s by requests in flight ({args.concurrency_rounds} rounds, median [min-max]):")
+    print("  " + f"{'engine':38s}" + "".join(f"{level:>22d}" for level in levels))
+    for name in engines:
+        cells = []
+        for level in levels:
+            values = rates[name, level]
+            cells.append(f"{statistics.median(values):8.1f} [{min(values):.1f}-{max(values):.1f}]")
+        print(f"  {name:38s}" + "".join(f"{cell:>22s}" for cell in cells))
+    for name in engines:
+        one = statistics.median(rates[name, levels[0]])
+        ratios = ", ".join(f"{level}: {statistics.median(rates[name, level]) / one:.2f}x" for level in levels[1:])
+        print(f"  {name}: vs {levels[0]} in flight: {ratios}")
+    if 4 in levels and levels[0] == 1:
+        name = next(iter(engines))
+        ratio = statistics.median(rates[name, 4]) / statistics.median(rates[name, 1])
+        print(f"  ratio 4 in flight / 1, {name}: {ratio:.2f}x (target >= 2.5x) {'OK' if ratio >= 2.5 else 'BELOW'}")
+
+
+def levels_of(text: str) -> list[int]:
+    levels = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not levels or levels[0] < 1 or levels[-1] > len(TASKS):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated counts from 1 to {len(TASKS)}")
+    return levels
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="local-qwen-0.5b")
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-native", action="store_true", help="skip the native build (it takes minutes to build)")
+    parser.add_argument("--concurrency", type=levels_of, default=[1, 2, 4, 8], help="requests in flight, e.g. 1,2,4,8")
+    parser.add_argument("--concurrency-rounds", type=int, default=3)
+    parser.add_argument("--no-bindings-server", action="store_true", help="measure aiev's llama-server alone")
     parser.add_argument(
         "--wheel",
         action="append",
@@ -183,6 +273,10 @@ def main() -> int:
     for worker in workers[1 if args.no_native else 2 :]:
         if portable and worker.label in median:
             print(f"  ratio {worker.label} / portable: {median[worker.label] / portable:.3f}x")
+    try:
+        concurrency(args, spec, args.concurrency)
+    finally:
+        stop_all()
     return 0
 
 

@@ -15,7 +15,12 @@ directory keyed by the flags and the Python tag, and installed from there with `
 lacks a flag of the list gets its own build (its key differs). ``aiev models doctor`` reads the installed build's
 features (``llama_print_system_info``) and checks them against the kernel's flags.
 
+The same flag list builds llama.cpp's own ``llama-server`` from the llama.cpp source vendored in the same sdist
+(``server``): the bindings' server answers one request at a time, ``llama-server`` decodes its parallel slots in one
+batch (continuous batching), which is what makes concurrent dialogues faster on a CPU.
+
 Usage: python scripts/llama_cpp_wheel.py install [--python .venv/bin/python] [--constraints constraints.txt]
+       python scripts/llama_cpp_wheel.py server                     (builds once, prints the llama-server path)
        python scripts/llama_cpp_wheel.py build --variant native      (prints the wheel path; for bench/)
 Stdlib only: it runs before anything else is installed.
 """
@@ -28,8 +33,10 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -82,14 +89,53 @@ def native_target() -> str:
         return Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else platform.processor()
 
 
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aiev"
+
+
 def wheel_dir(variant: str, args: list[str]) -> Path:
     """Where the wheel for these flags lives: never shared between different flag lists or Pythons, and a native
     build never between machines whose CPUs the compiler sees differently."""
     machine = [native_target()] if variant == "native" else []
     key = json.dumps([VERSION, sys.implementation.cache_tag, platform.machine(), args, *machine])
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "aiev" / "wheels" / f"llama-cpp-python-{VERSION}-{variant}-{digest}"
+    return cache_dir() / "wheels" / f"llama-cpp-python-{VERSION}-{variant}-{digest}"
+
+
+def server_dir(args: list[str]) -> Path:
+    """Where ``llama-server`` for these flags lives (a static binary: no Python tag in the key)."""
+    digest = hashlib.sha256(json.dumps([VERSION, platform.machine(), args]).encode()).hexdigest()[:12]
+    return cache_dir() / "bin" / f"llama-server-{VERSION}-portable-{digest}"
+
+
+def build_server() -> Path:
+    """llama.cpp's ``llama-server``, built once per flag list from the sdist's vendored llama.cpp, statically linked
+    (no libllama beside it to mismatch), without curl (models are local files)."""
+    args = cmake_args("portable")
+    directory = server_dir(args)
+    binary = directory / "llama-server"
+    if binary.exists() and (directory / "build.json").exists():
+        return binary
+    directory.mkdir(parents=True, exist_ok=True)
+    print(f"[llama-cpp] building llama-server from llama-cpp-python {VERSION}: {' '.join(args)}", flush=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="llama-server-", dir=directory.parent) as scratch:
+        subprocess.run([sys.executable, "-m", "pip", "download", f"llama-cpp-python=={VERSION}", "--no-deps",
+                        "--no-binary", ":all:", "--no-cache-dir", "-q", "-d", scratch], check=True)  # fmt: skip
+        with tarfile.open(next(Path(scratch).glob("llama_cpp_python-*.tar.gz"))) as sdist:
+            sdist.extractall(scratch, filter="data")
+        source = next(Path(scratch).glob("llama_cpp_python-*/vendor/llama.cpp"))
+        build = Path(scratch) / "build"
+        options = ["-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF",
+                   "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON"]  # fmt: skip
+        subprocess.run(["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release", *options, *args],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(["cmake", "--build", str(build), "--target", "llama-server", "-j", str(os.cpu_count() or 2)],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        os.replace(next(build.rglob("bin/llama-server")), binary)
+    record = {"version": VERSION, "cmake_args": args, "build_s": round(time.monotonic() - started)}
+    (directory / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+    return binary
 
 
 def build(variant: str) -> Path:
@@ -116,8 +162,13 @@ def build(variant: str) -> Path:
 
 
 def install(python: str, constraints: str | None) -> None:
-    """Install the portable wheel (with the server extra) into ``python``'s environment, never a cached native one."""
+    """Install the portable wheel into ``python``'s environment (never a cached native one), and the portable
+    ``llama-server`` beside that Python, where ``agents/local_model/server.py`` looks for it."""
     wheel = build("portable")
+    server = build_server()
+    target = Path(python).parent / "llama-server"  # the venv's bin/, not the interpreter its python links to
+    shutil.copy2(server, target.with_name(".llama-server.tmp"))
+    os.replace(target.with_name(".llama-server.tmp"), target)
     # First the wheel itself from its own directory only, then its dependencies (pinned by the lock file).
     base = [python, "-m", "pip", "install", "-q"]
     subprocess.run([*base, "--no-index", "--no-deps", "--force-reinstall", str(wheel)], check=True)
@@ -125,7 +176,7 @@ def install(python: str, constraints: str | None) -> None:
     subprocess.run(
         [*base, *pinned, "--find-links", str(wheel.parent), f"llama-cpp-python[server]=={VERSION}"], check=True
     )
-    print(f"[llama-cpp] installed {wheel.name} ({wheel.parent})", flush=True)
+    print(f"[llama-cpp] installed {wheel.name} ({wheel.parent}) and {target}", flush=True)
 
 
 def main() -> None:
@@ -136,12 +187,15 @@ def main() -> None:
     install_cmd.add_argument("--constraints", help="lock file that pins the wheel's dependencies")
     build_cmd = sub.add_parser("build", help="build (once) a wheel and print its path")
     build_cmd.add_argument("--variant", choices=["portable", "native"], default="portable")
+    sub.add_parser("server", help="build (once) llama.cpp's llama-server portably and print its path")
     sub.add_parser("flags", help="print the portable build's CMake options for this machine")
     args = parser.parse_args()
     if args.command == "install":
         install(args.python, args.constraints)
     elif args.command == "build":
         print(build(args.variant))
+    elif args.command == "server":
+        print(build_server())
     else:
         print(" ".join(cmake_args("portable")))
 

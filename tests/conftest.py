@@ -22,14 +22,13 @@ DEFAULT_LOCAL_MODEL = "local-qwen-0.5b"
 
 @pytest.fixture(scope="session")
 def local_model_spec():
-    """The default embedded model's spec, once llama-cpp-python's server and the model file are both present."""
-    import importlib.util
-
+    """The default embedded model's spec, once llama.cpp's llama-server and the model file are both present."""
     from aiev.agents.local_model.cache import is_installed
+    from aiev.agents.local_model.server import REBUILD, server_binary
     from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
 
-    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("uvicorn") is None:
-        unavailable("llama-cpp-python[server] is not installed (pip install -e '.[local]')")
+    if not server_binary().exists():
+        unavailable(f"llama.cpp's llama-server is not installed ({REBUILD})")
     spec = load_model_specs()[DEFAULT_LOCAL_MODEL]
     assert isinstance(spec, LlamaCppSpec)
     if not is_installed(DEFAULT_LOCAL_MODEL, spec):

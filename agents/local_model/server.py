@@ -1,13 +1,15 @@
-"""Runs llama-cpp-python's OpenAI-compatible server for an embedded model, so the embedded model and
+"""Runs llama.cpp's own OpenAI-compatible ``llama-server`` for an embedded model, so the embedded model and
 vLLM / OpenAI are reached through the same ChatOpenAI client and behave identically to the graphs.
 
 The server runs in a child process (not in-process) because llama.cpp holds the GIL-free compute threads
 and hundreds of MB of weights: a separate process keeps the graph's threads responsive and dies cleanly.
 
-Concurrency: llama-cpp-python 0.3.36's server has no parallel slots (no ``--n_parallel``; requests are
-serialised by a lock in ``llama_cpp/server/app.py``), so concurrent graph nodes queue at the server. We
-start it with ``--interrupt_requests False`` because the default cancels a running *streamed* completion
-whenever another request arrives, which would silently truncate concurrent dialogues.
+Concurrency: ``llama-server`` decodes its parallel slots together (continuous batching: one forward pass per token
+for every request in flight), so N dialogues in flight produce more tokens per second than one — unlike
+llama-cpp-python's server, which serialises requests behind a lock. Measured by ``bench/local_model_tps.py``
+(aggregate tokens/s at 1, 2, 4 and 8 concurrent requests); the slot count is the model entry's ``parallel``.
+The binary is built portably from the llama.cpp source vendored in the pinned llama-cpp-python sdist
+(``scripts/llama_cpp_wheel.py server``) and installed beside the environment's Python.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ import httpx
 from ..model_specs import LlamaCppSpec, ModelError
 from .cache import cache_root, gguf_path, is_installed
 
-# Env vars that llama_cpp.server reads in preference to its command line (HOST/PORT) or as settings.
-_SERVER_ENV_OVERRIDES = ("HOST", "PORT", "CONFIG_FILE", "MODEL")
+# llama-server reads LLAMA_ARG_* environment variables as settings: only its command line may configure it.
+_SERVER_ENV_PREFIX = "LLAMA_ARG_"
 
 
 class ServerError(ModelError):
@@ -47,6 +49,13 @@ class ServerCrashed(ServerError):
 
 # How to replace a llama.cpp build that does not fit this CPU (the README's setup does this on every machine).
 REBUILD = f"python scripts/llama_cpp_wheel.py install --python {sys.executable}"
+
+
+def server_binary() -> Path:
+    """``llama-server`` as the portable build installs it: beside this environment's Python."""
+    return Path(sys.executable).parent / "llama-server"
+
+
 # What a crash by each signal usually means for llama.cpp on a CPU, and what to do about it.
 _CRASH_FIXES = {
     signal.SIGILL: "illegal instruction: this llama.cpp build uses an instruction set the CPU or the kernel does not "
@@ -82,6 +91,7 @@ class LocalServer:
         alias: str,
         n_ctx: int,
         threads: int,
+        slots: int = 1,
         port: int | None = None,
         host: str = "127.0.0.1",
         log_path: Path | None = None,
@@ -90,6 +100,7 @@ class LocalServer:
         self.alias = alias
         self.n_ctx = n_ctx
         self.threads = threads
+        self.slots = slots
         self.host = host
         self.port = port or free_port(host)
         self.log_path = log_path or cache_root() / "logs" / f"{alias}-{self.port}.log"
@@ -100,24 +111,28 @@ class LocalServer:
         return f"http://{self.host}:{self.port}/v1"
 
     def command(self) -> list[str]:
+        """``n_ctx`` is each slot's window: the unified KV cache is sized to ``slots * n_ctx``."""
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            str(server_binary()),
             "--model", str(self.model_path),
-            "--model_alias", self.alias,
+            "--alias", self.alias,
             "--host", self.host,
             "--port", str(self.port),
-            "--n_ctx", str(self.n_ctx),
-            "--n_threads", str(self.threads),
-            "--n_threads_batch", str(self.threads),
-            "--interrupt_requests", "False",
+            "--parallel", str(self.slots),
+            "--kv-unified-per-slot", str(self.n_ctx),
+            "--threads", str(self.threads),
+            "--threads-batch", str(self.threads),
+            "--no-webui",
         ]  # fmt: skip
 
     def start(self, timeout_s: float = 180.0) -> LocalServer:
         """Start the process and return once it answers ``GET /v1/models``; raise with the log tail if it dies."""
         if self.alive():
             return self
+        if not server_binary().exists():
+            raise ServerError(f"llama.cpp's llama-server is not installed beside {sys.executable}; run `{REBUILD}`")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if k not in _SERVER_ENV_OVERRIDES}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_ENV_PREFIX)}
         with self.log_path.open("ab") as log:
             log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(self.command())}\n".encode())
             log.flush()
@@ -220,7 +235,9 @@ def server_for(name: str, spec: LlamaCppSpec, *, port: int | None = None) -> Loc
     """An unstarted server for an installed model; refuses a model that was never pulled."""
     if not is_installed(name, spec):
         raise ModelNotInstalledError(name)
-    return LocalServer(gguf_path(name), alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(), port=port)
+    return LocalServer(
+        gguf_path(name), alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(), slots=spec.parallel, port=port
+    )
 
 
 _servers: dict[str, LocalServer] = {}

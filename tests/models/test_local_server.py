@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -31,6 +33,27 @@ def test_chat_openai_against_the_server_returns_code(local_model_url: str, local
     reply = client.invoke(PROMPT)
     assert "def add(" in reply.content
     assert 0 < reply.usage_metadata["output_tokens"] <= 40
+
+
+def test_concurrent_requests_are_decoded_together_in_parallel_slots(
+    local_model_url: str, local_model_spec: LlamaCppSpec
+) -> None:
+    """Two dialogues in flight occupy two slots at once (continuous batching), each with the entry's full window:
+    llama-cpp-python's server, used before, would have had one of them wait."""
+    slots_url = local_model_url.removesuffix("/v1") + "/slots"
+    slots = httpx.get(slots_url, timeout=5).json()
+    assert len(slots) == local_model_spec.parallel >= 2
+    assert {slot["n_ctx"] for slot in slots} == {local_model_spec.n_ctx}
+    model = get_chat_model("local-qwen-0.5b", max_tokens=48)
+    tasks = ["Write a Python function that reverses a string.", "Write a Python function that sums a list."]
+    busy = 0
+    with ThreadPoolExecutor(2) as pool:
+        replies = [pool.submit(model.invoke, [HumanMessage(task)]) for task in tasks]
+        while not all(reply.done() for reply in replies):
+            busy = max(busy, sum(slot["is_processing"] for slot in httpx.get(slots_url, timeout=5).json()))
+            time.sleep(0.02)
+    assert busy == 2
+    assert all(reply.result().usage_metadata["output_tokens"] > 0 for reply in replies)
 
 
 def test_get_chat_model_reuses_the_running_server_and_honours_max_tokens(local_model_url: str) -> None:
