@@ -31,7 +31,7 @@ model: setup
 # (Docker sandbox when an engine answers, the local sandbox otherwise).
 demo: model
 	$(AIEV) seeds harvest "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/colorsys.py" --out $(DEMO_DIR)/seeds.jsonl
-	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --limit $(DEMO_LIMIT) --sandbox auto --preset configs/demo.yaml
+	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --limit $(DEMO_LIMIT) --concurrency 3 --sandbox auto --preset configs/demo.yaml
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,7 @@ in-process with ``aiev.agents.models.register_model``), never model objects, so 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
@@ -74,6 +74,26 @@ class Context:
         default=1024,
         metadata={"description": "Completion token cap for every model call."},
     )
+    candidates: int = field(
+        default=1,
+        metadata={
+            "description": "Replies the programmer samples per turn (SelfCodeAlign: 10). The first, at the usual "
+            "temperature, is the turn; when it fails, the others are run against the same tests and the first "
+            "that passes replaces it. 1: one reply, no sampling."
+        },
+    )
+    candidate_temperature: float = field(
+        default=0.7,
+        metadata={"description": "Sampling temperature of the programmer's extra candidates (SelfCodeAlign: 0.7)."},
+    )
+
+    def __post_init__(self) -> None:
+        # Checked here rather than by type alone: LangGraph builds the context from a Studio run's settings with
+        # the constructor, and a zero would otherwise surface as a turn with no reply at all.
+        if self.candidates < 1:
+            raise ValueError(f"candidates must be at least 1, got {self.candidates}")
+        if self.candidate_temperature < 0:
+            raise ValueError(f"candidate_temperature must not be negative, got {self.candidate_temperature}")
 
     def model_for(self, role: str) -> str:
         """The model name configured for a role (``questioner``, ``programmer``, ...)."""
@@ -84,6 +104,10 @@ class Context:
         if revising and role == "programmer" and self.revision_temperature is not None:
             return self.revision_temperature
         return self.temperature
+
+    def for_candidates(self) -> Context:
+        """This context with every call sampled at ``candidate_temperature``: the programmer's extra candidates."""
+        return replace(self, temperature=self.candidate_temperature, revision_temperature=None)
 
     @classmethod
     def for_every_role(cls, model: str, **settings: Any) -> Context:
@@ -102,5 +126,12 @@ class Context:
         try:
             return TypeAdapter(cls).validate_python(values)
         except ValidationError as error:
-            problems = [f"{'.'.join(map(str, e['loc']))}={e['input']!r}: {e['msg']}" for e in error.errors()]
+            problems = [_problem(e) for e in error.errors()]
             raise ValueError(f"invalid context setting(s): {'; '.join(problems)}") from None
+
+
+def _problem(error: Any) -> str:
+    """One validation error as ``field=value: message``; a check of ``__post_init__`` names its field itself."""
+    if not error["loc"]:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(map(str, error['loc']))}={error['input']!r}: {error['msg']}"

@@ -14,7 +14,9 @@ When no round passes, the code returned is not simply the last: it is the attemp
 the final tests, the earliest among equals. Revisions are shaped by the feedback, and when the tests are
 wrong (a docstring example that contradicts the task, a generated test with a wrong expected value) a small
 model trades correct code for code that fits the error, or ends on a reply with no code at all; a revision
-replaces the first answer only by doing better on the tests.
+replaces the first answer only by doing better on the tests. With several candidates per programmer turn
+(``Context.candidates``, ``graphs/candidates.py``) a round's attempt is the candidate that answered it: the one that
+passed, else the first, whose failure the round's feedback is about.
 """
 
 from __future__ import annotations

@@ -11,11 +11,14 @@ recorded as ``skipped="vacuous_tests"`` with the check's verdict, whose interpre
 writer what is wrong, so no dialogue is ever verified by such tests.
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
-ends without a pass can tell its attempts apart (see ``codergen.finish``).
+ends without a pass can tell its attempts apart (see ``codergen.finish``). When the programmer sampled several
+candidates (``Context.candidates``), the others run when the first fails and one that passes answers the round
+(``candidates``); the record then says which candidate it is and how many ran.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -28,20 +31,35 @@ from ..sandbox.engine import run_request
 from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from .candidates import Attempt, as_turn, choose
 from .test_quality import QualityVerdict, check_tests, digest, refusal
 
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     context = runtime.context or Context()
     round_no = state.get("round", 0) + 1
+    first = attempt(state, context)
+    candidates = state.get("candidates")
+    if not candidates:
+        return _recorded(first, round_no)
+    choice = choose(state, first, lambda view, known: attempt(view, context, known))
+    update = _recorded(choice.attempt, round_no, candidate=choice.index, candidates_run=choice.ran)
+    update["candidates"] = []  # spent: a later round without a new programmer turn has none to try
+    if choice.index:
+        chosen = candidates[choice.index]
+        turn = as_turn(state.get("messages", []), chosen, choice.index)
+        update |= {"solution": chosen["solution"], "setup": chosen["setup"], "messages": [turn, *update["messages"]]}
+    return update
+
+
+def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] = ()) -> Attempt:
+    """The state's solution run against its tests, or the reason it was not run; ``known``: records of this
+    round whose test-quality verdicts may be reused."""
     missing = _missing(state)
     inputs = inputs_digest(state)
     setup = with_setup(state.get("environment") or [], state.get("setup") or [])
-    checked = (
-        None
-        if missing
-        else check_tests(state["solution"], state["tests"], setup, context, state.get("executions") or [])
-    )
+    earlier = [*(state.get("executions") or []), *known]
+    checked = None if missing else check_tests(state["solution"], state["tests"], setup, context, earlier)
     quality, broken = checked or (None, None)
     skipped = _skipped(state, missing, quality, inputs)
     reached = 0
@@ -64,17 +82,22 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reached = line_of_tests_reached(request, result)
     record: dict[str, Any] = {
         **result.model_dump(mode="json"),
-        "round": round_no,
         "inputs": inputs,
         "tests_digest": tests_digest(state.get("tests", "")),
         "tests_reached": reached,
         "skipped": skipped,
         "test_quality": quality,
     }
+    return Attempt(result, text, record)
+
+
+def _recorded(done: Attempt, round_no: int, **candidate: int) -> RoleState:
+    """The round's state update: its execution record and interpreter turn, and a verdict when the sandbox broke."""
+    result = done.result
     update: RoleState = {
         "round": round_no,
-        "executions": [record],
-        "messages": [say(Speaker.INTERPRETER, text, outcome=result.outcome.value, round=round_no)],
+        "executions": [{**done.record, "round": round_no, **candidate}],
+        "messages": [say(Speaker.INTERPRETER, done.text, outcome=result.outcome.value, round=round_no)],
     }
     if result.outcome is Outcome.SANDBOX_ERROR:
         update["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}

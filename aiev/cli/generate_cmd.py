@@ -47,6 +47,10 @@ def generate(
     max_rounds: Annotated[
         int | None, typer.Option("--max-rounds", min=1, help="Execution rounds before a discard.")
     ] = None,
+    candidates: Annotated[
+        int | None,
+        typer.Option("--candidates", min=1, help="Programmer replies sampled per turn; one that passes is kept."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Turn seed snippets into verified multi-turn samples (problem, code, tests, execution feedback)."""
@@ -57,7 +61,9 @@ def generate(
     from .sandbox_choice import open_sandbox
 
     try:
-        overrides = {**role_overrides(model, role_model), "sandbox": sandbox, "max_rounds": max_rounds}
+        overrides = {
+            **role_overrides(model, role_model), "sandbox": sandbox, "max_rounds": max_rounds, "candidates": candidates,
+        }  # fmt: skip
         context = resolve_context(stage, preset, overrides)
         open_sandbox(context.sandbox)
         config = PipelineConfig(

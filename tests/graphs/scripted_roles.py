@@ -7,8 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiev.agents.context import Context
+from aiev.agents.dialogue import speaker_of
 from aiev.agents.models import register_model, unregister_model
 from aiev.agents.scripted import ScriptedChatModel
+from aiev.graphs.aiev_instruct import build_graph
 
 ROLES = ("questioner", "programmer", "test_writer", "error_analyst")
 
@@ -21,6 +23,7 @@ GOOD_TESTS = "```python\ndef test_add():\n    assert add(1, 2) == 3\n    assert 
 BAD_TESTS = "```python\nassert add(1, 2) == 4\n```"
 BLAME_CODE = "add subtracts instead of adding.\nFAULT: code"
 BLAME_TEST = "The assert expects 1 + 2 == 4, which contradicts the problem.\nFAULT: test"
+SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}
 
 
 @dataclass
@@ -49,3 +52,15 @@ class ScriptedRoles:
     def close(self) -> None:
         for name in self.names:
             unregister_model(name)
+
+
+def run_seed(scripted: Scripted) -> dict:
+    """One AIEV-Instruct dialogue on ``SEED``; every role must have used its whole script."""
+    state = build_graph().invoke({"seed": SEED, "stage": "teaching"}, context=scripted.context)
+    for role, model in scripted.models.items():
+        assert len(model.calls) == len(model.script), f"{role} used {len(model.calls)} of {len(model.script)} replies"
+    return state
+
+
+def speakers(state: dict) -> list[str]:
+    return [speaker_of(m).value for m in state["messages"]]

@@ -7,16 +7,12 @@ exact sequence of role calls (who is sent back after a refusal) is asserted, not
 from __future__ import annotations
 
 import pytest
-from scripted_roles import BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM
+from scripted_roles import BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
 
-from aiev.agents.dialogue import speaker_of
 from aiev.graphs import test_quality
-from aiev.graphs.aiev_instruct import build_graph
 from aiev.graphs.pipeline import to_record
 from aiev.graphs.report import compute_stats, render_html
 from aiev.sandbox.types import ExecResult, Outcome
-
-SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}
 
 CALLS_NOTHING = "```python\nassert True\nassert 1 + 2 == 3\n```"
 # Pass whatever ``add`` returns, or whatever it raises: only a stand-in run finds out.
@@ -24,17 +20,6 @@ PASSES_NONE = "```python\nassert add(1, 2) is None or True\n```"
 SWALLOWS = "```python\ntry:\n    assert add(1, 2) == 3\nexcept Exception:\n    pass\n```"
 # Fails against ``return None`` (no error) but passes against ``raise NotImplementedError``: some error is enough.
 ANY_ERROR = "```python\ntry:\n    add(1, 'x')\nexcept Exception:\n    pass\nelse:\n    assert False, 'no error'\n```"
-
-
-def run(scripted) -> dict:
-    state = build_graph().invoke({"seed": SEED, "stage": "teaching"}, context=scripted.context)
-    for role, model in scripted.models.items():
-        assert len(model.calls) == len(model.script), f"{role} used {len(model.calls)} of {len(model.script)} replies"
-    return state
-
-
-def speakers(state: dict) -> list[str]:
-    return [speaker_of(m).value for m in state["messages"]]
 
 
 @pytest.mark.parametrize(
@@ -48,7 +33,7 @@ def speakers(state: dict) -> list[str]:
 )
 def test_vacuous_tests_are_refused_and_go_back_to_the_test_writer(scripted_roles, tests, vacuity, told) -> None:
     scripted = scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[tests, GOOD_TESTS])
-    state = run(scripted)
+    state = run_seed(scripted)
     # the refused round counts, the programmer (whose code was right) is not asked again, no analyst is involved
     assert speakers(state) == [
         "questioner", "programmer", "test_writer", "interpreter", "test_writer", "interpreter", "programmer",
@@ -68,7 +53,7 @@ def test_a_dialogue_that_ends_with_vacuous_tests_is_discarded_with_that_reason(s
     scripted = scripted_roles(
         questioner=[PROBLEM], programmer=[BAD_CODES[0]], test_writer=[PASSES_NONE, SWALLOWS], context={"max_rounds": 2}
     )
-    state = run(scripted)
+    state = run_seed(scripted)
     assert state["verdict"]["status"] == "discarded" and state["verdict"]["reason"] == "vacuous_tests"
     assert "returns None" in state["verdict"]["last_error"]
     assert [e["skipped"] for e in state["executions"]] == ["vacuous_tests", "vacuous_tests"]
@@ -92,7 +77,7 @@ def test_good_tests_are_checked_once_while_the_solution_keeps_its_shape(scripted
     scripted = scripted_roles(
         questioner=[PROBLEM], programmer=[BAD_CODES[0], GOOD_CODE], test_writer=[GOOD_TESTS], error_analyst=[BLAME_CODE]
     )
-    state = run(scripted)
+    state = run_seed(scripted)
     assert [e["outcome"] for e in state["executions"]] == ["failed", "passed"]
     # round 1: both stand-ins fail the tests; round 2: a revision with the same signature reuses that verdict
     assert len(runs) == 2 and "return None" in runs[0] and "raise NotImplementedError" in runs[1]
@@ -103,7 +88,7 @@ def test_good_tests_are_checked_once_while_the_solution_keeps_its_shape(scripted
 def test_a_sandbox_failure_during_the_check_ends_the_dialogue_as_sandbox_error(scripted_roles, monkeypatch) -> None:
     broken = ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr="docker daemon gone")
     monkeypatch.setattr(test_quality, "run_request", lambda sandbox, request: broken)
-    state = run(scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[GOOD_TESTS]))
+    state = run_seed(scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[GOOD_TESTS]))
     assert state["verdict"]["reason"] == "sandbox_error" and "docker daemon gone" in state["verdict"]["last_error"]
     assert state["executions"][-1]["test_quality"]["verdict"] == "unchecked"
 
@@ -113,6 +98,6 @@ def test_the_stand_ins_run_in_the_docker_sandbox_too(scripted_roles, docker_engi
     scripted = scripted_roles(
         questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[SWALLOWS, GOOD_TESTS], context={"sandbox": "docker"}
     )
-    refused, verified = run(scripted)["executions"]
+    refused, verified = run_seed(scripted)["executions"]
     assert refused["skipped"] == "vacuous_tests" and refused["test_quality"]["vacuity"] == "returns_none"
     assert verified["outcome"] == "passed" and verified["engine"] == "docker"

@@ -1,0 +1,89 @@
+"""More than one candidate per programmer turn (``Context.candidates``): a failed first reply is not the last word.
+
+SelfCodeAlign samples several responses per instruction and keeps those that pass their own tests. Here the
+programmer's first reply is run as a single reply would be (test-quality check, resend check, sandbox); only when
+it failed, or was not run because it had no code or resent code that had just failed, are the other candidates run
+against the same tests, in order, and the first that passes becomes the round's answer: its text replaces the
+programmer's turn in the transcript and its code the state's solution. When none passes, the first candidate's
+outcome is the round's, so failed round, analysis and revision stay the multi-turn sample AutoCoder trains on: a
+dialogue keeps the rounds it went through, and candidates that also failed leave nothing but a count.
+
+A candidate passes under the rules the first one does: tests refused as vacuous for its shape are no pass, and
+code resent unchanged after a failure is not run. Tests refused as vacuous, missing tests or a broken sandbox end
+the round before any other candidate runs: none of them is the code's doing. Identical candidates run once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from langchain_core.messages import AnyMessage, BaseMessage
+
+from ..agents.dialogue import Speaker, say, speaker_of
+from ..agents.state import Candidate, RoleState
+from ..sandbox.types import ExecResult, Outcome
+
+
+class Attempt(NamedTuple):
+    """One solution run against the round's tests, or refused before it ran."""
+
+    result: ExecResult
+    text: str  # the interpreter's turn
+    record: dict[str, Any]  # the execution record, less the round's bookkeeping
+
+
+class Choice(NamedTuple):
+    index: int  # the candidate that answers the round (0: the first, already the programmer's turn)
+    attempt: Attempt
+    ran: int  # candidates whose code went to the sandbox this round
+
+
+# Runs the solution of a state, reusing the test-quality verdicts of the given records of this round.
+Run = Callable[[RoleState, Sequence[dict[str, Any]]], Attempt]
+
+
+def choose(state: RoleState, first: Attempt, run: Run) -> Choice:
+    """The round's answer: the first candidate that passes, trying the others only when the first failed."""
+    pool = state.get("candidates") or []
+    tried = [first.record]
+    if not _others_may_pass(state, first):
+        return Choice(0, first, _ran(tried))
+    seen = {_code(pool[0])}
+    for index, candidate in enumerate(pool[1:], 1):
+        if _code(candidate) in seen:
+            continue
+        seen.add(_code(candidate))
+        attempt = run({**state, "solution": candidate["solution"], "setup": candidate["setup"]}, tried)
+        tried.append(attempt.record)
+        if attempt.result.passed:
+            return Choice(index, attempt, _ran(tried))
+        if attempt.result.outcome is Outcome.SANDBOX_ERROR:
+            break  # the sandbox, not the code: the first candidate's real failure stands
+    return Choice(0, first, _ran(tried))
+
+
+def as_turn(messages: Sequence[AnyMessage], candidate: Candidate, index: int) -> BaseMessage:
+    """The programmer's latest turn rewritten as ``candidate``: it keeps the message id, so ``add_messages``
+    replaces the turn in place, and its metadata, plus which candidate it is."""
+    original = next(m for m in reversed(messages) if speaker_of(m) is Speaker.PROGRAMMER)
+    meta = {**original.additional_kwargs, "has_code": True, "candidate": index}
+    return say(Speaker.PROGRAMMER, candidate["text"], **meta).model_copy(update={"id": original.id})
+
+
+def _others_may_pass(state: RoleState, first: Attempt) -> bool:
+    return (
+        len(state.get("candidates") or []) > 1
+        and bool(state.get("tests"))
+        and not first.result.passed
+        and first.result.outcome is not Outcome.SANDBOX_ERROR
+        and first.record["skipped"] != "vacuous_tests"
+    )
+
+
+def _code(candidate: Candidate) -> tuple[str, tuple[str, ...]]:
+    return candidate["solution"], tuple(candidate["setup"])
+
+
+def _ran(records: Sequence[dict[str, Any]]) -> int:
+    return sum(1 for record in records if not record["skipped"])

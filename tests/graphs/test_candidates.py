@@ -1,0 +1,183 @@
+"""Several candidates per programmer turn (``Context.candidates``): scripted models, the real local sandbox.
+
+The programmer's script is consumed in call order: the first candidate is asked first, the sampled others at once,
+so which of them gets which scripted reply is not fixed and the tests accept any order among them; every script must
+be used up, so the number of model calls per turn is asserted too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scripted_roles import BAD_CODE, BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
+from typer.testing import CliRunner
+
+from aiev.agents import model_call
+from aiev.agents.context import ROLES
+from aiev.agents.models import get_chat_model
+from aiev.cli import app
+from aiev.graphs.aiev_instruct import build_graph
+from aiev.graphs.codergen import solve
+from aiev.training.samples import sample_from_state
+
+VACUOUS_TESTS = "```python\nassert 1 + 2 == 3\n```"
+
+
+def test_a_second_candidate_that_passes_answers_the_round(scripted_roles, monkeypatch) -> None:
+    temperatures: list[tuple[str, float]] = []
+
+    def recording(name: str, *, temperature: float, max_tokens: int):
+        temperatures.append((name, temperature))
+        return get_chat_model(name)
+
+    monkeypatch.setattr(model_call, "get_chat_model", recording)
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[BAD_CODE, GOOD_CODE, BAD_CODES[1]],
+        test_writer=[GOOD_TESTS],
+        context={"candidates": 3, "candidate_temperature": 0.6},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    # one programmer turn for the round, now the passing candidate's, in the first one's place
+    assert speakers(state) == ["questioner", "programmer", "test_writer", "interpreter", "programmer"]
+    # the sampled candidates are requested at once, so the passing one is the second or the third
+    turn = state["messages"][1]
+    chosen = turn.additional_kwargs["candidate"]
+    assert turn.content == GOOD_CODE and chosen in (1, 2)
+    assert turn.additional_kwargs["has_code"] is True
+    assert "return a + b" in state["solution"] and "return a + b" in state["messages"][-1].content
+    # candidates after the passing one were sampled but never ran
+    [record] = state["executions"]
+    assert (record["outcome"], record["candidate"], record["candidates_run"]) == ("passed", chosen, chosen + 1)
+    assert state["candidates"] == []
+    programmer = scripted.context.programmer_model
+    assert [t for name, t in temperatures if name == programmer] == [0.0, 0.6, 0.6]
+    # the training sample is the dialogue: the passing code, no trace of the candidates that failed
+    sample = sample_from_state(state)
+    assert "a - b" not in str(sample.row()) and "return a + b" in sample.code
+
+
+def test_when_no_candidate_passes_the_first_ones_failure_is_analysed_and_revised(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[*BAD_CODES[:3], GOOD_CODE, *BAD_CODES[3:5]],
+        test_writer=[GOOD_TESTS],
+        error_analyst=[BLAME_CODE],
+        context={"candidates": 3},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer", "interpreter",
+        "error_analyst", "programmer", "interpreter", "programmer",
+    ]  # fmt: skip
+    assert state["messages"][1].content == BAD_CODES[0] and state["messages"][5].content == GOOD_CODE
+    assert [(e["outcome"], e["candidate"], e["candidates_run"]) for e in state["executions"]] == [
+        ("failed", 0, 3),
+        ("passed", 0, 1),
+    ]
+    analyst_view = str(scripted.models["error_analyst"].calls[0])
+    assert "a - b - 0" in analyst_view and "a - b - 1" not in analyst_view and "a - b - 2" not in analyst_view
+
+
+def test_a_candidate_runs_when_the_first_reply_has_no_code_and_duplicates_run_once(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=["I would add the two numbers.", BAD_CODE, BAD_CODE, GOOD_CODE],
+        test_writer=[GOOD_TESTS],
+        context={"candidates": 4},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    [record] = state["executions"]
+    # the sampled replies come in any order: GOOD_CODE right away, or after BAD_CODE ran once (its copy never runs)
+    assert (record["candidate"], record["candidates_run"]) in {(1, 1), (2, 2), (3, 2)}
+    assert state["messages"][1].content == GOOD_CODE
+
+
+def test_tests_refused_as_vacuous_are_not_retried_with_other_candidates(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[BAD_CODE, GOOD_CODE],
+        test_writer=[VACUOUS_TESTS],
+        context={"candidates": 2, "max_rounds": 1},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["reason"] == "vacuous_tests"
+    [record] = state["executions"]
+    assert (record["skipped"], record["candidate"], record["candidates_run"]) == ("vacuous_tests", 0, 0)
+    assert state["messages"][1].content == BAD_CODE
+
+
+def test_studio_shows_the_candidate_settings() -> None:
+    properties = build_graph().get_context_jsonschema()["properties"]
+    assert properties["candidates"]["default"] == 1 and "SelfCodeAlign" in properties["candidates"]["description"]
+    assert properties["candidate_temperature"]["default"] == 0.7 and properties["candidate_temperature"]["description"]
+
+
+def test_one_candidate_is_todays_single_reply(scripted_roles) -> None:
+    state = run_seed(scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[GOOD_TESTS]))
+    assert state["verdict"]["status"] == "passed"
+    assert "candidates" not in state
+    assert not {"candidate", "candidates_run"} & set(state["executions"][0])
+
+
+TASK = "Write `fizz(n)` that returns 'Fizz' when n is divisible by 3 and str(n) otherwise."
+WRONG = "```python\ndef fizz(n):\n    return 'Fizz' if n % 5 == 0 else str(n)\n```"
+HALF = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else 'x'\n```"
+RIGHT = "```python\ndef fizz(n):\n    return 'Fizz' if n % 3 == 0 else str(n)\n```"
+USER_TESTS = "assert fizz(3) == 'Fizz'\nassert fizz(4) == '4'\n"
+
+
+def test_codergen_answers_with_the_passing_candidate(scripted_roles) -> None:
+    scripted = scripted_roles(programmer=[WRONG, RIGHT], context={"candidates": 2})
+    result = solve(TASK, tests=USER_TESTS, context=scripted.context)
+    assert result.passed and result.rounds == 1 and result.chosen_round == 1
+    assert "n % 3" in result.code and "str(n)" in result.code
+    assert [m["data"]["name"] for m in result.messages] == ["user", "programmer", "interpreter"]
+    assert result.messages[1]["data"]["content"] == RIGHT
+    assert result.executions[0]["candidate"] == 1
+
+
+def test_codergen_without_a_pass_returns_the_first_candidate_it_analysed(scripted_roles) -> None:
+    # HALF gets further through the tests than WRONG, but WRONG is the round's answer: its failure is the feedback
+    # the transcript records, and the code returned must be the code that feedback is about.
+    scripted = scripted_roles(programmer=[WRONG, HALF], context={"candidates": 2, "max_rounds": 1})
+    result = solve(TASK, tests=USER_TESTS, context=scripted.context)
+    assert not result.passed and result.chosen_round == 1
+    assert "n % 5" in result.code and "fizz(3)" in result.report
+    assert (result.executions[0]["candidate"], result.executions[0]["candidates_run"]) == (0, 2)
+
+
+@pytest.mark.parametrize("failure", ["first", "second"])
+def test_a_model_failure_on_any_candidate_ends_the_dialogue(scripted_roles, failure) -> None:
+    calls = iter([GOOD_CODE, None] if failure == "second" else [None])
+
+    def programmer(messages):
+        reply = next(calls)
+        if reply is None:
+            raise ConnectionError("Connection refused")
+        return reply
+
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=programmer, context={"candidates": 2})
+    state = build_graph().invoke({"seed": SEED, "stage": "teaching"}, context=scripted.context)
+    assert state["verdict"]["reason"] == "model_error" and speakers(state) == ["questioner"]
+
+
+def test_aiev_generate_takes_candidates_and_writes_the_dialogue_only(scripted_roles, tmp_path: Path) -> None:
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[BAD_CODE, GOOD_CODE], test_writer=[GOOD_TESTS])
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps(SEED) + "\n")
+    roles = [f"--role-model={role}={scripted.context.model_for(role)}" for role in ROLES]
+    args = ["generate", "--seeds", str(seeds), "--out", str(tmp_path / "out"), *roles, "--sandbox", "local"]
+    result = CliRunner().invoke(app, [*args, "--candidates", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert record["status"] == "passed" and record["executions"][0]["candidate"] == 1
+    [sample] = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    assert sample["messages"][1]["data"]["content"] == GOOD_CODE and "a - b" not in json.dumps(sample)
+    refused = CliRunner().invoke(app, [*args, "--candidates", "0"])
+    assert refused.exit_code == 2 and "--candidates" in refused.output
