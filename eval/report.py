@@ -34,6 +34,7 @@ def directory_summaries(out: Path) -> list[EvalSummary]:
                 model=settings["model"],
                 mode=mode,
                 samples=settings["samples"],
+                hide_examples=settings.get("hide_examples", False),  # runs logged before the setting: shown as is
             )
         )
     return summaries
@@ -41,7 +42,8 @@ def directory_summaries(out: Path) -> list[EvalSummary]:
 
 def summary_table(summaries: list[EvalSummary]) -> Table:
     ks = sorted({k for s in summaries for k in s.pass_at}, key=int)
-    table = Table(title=f"{summaries[0].benchmark} · {summaries[0].model}" if summaries else "evaluation")
+    title = f"{summaries[0].benchmark} · {summaries[0].model}" if summaries else "evaluation"
+    table = Table(title=title + (" · examples hidden" if any(s.hide_examples for s in summaries) else ""))
     for column in ["mode", "tasks", *(f"pass@{k}" for k in ks), "solved", "mean rounds", "unsupported", "incomplete"]:
         table.add_column(column, justify="left" if column == "mode" else "right")
     for s in summaries:
@@ -139,11 +141,22 @@ def render_html(run: dict, summaries: list[EvalSummary], results: list[SampleRes
         f"<h1>{e(settings['benchmark'])} · {e(settings['model'])}</h1>\n"
         f"<p>samples per task: {settings['samples']}, temperature: {settings['temperature']} "
         f"(codergen revisions: {_revision_temperature(settings)}), "
-        f"max rounds (codergen): {settings['max_rounds']}, max tokens: {settings['max_tokens']}</p>\n"
+        f"max rounds (codergen): {settings['max_rounds']}, candidates per programmer turn (codergen): "
+        f"{settings.get('candidates', 1)}, max tokens: {settings['max_tokens']}</p>\n"
+        f"{_examples_note(settings)}"
         f"<table><tr>{head}</tr>\n{rows}\n</table>\n{images}\n"
         f"<h2>Plain-mode prompt (task {e(str(prompt.get('task_id', '-')))})</h2>\n{prompt_html}\n"
         f"<h2>Failed samples (first {len(failures)})</h2>\n<table><tr><th>mode</th><th>task</th><th>sample</th>"
         f"<th>outcome</th><th>hidden-test output</th></tr>\n{failure_rows}\n</table>\n</body></html>\n"
+    )
+
+
+def _examples_note(settings: dict) -> str:
+    if not settings.get("hide_examples"):
+        return ""
+    return (
+        "<p><strong>Examples hidden</strong> (--hide-examples): every prompt was shown without its examples, the "
+        "statement alone; CoderGen's tests came from its test writer. The prompt below is as the model saw it.</p>\n"
     )
 
 

@@ -23,7 +23,17 @@ Status = Literal["passed", "failed", "unsupported", "retry"]
 Key = tuple[str, str, int]
 
 # Settings whose change makes earlier samples incomparable (concurrency, limit or mode may change freely).
-PINNED = ("benchmark", "model", "samples", "temperature", "revision_temperature", "max_tokens", "max_rounds")
+PINNED = (
+    "benchmark",
+    "model",
+    "samples",
+    "temperature",
+    "revision_temperature",
+    "max_tokens",
+    "max_rounds",
+    "hide_examples",
+    "candidates",
+)
 
 
 class EvalSettings(BaseModel):
@@ -36,6 +46,8 @@ class EvalSettings(BaseModel):
     )
     max_tokens: int = Field(1024, ge=1)
     max_rounds: int = Field(7, ge=1, le=50)
+    hide_examples: bool = Field(False, description="every prompt shown without its examples (the statement alone)")
+    candidates: int = Field(1, ge=1, le=100, description="codergen: programmer replies sampled per turn")
     sandbox: Literal["auto", "docker", "local"] = "auto"
     timeout_s: float | None = Field(None, gt=0, description="overrides every task's own limit")
     concurrency: int = Field(2, ge=1, le=256)
@@ -92,10 +104,12 @@ class ResultsStore:
                 earlier = json.loads(path.read_text(encoding="utf-8"))["settings"]
             except (OSError, ValueError, KeyError) as error:
                 raise EvalInputError(f"{path}: unreadable run settings ({error}); use another --out") from None
+            # a setting added since the earlier run was logged had its default value there
+            defaults = {key: EvalSettings.model_fields[key].default for key in PINNED}
             changed = [
-                f"{key}={earlier.get(key)!r} (now {current[key]!r})"
+                f"{key}={earlier.get(key, defaults[key])!r} (now {current[key]!r})"
                 for key in PINNED
-                if earlier.get(key) != current[key]
+                if earlier.get(key, defaults[key]) != current[key]
             ]
             if changed:
                 raise EvalInputError(

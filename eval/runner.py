@@ -26,6 +26,7 @@ from ..agents.context import Context
 from ..agents.models import get_chat_model
 from ..sandbox.engine import Engine, SandboxUnavailable, get_engine
 from ..sandbox.types import Outcome
+from . import hidden_examples
 from .errors import EvalInputError
 from .modes import MODES, Mode, plain_messages
 from .results import EvalSettings, ResultsStore, SampleResult
@@ -46,6 +47,8 @@ def evaluate(
     revision_temperature: float | None = None,
     max_tokens: int = 1024,
     max_rounds: int = 7,
+    hide_examples: bool = False,
+    candidates: int = 1,
     sandbox: str = "auto",
     timeout_s: float | None = None,
     concurrency: int = 2,
@@ -55,18 +58,24 @@ def evaluate(
 ) -> EvalSummary:
     """pass@k of ``model`` on ``tasks`` in ``mode``; with ``out`` the run is logged there and resumable.
 
-    ``samples`` > 1 needs ``temperature`` > 0 (greedy samples are identical). Raises ``EvalInputError`` for
-    unusable settings and ``ModelError`` for an unknown model, before any sample runs.
+    ``samples`` > 1 needs ``temperature`` > 0 (greedy samples are identical). ``hide_examples`` shows every prompt
+    without its examples (``hidden_examples``: the statement alone, so CoderGen's tests come from its test writer);
+    the setting is pinned in ``run.json`` and named in the summaries. ``candidates``: the CoderGen programmer's
+    replies per turn (``Context.candidates``). Raises ``EvalInputError`` for unusable settings
+    and ``ModelError`` for an unknown model, before any sample runs.
     """
     if mode not in MODES:
         raise EvalInputError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
     settings = EvalSettings(
         benchmark=benchmark, model=model, samples=samples, temperature=temperature,
-        revision_temperature=revision_temperature, max_tokens=max_tokens, max_rounds=max_rounds, sandbox=sandbox,
-        timeout_s=timeout_s, concurrency=concurrency,
+        revision_temperature=revision_temperature, max_tokens=max_tokens, max_rounds=max_rounds,
+        hide_examples=hide_examples, candidates=candidates, sandbox=sandbox, timeout_s=timeout_s,
+        concurrency=concurrency,
     )  # fmt: skip
     if samples > 1 and temperature <= 0:
         raise EvalInputError(f"--samples {samples} needs --temperature > 0: greedy samples would all be identical")
+    if hide_examples:  # unsupported tasks are never shown to a model: their prompts stay as loaded
+        tasks = [hidden_examples.hide_examples(task) if task.executable else task for task in tasks]
     get_chat_model(model, temperature=temperature, max_tokens=max_tokens)  # an unknown name stops the run here
     engine = _engine(sandbox)
     started = time.monotonic()
@@ -97,6 +106,7 @@ def evaluate(
         model=model,
         mode=mode,
         samples=samples,
+        hide_examples=hide_examples,
     )
     return summary.model_copy(update={"ran": len(jobs), "wall_s": round(time.monotonic() - started, 3)})
 
@@ -126,6 +136,7 @@ class _Judge:
         self.context = Context.for_every_role(
             settings.model, max_rounds=settings.max_rounds, sandbox=settings.sandbox, temperature=settings.temperature,
             revision_temperature=settings.revision_temperature, max_tokens=settings.max_tokens,
+            candidates=settings.candidates,
         )  # fmt: skip
 
     def __call__(self, task: EvalTask, sample: int) -> SampleResult:

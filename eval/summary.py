@@ -22,6 +22,7 @@ class EvalSummary(BaseModel):
     model: str
     mode: str
     samples: int  # n per task
+    hide_examples: bool = False  # measured on the prompts without their examples (``hidden_examples``)
     tasks: int  # tasks asked for
     evaluated: int  # executable tasks with every sample judged
     unsupported: int  # tasks in a language the sandbox does not execute
@@ -40,7 +41,14 @@ class EvalSummary(BaseModel):
 
 
 def summarize(
-    results: Iterable[SampleResult], task_ids: list[str], *, benchmark: str, model: str, mode: str, samples: int
+    results: Iterable[SampleResult],
+    task_ids: list[str],
+    *,
+    benchmark: str,
+    model: str,
+    mode: str,
+    samples: int,
+    hide_examples: bool = False,
 ) -> EvalSummary:
     wanted = set(task_ids)
     by_task: dict[str, list[SampleResult]] = defaultdict(list)
@@ -59,6 +67,7 @@ def summarize(
         model=model,
         mode=mode,
         samples=samples,
+        hide_examples=hide_examples,
         tasks=len(wanted),
         evaluated=len(judged),
         unsupported=unsupported,

@@ -15,6 +15,7 @@ import ast
 import builtins
 import doctest
 import re
+from typing import NamedTuple
 
 # ``name(args) <arrow> expected`` on one line; both sides are checked to be Python expressions below.
 _ARROW_EXAMPLE = (
@@ -30,17 +31,27 @@ _NAMED_EXAMPLES = (
 _LOWERCASE_BOOLEANS = {"true": "True", "false": "False"}  # "f(1) => true" in prompts written for other languages
 
 
+class Example(NamedTuple):
+    """One example a prompt shows: the call, the value it is said to give ("" when the prompt shows none, as in a
+    doctest written ``>>> f(x) == y``), ``arrow`` (the one-line form's ``==``, ``➞``...; "" for doctests and named
+    forms), and the prompt lines it occupies (0-based), so ``hidden_examples`` can take it out of the prompt."""
+
+    call: str
+    expected: str
+    arrow: str
+    lines: range
+
+
 def visible_tests(prompt: str, entry_point: str | None) -> str:
     """Assert-based tests of the prompt's examples ("" when it shows none that can be checked)."""
     if not entry_point:
         return ""
     asserts: list[str] = []
-    examples = [
-        *_doctest_examples(prompt),
-        *_arrow_examples(prompt, entry_point),
-        *_named_examples(prompt, entry_point),
-    ]
-    for call, expected in examples:
+    examples = shown_examples(prompt, entry_point)
+    equational = defines_by_equations(examples)
+    for call, expected, arrow, _ in examples:
+        if equational and arrow == "=":
+            continue  # "tri(n) = 1 + n / 2": the sequence's terms, not what the function returns
         call_tree, expected_tree = _expression(call), _expression(expected)
         if call_tree is None or expected_tree is None or entry_point not in _names(call_tree):
             continue
@@ -52,40 +63,60 @@ def visible_tests(prompt: str, entry_point: str | None) -> str:
     return "\n".join(asserts)
 
 
-def _doctest_examples(prompt: str) -> list[tuple[str, str]]:
-    try:
-        examples = doctest.DocTestParser().get_examples(prompt)
-    except ValueError:  # inconsistent indentation inside the docstring: fall back to the arrow form only
-        return []
-    pairs = [(example.source.strip(), _before_docstring_end(example.want)) for example in examples]
-    return [(source, want) for source, want in pairs if want]
+def shown_examples(prompt: str, entry_point: str) -> list[Example]:
+    """Every example-like passage of the prompt, checkable or not: doctests (with or without an output), one-line
+    ``f(x) <arrow> y`` forms and the parameter-named forms, in that order."""
+    return [*_doctest_examples(prompt), *_arrow_examples(prompt, entry_point), *_named_examples(prompt, entry_point)]
 
 
-def _before_docstring_end(want: str) -> str:
-    """Doctest reads an example's output up to a blank line, so the docstring's closing quotes or the prose
-    after the example come along: keep the first line unless the whole is one (multi-line) expression."""
-    want = re.split(r"^\s*(?:\"\"\"|\'\'\')", want, maxsplit=1, flags=re.MULTILINE)[0].strip()
-    return want if _expression(want) is not None else want.split("\n", 1)[0].strip()
+def defines_by_equations(examples: list[Example]) -> bool:
+    """A prompt that defines its function by equations ("tri(n) = 1 + n / 2") uses ``=`` for the sequence's terms,
+    not for what the function returns, so its ``=`` lines are no examples."""
+    return any(example.arrow == "=" and has_variable_argument(example.call) for example in examples)
 
 
-def _arrow_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
-    """A prompt that defines its function by equations ("tri(n) = 1 + n / 2") uses ``=`` for the sequence's
-    terms, not for what the function returns, so its ``=`` lines are no examples."""
-    pattern = re.compile(_ARROW_EXAMPLE.format(name=re.escape(entry_point)), re.MULTILINE)
-    matches = [(match.group(1), match.group(2), match.group(3)) for match in pattern.finditer(prompt)]
-    equational = any(arrow == "=" and _has_variable_argument(call) for call, arrow, _ in matches)
-    return [(call, _expected(expected)) for call, arrow, expected in matches if not (equational and arrow == "=")]
-
-
-def _has_variable_argument(call: str) -> bool:
+def has_variable_argument(call: str) -> bool:
+    """``f(n)`` rather than ``f(3)``: a definition's left-hand side, not an example's call."""
     tree = _expression(call)
     return tree is not None and isinstance(tree.body, ast.Call) and any(_names(arg) for arg in tree.body.args)
 
 
-def _named_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
+def _doctest_examples(prompt: str) -> list[Example]:
+    try:
+        examples = doctest.DocTestParser().get_examples(prompt)
+    except ValueError:  # inconsistent indentation inside the docstring: fall back to the arrow form only
+        return []
+    found = []
+    for example in examples:
+        want = _before_docstring_end(example.want)
+        size = example.source.count("\n") + (want.count("\n") + 1 if want else 0)
+        found.append(Example(example.source.strip(), want, "", range(example.lineno, example.lineno + size)))
+    return found
+
+
+def _before_docstring_end(want: str) -> str:
+    """Doctest reads an example's output up to a blank line, so the docstring's closing quotes or the prose
+    after the example come along: keep the longest run of leading lines that is one (multi-line) expression, else
+    the first line."""
+    lines = re.split(r"^\s*(?:\"\"\"|\'\'\')", want, maxsplit=1, flags=re.MULTILINE)[0].strip().split("\n")
+    for end in range(len(lines), 1, -1):
+        if _expression("\n".join(lines[:end])) is not None:
+            return "\n".join(lines[:end]).strip()
+    return lines[0].strip()
+
+
+def _arrow_examples(prompt: str, entry_point: str) -> list[Example]:
+    pattern = re.compile(_ARROW_EXAMPLE.format(name=re.escape(entry_point)), re.MULTILINE)
+    return [
+        Example(match.group(1), _expected(match.group(3)), match.group(2), _lines(prompt, match))
+        for match in pattern.finditer(prompt)
+    ]
+
+
+def _named_examples(prompt: str, entry_point: str) -> list[Example]:
     """Calls with the named arguments, kept only when every name is a parameter of ``entry_point``."""
     parameters = _parameters(prompt, entry_point)
-    pairs = []
+    found = []
     for pattern in _NAMED_EXAMPLES:
         for match in re.finditer(pattern, prompt, re.MULTILINE | re.IGNORECASE):
             call = f"{entry_point}({match.group(1)})"
@@ -93,8 +124,13 @@ def _named_examples(prompt: str, entry_point: str) -> list[tuple[str, str]]:
             if tree is None or not isinstance(tree.body, ast.Call) or tree.body.args:
                 continue
             if tree.body.keywords and {keyword.arg for keyword in tree.body.keywords} <= parameters:
-                pairs.append((ast.unparse(tree), _expected(match.group(2))))
-    return pairs
+                found.append(Example(ast.unparse(tree), _expected(match.group(2)), "", _lines(prompt, match)))
+    return found
+
+
+def _lines(prompt: str, match: re.Match[str]) -> range:
+    first = prompt.count("\n", 0, match.start())
+    return range(first, first + match.group(0).count("\n") + 1)
 
 
 def _parameters(prompt: str, entry_point: str) -> set[str]:

@@ -37,6 +37,14 @@ def eval_command(
     ] = None,
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Completion token cap.")] = 1024,
     max_rounds: Annotated[int, typer.Option("--rounds", min=1, help="CoderGen execution rounds.")] = 7,
+    hide_examples: Annotated[
+        bool,
+        typer.Option(
+            "--hide-examples",
+            help="Show every prompt without its examples (doctests, f(x) ➞ y lines, Example sections): the "
+            "statement alone, so CoderGen's tests come from its test writer. HumanEval-style prompts only.",
+        ),
+    ] = False,
     sandbox: Annotated[
         Literal["auto", "docker", "local"], typer.Option("--sandbox", help="Code interpreter.")
     ] = "auto",
@@ -46,7 +54,11 @@ def eval_command(
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Samples run at once.")] = 2,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Output directory (default runs/eval/BENCH-MODEL); re-running resumes it."),
+        typer.Option(
+            "--out",
+            help="Output directory (default runs/eval/BENCH-MODEL, -hidden-examples appended with --hide-examples); "
+            "re-running resumes it.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
@@ -60,7 +72,8 @@ def eval_command(
     from .sandbox_choice import open_sandbox
 
     modes = mode or ["plain"]
-    out = out or Path("runs") / "eval" / re.sub(r"[^\w.+-]+", "_", f"{bench}-{model}")
+    variant = "-hidden-examples" if hide_examples else ""  # its own default directory: the two never mix
+    out = out or Path("runs") / "eval" / re.sub(r"[^\w.+-]+", "_", f"{bench}-{model}{variant}")
     try:
         tasks = load_benchmark(bench, data, limit)
         open_sandbox(sandbox, announce=not as_json)
@@ -75,6 +88,7 @@ def eval_command(
                 revision_temperature=revision_temperature,
                 max_tokens=max_tokens,
                 max_rounds=max_rounds,
+                hide_examples=hide_examples,
                 sandbox=sandbox,
                 timeout_s=timeout,
                 concurrency=concurrency,

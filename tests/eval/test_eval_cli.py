@@ -55,3 +55,21 @@ def test_user_mistakes_are_one_red_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown model 'no-such-model'" in result.output
     result = runner.invoke(app, ["eval", "humaneval", "--mode", "fancy", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "unknown mode 'fancy'" in result.output
+
+
+def test_hide_examples_flag_is_recorded_and_its_run_is_not_resumed_without_it(
+    local_engine, scripted, tmp_path: Path, monkeypatch
+) -> None:
+    name, model = scripted(plain_script)
+    monkeypatch.chdir(tmp_path)  # the default output directory is relative
+    args = ["eval", "humaneval", "--data", str(DATA / "humaneval.jsonl"), "--model", name, "--sandbox", "local"]
+    result = runner.invoke(app, [*args, "--hide-examples", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "examples hidden" in result.output and "50.0%" in result.output
+    out = tmp_path / "runs" / "eval" / f"humaneval-{name}-hidden-examples"  # not the as-is run's directory
+    (written,) = json.loads((out / "summary.json").read_text())
+    assert written["hide_examples"] is True
+    assert not any(">>>" in message.content for call in model.calls for message in call)
+    result = runner.invoke(app, [*args, "--out", str(out), "--quiet"])
+    assert result.exit_code == 2 and "hide_examples=True (now False)" in result.output
+    assert "Traceback" not in result.output
