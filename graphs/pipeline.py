@@ -9,11 +9,16 @@ rounds resumes at round six; a seed's checkpoints are dropped once its result is
 Failures that say nothing about the seed (model endpoint down, sandbox broken, an unexpected exception)
 are logged as discards with a *retryable* reason: the next run of the same command tries those seeds
 again from scratch, and the rebuilt files keep only each seed's latest result.
+
+Each log record also names the invocation (session) that finished it and how long that session had run by then,
+so the wall time of a run resumed over several sessions, killed ones included, is the sum over sessions of their
+last record's elapsed time (``bench/generation_yield.py`` reports samples per hour from it).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from pathlib import Path
@@ -78,6 +83,7 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
     before any work starts.
     """
     started = time.monotonic()
+    session = uuid.uuid4().hex[:12]
     seeds = load_seeds(config.seeds, config.format)[: config.limit]
     _check_models(config.context)
     config.out.mkdir(parents=True, exist_ok=True)
@@ -98,6 +104,7 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
             futures = [pool.submit(run_one, seed) for seed in todo]
             for future in as_completed(futures):
                 record = future.result()
+                record["session"] = {"id": session, "elapsed_s": round(time.monotonic() - started, 3)}
                 log.append(record)
                 checkpointer.delete_thread(record["seed_id"])
                 progress.advance(record)
