@@ -107,11 +107,19 @@ def strip_demo(code: str) -> str:
     printing noise or looping forever, and failing rounds for reasons unrelated to the task. Assignments stay
     (``TABLE = build()`` may be part of the solution). The training sample keeps the reply as written; only
     the executed code loses the demo.
+
+    A reply cut off by the token cap ends mid-statement, most often inside the checks small models append to their
+    code; the longest complete prefix is run instead (its own demo stripped too), so the round judges the solution
+    rather than a ``SyntaxError`` in a trailing assert. A cut inside the solution itself leaves it incomplete, and
+    the tests say so.
     """
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return code
+        salvaged = _complete_prefix(code, r"^\s*(?:async\s+)?(?:def|class)\b")
+        if salvaged is None:
+            return code  # executed as is, so the syntax error reaches the analyst
+        code, tree = salvaged, ast.parse(salvaged)
     defined = {
         node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     }
@@ -195,7 +203,7 @@ def extract_tests(reply: str, entry_point: str | None = None, solution: str | No
     try:
         tree = ast.parse(tests)
     except SyntaxError:
-        salvaged = _complete_prefix(tests)
+        salvaged = _complete_prefix(tests, r"\bassert\b")
         if salvaged is None:
             return tests  # executed as is, so the syntax error reaches the analyst
         tests, tree = salvaged, ast.parse(salvaged)
@@ -215,16 +223,17 @@ def _top_level_names(code: str | None) -> set[str]:
     return {node.name for node in tree.body if isinstance(node, kinds) and not node.name.startswith("test")}
 
 
-def _complete_prefix(code: str) -> str | None:
-    """The longest run of leading lines that parses and still asserts something.
+def _complete_prefix(code: str, needed: str) -> str | None:
+    """The longest run of leading lines that parses and still holds what makes it worth running (``needed``, a
+    multiline regex: an assert for tests, a definition for a solution).
 
     A reply cut off by the token cap (small models often repeat themselves until they hit it) ends
-    mid-statement; the complete asserts before the cut are still good tests and should not be thrown away.
+    mid-statement; the complete statements before the cut should not be thrown away with it.
     """
     lines = code.splitlines()
     for end in range(len(lines) - 1, 0, -1):
         prefix = "\n".join(lines[:end])
-        if re.search(r"\bassert\b", prefix) and is_valid_python(prefix):
+        if re.search(needed, prefix, re.MULTILINE) and is_valid_python(prefix):
             return prefix + "\n"
     return None
 

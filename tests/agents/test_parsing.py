@@ -164,6 +164,24 @@ def test_tests_cut_off_by_the_token_cap_keep_their_complete_asserts() -> None:
     assert "test_count()" in tests.splitlines()[-1]  # the salvaged test function is still called
 
 
+def test_a_solution_cut_off_in_its_own_checks_runs_its_complete_part() -> None:
+    # seen with the 0.5B programmer under a 768-token cap: its test function ran until the cap, mid-string
+    reply = (
+        "```python\nimport re\n\ndef safe_name(name):\n    return re.sub('[^A-Za-z0-9.]+', '-', name)\n\n"
+        "def test_safe_name():\n    assert safe_name('a b') == 'a-b'\n    assert safe_name(\"No"
+    )
+    code = extract_solution(reply, "safe_name")
+    assert code == (
+        "import re\n\ndef safe_name(name):\n    return re.sub('[^A-Za-z0-9.]+', '-', name)\n\n"
+        "def test_safe_name():\n    assert safe_name('a b') == 'a-b'\n"
+    )
+
+
+def test_a_cut_with_no_complete_definition_is_left_for_the_interpreter_to_report() -> None:
+    code = "import re\nx = [1,\n"
+    assert strip_demo(code) == code  # nothing worth running: the SyntaxError reaches the analyst
+
+
 RUN = ("<API_RUN_START>", "<API_RUN_STOP>")  # configs/special_tokens.yaml
 ADD = "def add(a, b):\n    return a + b"
 

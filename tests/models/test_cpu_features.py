@@ -83,9 +83,14 @@ def installed_build(local_model_spec) -> Path:
 
 
 @pytest.mark.model
-def test_the_installed_build_holds_no_amx_instruction(installed_build: Path) -> None:
-    """Proof by disassembly, not by flags: the portable build cannot execute ``tilezero`` on any machine."""
-    listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(installed_build)], check=True,
+@pytest.mark.parametrize("build", ["bindings", "llama-server"])
+def test_the_installed_builds_hold_no_amx_instruction(build: str, installed_build: Path) -> None:
+    """Proof by disassembly, not by flags: neither portable build (the bindings' ggml library, the statically linked
+    ``llama-server`` that serves the models) can execute ``tilezero`` on any machine."""
+    from aiev.agents.local_model.server import server_binary
+
+    binary = installed_build if build == "bindings" else server_binary()
+    listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(binary)], check=True,
                              capture_output=True, text=True).stdout  # fmt: skip
     assert "vpaddd" in listing  # the disassembly is real: ggml's integer dot products are in it
     assert AMX_MNEMONICS.findall(listing) == []
