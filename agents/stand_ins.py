@@ -1,12 +1,14 @@
 """Wrong stand-ins of a solution, to tell tests that verify it from tests that would pass anyway.
 
-A test of a solution has to fail when the solution is wrong. The cheapest wrong solutions with the same names
-are the solution itself with every function and method body replaced: by ``return None`` (tests such as
-``assert f(1) is None or True`` still pass) and by ``raise NotImplementedError`` (tests that only expect *some*
-exception, or wrap their asserts in ``try/except Exception``, still pass). Tests that pass against either, or
-that use no name the solution defines, verify nothing (issue 12). The stand-ins depend only on the solution's
-shape (names, signatures, imports, classes, constants), not on its bodies, so a revision of the code that keeps
-its shape needs no new check.
+A test of a solution has to fail when the solution is wrong. The cheapest wrong solutions with the same names are
+the solution itself with every function and method body replaced: by ``return None`` (tests such as ``assert f(1) is
+None or True`` still pass), by ``raise NotImplementedError`` (tests that only expect *some* exception, or wrap their
+asserts in ``try/except Exception``, still pass), and by returning the first argument unchanged (tests whose every
+expected value is the input itself: a small test writer asked to test a function that sorts or normalises writes
+``assert f({'a': 1}) == {'a': 1}``, and a programmer's ``return params`` passed them). Tests that pass against any
+of them, or that use no name the solution defines, verify nothing (issue 12). The stand-ins depend only on the
+solution's shape (names, signatures, imports, classes, constants), not on its bodies, so a revision of the code that
+keeps its shape needs no new check.
 
 Everything here is a pure function of source text; ``graphs/test_quality.py`` runs the stand-ins in the sandbox.
 A stand-in must load wherever the solution loads, so it keeps only what cannot fail at import: imports, classes,
@@ -22,8 +24,8 @@ import builtins
 import copy
 from typing import Literal
 
-StandInKind = Literal["returns_none", "raises"]
-STAND_IN_KINDS: tuple[StandInKind, ...] = ("returns_none", "raises")
+StandInKind = Literal["returns_none", "raises", "returns_input"]
+STAND_IN_KINDS: tuple[StandInKind, ...] = ("returns_none", "raises", "returns_input")
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -144,7 +146,7 @@ class _StandInModule:
                 kept.append(node)
                 bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
             elif isinstance(node, _FUNCTIONS):
-                kept.append(self._function(node, bound))
+                kept.append(self._function(node, bound, method=not top_level))
                 bound.add(node.name)
             elif isinstance(node, ast.ClassDef):
                 kept.append(self._class(node, bound))
@@ -158,13 +160,13 @@ class _StandInModule:
                     bound |= names
         return kept
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, bound: set[str]) -> ast.stmt:
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, bound: set[str], *, method: bool) -> ast.stmt:
         stub = copy.deepcopy(node)
         safe = bound - self.defined
         stub.decorator_list = [d for d in node.decorator_list if _free_names(d) <= safe]
         stub.args.defaults = [self._default(d, safe) for d in stub.args.defaults]
         stub.args.kw_defaults = [d if d is None else self._default(d, safe) for d in stub.args.kw_defaults]
-        stub.body = self._body(generator=_is_generator(node))
+        stub.body = self._body(generator=_is_generator(node), echoed=_first_argument(node, method=method))
         return stub
 
     def _class(self, node: ast.ClassDef, bound: set[str]) -> ast.stmt:
@@ -179,18 +181,31 @@ class _StandInModule:
     def _default(value: ast.expr, safe: set[str]) -> ast.expr:
         return value if _free_names(value) <= safe else ast.Constant(value=None)
 
-    def _body(self, *, generator: bool) -> list[ast.stmt]:
-        """``return None`` or ``raise NotImplementedError``; a generator stays one (an unreachable ``yield``) so
-        that it still returns a generator, which yields nothing or raises on the first ``next``."""
+    def _body(self, *, generator: bool, echoed: str | None) -> list[ast.stmt]:
+        """``return None``, ``raise NotImplementedError`` or ``return <first argument>`` (None without one); a
+        generator stays one (an unreachable ``yield``) so that it still returns a generator, which yields nothing
+        or raises on the first ``next``."""
         if self.kind == "raises":
             message = ast.Constant(value="stand-in: the solution is not implemented here")
             error = ast.Call(func=ast.Name(id="NotImplementedError", ctx=ast.Load()), args=[message], keywords=[])
             body: list[ast.stmt] = [ast.Raise(exc=error)]
+        elif self.kind == "returns_input" and echoed and not generator:
+            body = [ast.Return(value=ast.Name(id=echoed, ctx=ast.Load()))]
         else:
             body = [ast.Return(value=None if generator else ast.Constant(value=None))]
         if generator:
             body.append(ast.Expr(value=ast.Yield(value=None)))
         return body
+
+
+def _first_argument(function: ast.FunctionDef | ast.AsyncFunctionDef, *, method: bool) -> str | None:
+    """The parameter an echoing stand-in returns: the first positional one, after ``self`` / ``cls`` for a method
+    that is not a ``staticmethod``."""
+    positional = [arg.arg for arg in (*function.args.posonlyargs, *function.args.args)]
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+    if method and not static:
+        positional = positional[1:]
+    return positional[0] if positional else None
 
 
 def _is_future_import(node: ast.stmt) -> bool:

@@ -2,10 +2,10 @@
 
 Tests are only evidence when they fail against a wrong solution. Before the execute node runs a solution with its
 tests, the tests must use a name the solution defines (a static check) and must fail against each of the solution's
-wrong stand-ins (``agents/stand_ins.py``: every body ``return None``, then every body ``raise
-NotImplementedError``), run in the same sandbox with the same setup. Tests that use none of its names, or pass
-against a stand-in, are *vacuous*: the round is refused and the test writer is told why (the programmer's code is
-not at fault).
+wrong stand-ins (``agents/stand_ins.py``: every body ``return None``, then every body ``raise NotImplementedError``,
+then every body returning its first argument), run in the same sandbox with the same setup. Tests that use none of
+its names, or pass against a stand-in, are *vacuous*: the round is refused and the test writer is told why (the
+programmer's code is not at fault).
 
 The solution itself is not run in a refused round: no outcome of it could be a pass, and the programmer has nothing
 to learn from tests that cannot fail. The verdict depends only on the tests, the solution's shape (its stand-ins and
@@ -31,7 +31,7 @@ from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 
 Judgement = Literal["verifies", "vacuous", "unchecked"]  # unchecked: the sandbox broke during the check
-Vacuity = Literal["calls_nothing", "returns_none", "raises"]
+Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input"]
 
 
 class QualityVerdict(TypedDict):

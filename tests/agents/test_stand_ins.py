@@ -39,6 +39,32 @@ def test_functions_keep_their_signature_and_return_none_or_raise() -> None:
     assert inspect.signature(none["add"]).parameters["b"].default == 2
 
 
+def test_the_echoing_stand_in_returns_the_first_argument_after_self_or_cls() -> None:
+    solution = """
+class Sorter:
+    def sort(self, items, reverse=False):
+        return sorted(items, reverse=reverse)
+
+    @classmethod
+    def make(cls, size):
+        return cls()
+
+    @staticmethod
+    def key(item, other):
+        return item
+
+def normalise(text, /, *, strip=True):
+    return text.strip()
+
+def constant():
+    return 3
+"""
+    echo = load(stand_ins(solution)["returns_input"])
+    assert echo["Sorter"]().sort([3, 1]) == [3, 1] and echo["Sorter"].make(4) == 4
+    assert echo["Sorter"].key("a", "b") == "a" and echo["normalise"](" x ") == " x "
+    assert echo["constant"]() is None
+
+
 def test_classes_keep_their_structure_and_lose_their_behaviour() -> None:
     solution = """
 from dataclasses import dataclass, field

@@ -20,6 +20,8 @@ PASSES_NONE = "```python\nassert add(1, 2) is None or True\n```"
 SWALLOWS = "```python\ntry:\n    assert add(1, 2) == 3\nexcept Exception:\n    pass\n```"
 # Fails against ``return None`` (no error) but passes against ``raise NotImplementedError``: some error is enough.
 ANY_ERROR = "```python\ntry:\n    add(1, 'x')\nexcept Exception:\n    pass\nelse:\n    assert False, 'no error'\n```"
+# Every expected value is the first argument: ``return a`` passes (seen: ``reorder_params(d) == d`` for a sort).
+ECHOES = "```python\nassert add(5, 0) == 5\nassert add(0, 0) == 0\nassert add(-2, 0) == -2\n```"
 
 
 @pytest.mark.parametrize(
@@ -29,6 +31,7 @@ ANY_ERROR = "```python\ntry:\n    add(1, 'x')\nexcept Exception:\n    pass\nelse
         (PASSES_NONE, "returns_none", "every function returns None"),
         (SWALLOWS, "returns_none", "every function returns None"),
         (ANY_ERROR, "raises", "every function raises NotImplementedError"),
+        (ECHOES, "returns_input", "every function returns its first argument unchanged"),
     ],
 )
 def test_vacuous_tests_are_refused_and_go_back_to_the_test_writer(scripted_roles, tests, vacuity, told) -> None:
@@ -79,8 +82,9 @@ def test_good_tests_are_checked_once_while_the_solution_keeps_its_shape(scripted
     )
     state = run_seed(scripted)
     assert [e["outcome"] for e in state["executions"]] == ["failed", "passed"]
-    # round 1: both stand-ins fail the tests; round 2: a revision with the same signature reuses that verdict
-    assert len(runs) == 2 and "return None" in runs[0] and "raise NotImplementedError" in runs[1]
+    # round 1: every stand-in fails the tests; round 2: a revision with the same signature reuses that verdict
+    assert len(runs) == 3 and "return None" in runs[0] and "raise NotImplementedError" in runs[1]
+    assert "return a\n" in runs[2]
     first, second = (e["test_quality"] for e in state["executions"])
     assert first == second and first["verdict"] == "verifies"
 
