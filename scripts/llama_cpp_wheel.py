@@ -126,11 +126,12 @@ def build_server() -> Path:
             sdist.extractall(scratch, filter="data")
         source = next(Path(scratch).glob("llama_cpp_python-*/vendor/llama.cpp"))
         build = Path(scratch) / "build"
+        cmake = shutil.which("cmake") or cmake_from_pypi(Path(scratch) / "cmake")
         options = ["-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF",
                    "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON"]  # fmt: skip
-        subprocess.run(["cmake", "-S", str(source), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release", *options, *args],
+        subprocess.run([cmake, "-S", str(source), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release", *options, *args],
                        check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-        subprocess.run(["cmake", "--build", str(build), "--target", "llama-server", "-j", str(os.cpu_count() or 2)],
+        subprocess.run([cmake, "--build", str(build), "--target", "llama-server", "-j", str(os.cpu_count() or 2)],
                        check=True, stdout=subprocess.DEVNULL)  # fmt: skip
         os.replace(next(build.rglob("bin/llama-server")), binary)
     record = {"version": VERSION, "cmake_args": args, "build_s": round(time.monotonic() - started)}
@@ -159,6 +160,14 @@ def build(variant: str) -> Path:
               "kernel_flags": sorted(features.kernel_flags() & {isa.kernel_flag for isa in features.ALL})}  # fmt: skip
     (directory / "build.json").write_text(json.dumps(record, indent=2) + "\n")
     return directory / built.name
+
+
+def cmake_from_pypi(target: Path) -> str:
+    """CMake for a machine without one (pip's build of the wheel gets its own the same way): the PyPI wheel, unpacked
+    into the build's scratch directory rather than any environment."""
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--only-binary", ":all:", "--target",
+                    str(target), "cmake"], check=True)  # fmt: skip
+    return str(next(target.glob("cmake/data/bin/cmake")))
 
 
 def install(python: str, constraints: str | None) -> None:
