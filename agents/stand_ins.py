@@ -81,11 +81,30 @@ def _parse(source: str, what: str) -> ast.Module:
 
 
 def _has_functions(statements: list[ast.stmt]) -> bool:
-    """Whether a stand-in would replace any body: a module-level function, or a method of a module-level class."""
+    """Whether a stand-in would replace any body: a module-level function (``def`` or a name bound to a lambda), or
+    a method of a module-level class."""
     return any(
-        isinstance(node, _FUNCTIONS) or (isinstance(node, ast.ClassDef) and _has_functions(node.body))
+        isinstance(node, _FUNCTIONS)
+        or _as_def(node) is not None
+        or (isinstance(node, ast.ClassDef) and _has_functions(node.body))
         for node in statements
     )
+
+
+def _as_def(node: ast.stmt) -> ast.FunctionDef | None:
+    """``name = lambda args: expr`` as the ``def`` it spells (a solution written as a lambda is still a function
+    whose body a stand-in replaces); None for any other statement."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, ast.AnnAssign):
+        target = node.target
+    else:
+        return None
+    if not isinstance(target, ast.Name) or not isinstance(node.value, ast.Lambda):
+        return None
+    body = [ast.Return(value=node.value.body)]
+    return ast.FunctionDef(name=target.id, args=node.value.args, body=body, decorator_list=[], returns=None,
+                           type_params=[], lineno=node.lineno)  # fmt: skip
 
 
 def _free_names(node: ast.AST) -> set[str]:
@@ -132,7 +151,9 @@ class _StandInModule:
     def __init__(self, tree: ast.Module, kind: StandInKind) -> None:
         self.tree = tree
         self.kind = kind
-        self.defined = {node.name for node in tree.body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))}
+        self.defined = {node.name for node in tree.body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))} | {
+            spelled.name for spelled in map(_as_def, tree.body) if spelled is not None
+        }
 
     def build(self) -> ast.Module:
         future = ast.ImportFrom(module="__future__", names=[ast.alias(name="annotations")], level=0)
@@ -145,9 +166,10 @@ class _StandInModule:
             if top_level and isinstance(node, (ast.Import, ast.ImportFrom)):
                 kept.append(node)
                 bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-            elif isinstance(node, _FUNCTIONS):
-                kept.append(self._function(node, bound, method=not top_level))
-                bound.add(node.name)
+            elif isinstance(node, _FUNCTIONS) or _as_def(node) is not None:
+                function = node if isinstance(node, _FUNCTIONS) else _as_def(node)
+                kept.append(self._function(function, bound, method=not top_level))
+                bound.add(function.name)
             elif isinstance(node, ast.ClassDef):
                 kept.append(self._class(node, bound))
                 bound.add(node.name)

@@ -65,6 +65,18 @@ def constant():
     assert echo["constant"]() is None
 
 
+def test_a_solution_written_as_a_lambda_gets_stand_ins_too() -> None:
+    # seen: the 0.5B programmer answered with `restart_line = lambda width, filename: f"..."`; without stand-ins
+    # only the static check applied to its tests
+    solution = "SCALE = 2\nscaled = lambda x, y=SCALE: x * y\n\nclass Box:\n    size = lambda self, n: n\n"
+    fakes = stand_ins(solution)
+    none, raises, echo = (load(fakes[kind]) for kind in ("returns_none", "raises", "returns_input"))
+    assert none["scaled"](3) is None and echo["scaled"](3) == 3 and echo["Box"]().size(5) == 5
+    with pytest.raises(NotImplementedError):
+        raises["scaled"](3)
+    assert none["SCALE"] == 2
+
+
 def test_classes_keep_their_structure_and_lose_their_behaviour() -> None:
     solution = """
 from dataclasses import dataclass, field
