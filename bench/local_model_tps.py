@@ -172,7 +172,10 @@ def concurrency(args: argparse.Namespace, spec: LlamaCppSpec, levels: list[int])
 
 
 def levels_of(text: str) -> list[int]:
-    levels = sorted({int(part) for part in text.split(",") if part.strip()})
+    try:
+        levels = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        levels = []
     if not levels or levels[0] < 1 or levels[-1] > len(TASKS):
         raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated counts from 1 to {len(TASKS)}")
     return levels
@@ -199,6 +202,9 @@ def main() -> int:
         label, _, path = extra.partition("=")
         if not label or not Path(path).is_file():
             parser.error(f"--wheel {extra!r}: expected LABEL=PATH of a llama-cpp-python wheel file")
+    for name in ("rounds", "concurrency_rounds"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected at least 1")
 
     spec = load_model_specs()[args.model]
     if not isinstance(spec, LlamaCppSpec) or not is_installed(args.model, spec):
