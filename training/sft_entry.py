@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .errors import TrainingInputError
@@ -30,5 +31,16 @@ def _leave_process_group() -> None:
         dist.destroy_process_group()
 
 
+def _exit(code: int) -> None:
+    """Leave without interpreter finalization. Even after ``destroy_process_group``, a native thread of the
+    collective stack (DeepSpeed's shared-memory comm op, Gloo) can still be joinable when the interpreter tears
+    down, and its destructor aborts the rank ("terminate called without an active exception", exit 250 after a
+    finished run: seen in fresh-clone CI). Everything the run owes is on disk by now (the trainer saves
+    synchronously), so only the output streams need flushing."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    _exit(main(sys.argv[1:]))
