@@ -111,7 +111,7 @@ class LocalServer:
         return f"http://{self.host}:{self.port}/v1"
 
     def command(self) -> list[str]:
-        """``n_ctx`` is each slot's window: the unified KV cache is sized to ``slots * n_ctx``."""
+        """``n_ctx`` is each slot's window: the server sizes its KV cache to ``slots * n_ctx`` tokens."""
         return [
             str(server_binary()),
             "--model", str(self.model_path),
