@@ -9,8 +9,9 @@ outcome is the round's, so failed round, analysis and revision stay the multi-tu
 dialogue keeps the rounds it went through, and candidates that also failed leave nothing but a count.
 
 A candidate passes under the rules the first one does: tests refused as vacuous for its shape are no pass, and
-code resent unchanged after a failure is not run. Tests refused as vacuous, missing tests or a broken sandbox end
-the round before any other candidate runs: none of them is the code's doing. Identical candidates run once.
+code resent unchanged after a failure is not run. Refused tests (vacuous, or contradicting the reference), missing
+tests or a broken sandbox end the round before any other candidate runs: none of them is the code's doing.
+Identical candidates run once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from langchain_core.messages import AnyMessage, BaseMessage
 from ..agents.dialogue import Speaker, say, speaker_of
 from ..agents.state import Candidate, RoleState
 from ..sandbox.types import ExecResult, Outcome
+from .test_quality import REFUSED_TESTS
 
 
 class Attempt(NamedTuple):
@@ -77,7 +79,7 @@ def _others_may_pass(state: RoleState, first: Attempt) -> bool:
         and bool(state.get("tests"))
         and not first.result.passed
         and first.result.outcome is not Outcome.SANDBOX_ERROR
-        and first.record["skipped"] != "vacuous_tests"
+        and first.record["skipped"] not in REFUSED_TESTS.values()
     )
 
 

@@ -8,7 +8,9 @@ instead. Sandbox breakage is not the code's fault, so it ends the dialogue with 
 being fed to the error analyst. Tests that verify nothing (``test_quality``: they use nothing the solution
 defines, or pass against a wrong stand-in of it) are refused before the solution runs: a failed round
 recorded as ``skipped="vacuous_tests"`` with the check's verdict, whose interpreter turn tells the test
-writer what is wrong, so no dialogue is ever verified by such tests.
+writer what is wrong, so no dialogue is ever verified by such tests. So are tests that fail against the seed
+the problem was derived from, when the solution keeps the seed's names and signatures (``skipped=
+"tests_contradict_reference"``): the seed is correct by construction, so such tests expect wrong values.
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``). When the programmer sampled several
@@ -32,7 +34,7 @@ from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 from .candidates import Attempt, as_turn, choose
-from .test_quality import QualityVerdict, check_tests, digest, refusal
+from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
 
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
@@ -59,7 +61,8 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     inputs = inputs_digest(state)
     setup = with_setup(state.get("environment") or [], state.get("setup") or [])
     earlier = [*(state.get("executions") or []), *known]
-    checked = None if missing else check_tests(state["solution"], state["tests"], setup, context, earlier)
+    reference = (state.get("seed") or {}).get("snippet")  # AIEV-Instruct's seed; CoderGen has none
+    checked = None if missing else check_tests(state["solution"], state["tests"], setup, context, earlier, reference)
     quality, broken = checked or (None, None)
     skipped = _skipped(state, missing, quality, inputs)
     reached = 0
@@ -69,7 +72,7 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     elif broken:
         result = broken
         text = interpreter_text(result)
-    elif quality and skipped == "vacuous_tests":
+    elif quality and skipped in REFUSED_TESTS.values():
         text = refusal(quality)
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     elif skipped == "unchanged":
@@ -115,12 +118,13 @@ def tests_digest(tests: str) -> str:
 
 
 def _skipped(state: RoleState, missing: str | None, quality: QualityVerdict | None, inputs: str) -> str | None:
-    """Why the solution is not run this round: nothing to run, tests that verify nothing (whatever the code,
-    so this comes before the code's own resend check), or code resent unchanged after a failure."""
+    """Why the solution is not run this round: nothing to run, tests refused by their check (they verify nothing
+    or contradict the reference, whatever the code, so this comes before the code's own resend check), or code
+    resent unchanged after a failure."""
     if missing:
         return "missing"
-    if quality and quality["verdict"] == "vacuous":
-        return "vacuous_tests"
+    if quality and quality["verdict"] in REFUSED_TESTS:
+        return REFUSED_TESTS[quality["verdict"]]
     return "unchanged" if _repeats_a_failure(state, inputs) else None
 
 

@@ -44,9 +44,8 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "multi_round_share": sum(1 for r in passed if r["rounds"] > 1) / len(passed) if passed else 0.0,
         "mean_rounds": sum(r["rounds"] for r in records) / len(records) if records else 0.0,
         "blamed_tests": sum(len(r.get("blamed_tests", [])) for r in records),
-        "vacuous_test_rounds": sum(
-            1 for r in records for e in r.get("executions", []) if e.get("skipped") == "vacuous_tests"
-        ),
+        "vacuous_test_rounds": _rounds_skipped(records, "vacuous_tests"),
+        "contradicting_test_rounds": _rounds_skipped(records, "tests_contradict_reference"),
         "tokens": {"input": tokens.get("input_tokens", 0), "output": tokens.get("output_tokens", 0)},
         "time": {
             "seed_seconds_total": round(seed_seconds, 3),
@@ -54,6 +53,11 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
             "wall_seconds_last_run": round(wall_s, 3),
         },
     }
+
+
+def _rounds_skipped(records: list[dict[str, Any]], skipped: str) -> int:
+    """Rounds whose solution was not run for ``skipped`` (an execution record's reason), over every dialogue."""
+    return sum(1 for r in records for e in r.get("executions", []) if e.get("skipped") == skipped)
 
 
 def write_stats(out: Path, stats: dict[str, Any], records: Sequence[dict[str, Any]]) -> None:
@@ -78,6 +82,7 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("mean rounds", f"{stats['mean_rounds']:.2f}"),
         ("tests blamed by the analyst", stats["blamed_tests"]),
         ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),
+        ("rounds whose tests contradicted the seed's code", stats["contradicting_test_rounds"]),
         ("tokens in / out", f"{stats['tokens']['input']} / {stats['tokens']['output']}"),
         ("seed seconds (total)", stats["time"]["seed_seconds_total"]),
         ("wall seconds (last run)", stats["time"]["wall_seconds_last_run"]),

@@ -2,7 +2,7 @@
 
 A ``verdict`` in the state means a model or the sandbox failed and the dialogue must end at once; a reply that
 carried no code clears ``solution`` / ``tests``, and the role that owes it is asked again rather than the analyst;
-tests refused as vacuous go back to the test writer.
+tests refused by their check (vacuous, or contradicting the reference) go back to the test writer.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 
 from ..agents.context import Context
+from .test_quality import REFUSED_TESTS
 
 
 def after_programmer(state: Mapping[str, Any]) -> str:
@@ -39,16 +40,24 @@ def last_tests_vacuous(state: Mapping[str, Any]) -> bool:
     return state["executions"][-1].get("skipped") == "vacuous_tests"
 
 
+def last_tests_refused(state: Mapping[str, Any]) -> str | None:
+    """Why the last round's tests were refused by their check (``vacuous_tests``, ``tests_contradict_reference``),
+    or None when they were not."""
+    skipped = state["executions"][-1].get("skipped")
+    return skipped if skipped in REFUSED_TESTS.values() else None
+
+
 def failure_reason(state: Mapping[str, Any]) -> str:
-    """Why a dialogue that never passed ends: its last tests verified nothing, or it ran out of rounds."""
-    return "vacuous_tests" if last_tests_vacuous(state) else "max_rounds"
+    """Why a dialogue that never passed ends: its last tests were refused (the refusal is the reason), or it ran
+    out of rounds."""
+    return last_tests_refused(state) or "max_rounds"
 
 
 def after_failed_run(state: Mapping[str, Any]) -> str:
     """Nothing ran when a reply had no code or resent code that had just failed: there is no new error to
-    analyse, only a reply to ask for again. Tests that verify nothing are the test writer's to fix: the
-    programmer's code was not even run."""
-    if last_tests_vacuous(state):
+    analyse, only a reply to ask for again. Refused tests are the test writer's to fix: the programmer's code
+    was not even run."""
+    if last_tests_refused(state):
         return "test_writer"
     if not state.get("solution") or state["executions"][-1].get("skipped") == "unchanged":
         return "programmer"

@@ -15,6 +15,14 @@ revision that keeps the function's signature costs no new check.
 The check errs toward accepting tests, never toward refusing good ones: a stand-in that cannot load (it needed
 something the builder dropped) fails every test, so nothing is refused because of it; a solution with no function
 or method to stand in for (plain fields, constants) gets only the static check.
+
+Tests that fail against no stand-in may still be wrong. Given a ``reference`` (AIEV-Instruct: the seed snippet the
+problem was derived from, correct by construction) that is comparable with the solution (``reference_check``: it
+defines every solution name the tests use, with the same signature), the tests then run against the reference in
+the same sandbox with the same setup: an assert of theirs that fails there *contradicts the reference* (the round is
+refused as for vacuous tests, and the test writer is shown the failing assert and the values the reference gave,
+never the reference's code). A reference that cannot load or fails in any other way (an error of another kind, a
+timeout, a broken sandbox) refuses nothing.
 """
 
 from __future__ import annotations
@@ -22,40 +30,59 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from ..agents.context import Context
 from ..agents.prompts import render_prompt
 from ..agents.stand_ins import UnparsableSource, names_used, solution_names, stand_ins
 from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from . import reference_check
 
-Judgement = Literal["verifies", "vacuous", "unchecked"]  # unchecked: the sandbox broke during the check
+Judgement = Literal["verifies", "vacuous", "contradicts_reference", "unchecked"]  # unchecked: the sandbox broke
 Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input"]
+
+# The execution record's ``skipped`` for each verdict that refuses the tests (the solution is not run).
+REFUSED_TESTS: dict[Judgement, str] = {
+    "vacuous": "vacuous_tests",
+    "contradicts_reference": "tests_contradict_reference",
+}
 
 
 class QualityVerdict(TypedDict):
     """What the check found, stored on the execution record as ``test_quality``."""
 
-    key: str  # digest of (tests, stand-ins, the solution's names, setup): the same key gets the same verdict
+    # digest of (tests, stand-ins, the solution's names, setup, the reference when comparable): same key, same verdict
+    key: str
     verdict: Judgement
     vacuity: Vacuity | None  # why the tests verify nothing (None unless vacuous)
     names: list[str]  # the solution's names, to tell the test writer what to call
+    # The failing assert and the values the reference's run compared (None unless contradicts_reference); absent
+    # from verdicts recorded before the reference check existed.
+    contradiction: NotRequired[str | None]
 
 
 def check_tests(
-    solution: str, tests: str, setup: list[str], context: Context, earlier: Sequence[dict[str, Any]]
+    solution: str,
+    tests: str,
+    setup: list[str],
+    context: Context,
+    earlier: Sequence[dict[str, Any]],
+    reference: str | None = None,
 ) -> tuple[QualityVerdict, ExecResult | None] | None:
-    """The tests' verdict and, for a sandbox failure during the check, that failure; ``None`` when the solution or
-    the tests do not parse (no check is possible, and the run they are due reports the syntax error and cannot
-    pass). ``earlier``: the dialogue's execution records, whose verdicts are reused for an unchanged key."""
+    """The tests' verdict and, for a sandbox failure during the stand-in runs, that failure; ``None`` when the
+    solution or the tests do not parse (no check is possible, and the run they are due reports the syntax error and
+    cannot pass). ``earlier``: the dialogue's execution records, whose verdicts are reused for an unchanged key;
+    ``reference``: known-correct code the tests must pass when it is comparable with the solution."""
     try:
         fakes = stand_ins(solution)
         names = sorted(solution_names(solution))
         used = names_used(tests, solution)
     except UnparsableSource:
         return None
-    key = digest([tests, fakes, names, setup])
+    if reference is not None and not reference_check.comparable(reference, solution, used):
+        reference = None  # the tests cannot run against it as they are meant to run against the solution
+    key = digest([tests, fakes, names, setup, reference])
     for record in reversed(earlier):
         known = record.get("test_quality")
         if known and known["key"] == key and known["verdict"] != "unchecked":
@@ -70,12 +97,17 @@ def check_tests(
             return _verdict(key, names, "unchecked"), result
         if result.passed:
             return _verdict(key, names, "vacuous", kind), None
+    failure = _run_against_reference(reference, tests, setup, context) if reference is not None else None
+    if failure:
+        return _verdict(key, names, "contradicts_reference", contradiction=failure), None
     return _verdict(key, names, "verifies"), None
 
 
 def refusal(verdict: QualityVerdict) -> str:
-    """The interpreter's turn for vacuous tests: what is wrong with them, addressed to whoever wrote them."""
+    """The interpreter's turn for refused tests: what is wrong with them, addressed to whoever wrote them."""
     names = ", ".join(f"`{name}`" for name in verdict["names"]) or "the function the problem asks for"
+    if verdict["verdict"] == "contradicts_reference":
+        return render_prompt("interpreter_contradicts_reference", names=names, failure=verdict["contradiction"])
     return render_prompt(f"interpreter_vacuous_{verdict['vacuity']}", names=names)
 
 
@@ -85,5 +117,19 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
 
 
-def _verdict(key: str, names: list[str], verdict: Judgement, vacuity: Vacuity | None = None) -> QualityVerdict:
-    return {"key": key, "verdict": verdict, "vacuity": vacuity, "names": names}
+def _run_against_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
+    """The assert of the tests that fails against the reference, with the values it compared; None when they
+    pass, or when the run fails in any other way (that is the reference's trouble, not evidence against the tests)."""
+    tests = reference_check.explained(tests)
+    request = ExecRequest.python(reference, tests=tests, setup=setup, timeout_s=context.timeout_s)
+    return reference_check.contradiction(run_request(context.sandbox, request))
+
+
+def _verdict(
+    key: str,
+    names: list[str],
+    verdict: Judgement,
+    vacuity: Vacuity | None = None,
+    contradiction: str | None = None,
+) -> QualityVerdict:
+    return {"key": key, "verdict": verdict, "vacuity": vacuity, "names": names, "contradiction": contradiction}

@@ -54,9 +54,9 @@ class ScriptedRoles:
             unregister_model(name)
 
 
-def run_seed(scripted: Scripted) -> dict:
-    """One AIEV-Instruct dialogue on ``SEED``; every role must have used its whole script."""
-    state = build_graph().invoke({"seed": SEED, "stage": "teaching"}, context=scripted.context)
+def run_seed(scripted: Scripted, seed: dict = SEED) -> dict:
+    """One AIEV-Instruct dialogue on ``seed``; every role must have used its whole script."""
+    state = build_graph().invoke({"seed": seed, "stage": "teaching"}, context=scripted.context)
     for role, model in scripted.models.items():
         assert len(model.calls) == len(model.script), f"{role} used {len(model.calls)} of {len(model.script)} replies"
     return state

@@ -1,0 +1,133 @@
+"""The seed as a reference: tests that fail against the known-correct code a problem was derived from are wrong.
+
+An AIEV-Instruct problem is derived from a seed snippet that is correct by construction (library code). A small
+questioner still writes wrong example values into the problem (seed ``safe_name`` maps spaces to ``-``, the
+problem's example says ``"Hello_World"``), the test writer copies them into the tests, and then either nothing
+passes or a solution that matches the wrong tests is "verified". When the solution keeps the seed's names and
+signatures, the seed must pass the tests, so an assert of the tests that fails against it contradicts the intended
+behaviour. ``graphs/test_quality.py`` runs the tests against the seed; this module holds the pure parts: whether the
+seed is comparable with the solution, the tests rewritten so that a failing assert says what it compared, and the
+failure read back from the run.
+
+Comparable means every name of the solution the tests use is defined at the seed's top level with the same shape:
+a function (``def``, ``async def`` or a name bound to a lambda) with the same parameter names, in order, and the same
+decorators; a class with the same bases and decorators whose members (methods, compared as functions, and class
+attributes, by name) are exactly the solution's, since a method or dunder the solution adds (``__eq__``) changes
+what the tests see; any other name by existence. Stricter than needed on purpose: a pair that is not comparable
+only goes without this check, while a false contradiction would refuse good tests.
+
+The refusal is shown to the test writer and stays in the dialogue (the training sample), so it must never show the
+seed's code: only the failing assert (written by the test writer) and the values it compared are read back from the
+run, never the traceback, whose source lines would quote the seed when a frame lies in it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from ..sandbox.types import ExecResult, Outcome
+
+# Opens the message of every rewritten assert: an AssertionError carrying it was raised by an assert of the tests,
+# not by the seed's own code (whose asserts, and errors of any other kind, say nothing about the tests).
+MARKER = "[aiev reference check] "
+_RAISED = f"AssertionError: {MARKER}"
+MAX_FAILURE_CHARS = 1500
+# Where a rewritten ``assert a == b`` keeps both sides for its message (the walrus evaluates each once, in order).
+_LEFT, _RIGHT = "_aiev_reference_left", "_aiev_reference_right"
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+Shape = tuple  # what a definition looks like from outside (kind, parameters, decorators, members): equal is comparable
+
+
+def comparable(reference: str, solution: str, used: Iterable[str]) -> bool:
+    """Whether the tests, which use the solution's names ``used``, can run against the reference as they are
+    meant to run against the solution (see the module doc); False when either does not parse or nothing is used."""
+    try:
+        ours, theirs = _definitions(ast.parse(reference).body), _definitions(ast.parse(solution).body)
+    except (SyntaxError, ValueError):
+        return False
+    used = list(used)
+    return bool(used) and all(name in ours and name in theirs and ours[name] == theirs[name] for name in used)
+
+
+def explained(tests: str) -> str:
+    """The tests with every ``assert`` made to say, when it fails, what it asserted and (``assert a <op> b``
+    without a message) the values of both sides, behind ``MARKER``. Same checks, same order, same outcome;
+    the source is regenerated (``ast.unparse``), so comments and layout are not kept.
+
+    Raises ``SyntaxError`` when the tests do not parse (callers check them first).
+    """
+    tree = _Explained(tests).visit(ast.parse(tests))
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def contradiction(result: ExecResult) -> str | None:
+    """The failing assert and the values it compared, when the run of the ``explained`` tests against the
+    reference failed on one of their asserts; None for a pass or for any other failure (the reference could not
+    load, raised something else, timed out, ...): those say nothing against the tests."""
+    if result.outcome is not Outcome.FAILED:
+        return None
+    at = result.stderr.rfind(_RAISED)
+    if at < 0:
+        return None
+    text = "AssertionError: " + result.stderr[at + len(_RAISED) :].strip()
+    return text if len(text) <= MAX_FAILURE_CHARS else text[:MAX_FAILURE_CHARS] + "\n...[truncated]"
+
+
+def _definitions(body: list[ast.stmt]) -> dict[str, Shape]:
+    """Each name a block binds by ``def``, ``class`` or assignment, with its shape; a later binding wins, as at run
+    time."""
+    shapes: dict[str, Shape] = {}
+    for node in body:
+        if isinstance(node, _FUNCTIONS):
+            is_async = isinstance(node, ast.AsyncFunctionDef)
+            shapes[node.name] = _function(node.args, node.decorator_list, is_async=is_async)
+        elif isinstance(node, ast.ClassDef):
+            shapes[node.name] = (
+                "class",
+                tuple(ast.dump(base) for base in [*node.bases, *node.keywords]),
+                tuple(ast.dump(decorator) for decorator in node.decorator_list),
+                tuple(sorted(_definitions(node.body).items())),
+            )
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            lambda_ = node.value if isinstance(node.value, ast.Lambda) else None
+            for name in (n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)):
+                shapes[name] = _function(lambda_.args, [], is_async=False) if lambda_ else ("value",)
+    return shapes
+
+
+def _function(args: ast.arguments, decorators: list[ast.expr], *, is_async: bool) -> Shape:
+    params = [a.arg for a in (*args.posonlyargs, *args.args)]
+    params += [f"*{args.vararg.arg}"] if args.vararg else []
+    params += [a.arg for a in args.kwonlyargs]
+    params += [f"**{args.kwarg.arg}"] if args.kwarg else []
+    return ("function", is_async, tuple(params), tuple(ast.dump(decorator) for decorator in decorators))
+
+
+class _Explained(ast.NodeTransformer):
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def visit_Assert(self, node: ast.Assert) -> ast.Assert:
+        said = ast.get_source_segment(self.source, node.test) or ast.unparse(node.test)
+        head = f"{MARKER}assert {said}"
+        if node.msg is None and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1:
+            left = ast.NamedExpr(target=ast.Name(id=_LEFT, ctx=ast.Store()), value=node.test.left)
+            right = ast.NamedExpr(target=ast.Name(id=_RIGHT, ctx=ast.Store()), value=node.test.comparators[0])
+            test: ast.expr = ast.Compare(left=left, ops=node.test.ops, comparators=[right])
+            message = _formatted(head, "\n  left side: %r\n  right side: %r", _LEFT, _RIGHT)
+        elif node.msg is not None:
+            test, message = node.test, _formatted(head, "\n  message: %s", node.msg)
+        else:
+            test, message = node.test, ast.Constant(head)
+        return ast.copy_location(ast.Assert(test=test, msg=message), node)
+
+
+def _formatted(head: str, template: str, *values: str | ast.expr) -> ast.expr:
+    """``head + template`` filled in with ``values`` (names or expressions) by ``%`` (no name the tests could
+    shadow, such as ``repr``, is looked up)."""
+    elements = [ast.Name(id=v, ctx=ast.Load()) if isinstance(v, str) else v for v in values]
+    text = ast.Constant(head.replace("%", "%%") + template)
+    return ast.BinOp(left=text, op=ast.Mod(), right=ast.Tuple(elts=elements, ctx=ast.Load()))

@@ -1,0 +1,234 @@
+"""Tests that fail against the seed the problem was derived from are refused (``graphs/reference_check.py``).
+
+Seen with the embedded 0.5B model: seed ``safe_name`` maps spaces to ``-``, the questioner's example says
+``"Hello_World"``, the test writer copies it. Scripted role models and the real local sandbox: the seed really runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from scripted_roles import run_seed, speakers
+
+from aiev.agents.context import Context
+from aiev.graphs import test_quality
+from aiev.graphs.pipeline import to_record
+from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained
+from aiev.graphs.report import compute_stats, render_html
+from aiev.graphs.test_quality import check_tests
+from aiev.sandbox.types import ExecResult, Outcome
+
+SEED_CODE = "def safe_name(s):\n    return s.replace(' ', '-')\n"
+SEED = {"id": "safe", "snippet": SEED_CODE, "source": "test"}
+PROBLEM = (
+    "Write `safe_name(s)` that replaces every space of `s` with a hyphen.\n"
+    "Example: `safe_name('Hello World')` returns `'Hello_World'`.\n```python\ndef safe_name(s: str) -> str:\n```"
+)
+RIGHT_CODE = "```python\ndef safe_name(s):\n    return '-'.join(s.split(' '))\n```"
+# The wrong tests are not vacuous: ``'Hello World'`` tells every stand-in (None, an error, the input) apart.
+WRONG_TESTS = "```python\nassert safe_name('Hello World') == 'Hello_World'\nassert safe_name('ab') == 'ab'\n```"
+WRONG_TESTS_AGAIN = "```python\nassert safe_name('a b') == 'a-b'\nassert safe_name('x y z') == 'x_y_z'\n```"
+RIGHT_TESTS = "```python\nassert safe_name('Hello World') == 'Hello-World'\nassert safe_name('a b c') == 'a-b-c'\n```"
+
+
+def code_of(reply: str) -> str:
+    return reply.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.fixture
+def context() -> Context:
+    return Context.from_mapping({"sandbox": "local", "timeout_s": 10.0})
+
+
+def test_tests_that_contradict_the_seed_go_back_to_the_test_writer_without_its_code(scripted_roles) -> None:
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[RIGHT_CODE], test_writer=[WRONG_TESTS, RIGHT_TESTS])
+    state = run_seed(scripted, SEED)
+    # the refused round counts, the programmer (whose code was right) is not asked again, no analyst is involved
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer", "interpreter", "test_writer", "interpreter", "programmer",
+    ]  # fmt: skip
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    refused, verified = state["executions"]
+    assert refused["skipped"] == "tests_contradict_reference" and refused["outcome"] == "error"
+    assert refused["test_quality"]["verdict"] == "contradicts_reference"
+    assert verified["outcome"] == "passed" and verified["test_quality"]["verdict"] == "verifies"
+    told = state["messages"][3].content
+    assert told.startswith("The solution was not run: the tests contradict the intended behaviour")
+    assert "assert safe_name('Hello World') == 'Hello_World'" in told and "'Hello-World'" in told
+    # what the seed produced, never the seed's code (nor the traceback that would quote it)
+    assert "s.replace" not in told and "def safe_name" not in told and "Traceback" not in told and MARKER not in told
+    assert told in scripted.models["test_writer"].calls[1][-1].content
+
+
+@pytest.mark.parametrize(
+    ("problem", "code", "tests"),
+    [
+        (  # the problem renames the function
+            "Write `slug(s)`: spaces become underscores.",
+            "```python\ndef slug(s):\n    return s.replace(' ', '_')\n```",
+            "```python\nassert slug('Hello World') == 'Hello_World'\n```",
+        ),
+        (  # the problem keeps the name but renames the parameter
+            "Write `safe_name(text)`: spaces become underscores.",
+            "```python\ndef safe_name(text):\n    return text.replace(' ', '_')\n```",
+            "```python\nassert safe_name('Hello World') == 'Hello_World'\n```",
+        ),
+        (  # the problem keeps the name but adds a parameter
+            "Write `safe_name(s, sep='_')`: spaces become `sep`.",
+            "```python\ndef safe_name(s, sep='_'):\n    return s.replace(' ', sep)\n```",
+            "```python\nassert safe_name('Hello World') == 'Hello_World'\n```",
+        ),
+    ],
+)
+def test_no_reference_check_when_the_solution_does_not_keep_the_seeds_signature(
+    scripted_roles, problem, code, tests
+) -> None:
+    state = run_seed(scripted_roles(questioner=[problem], programmer=[code], test_writer=[tests]), SEED)
+    # the seed's safe_name(s) would fail these tests, but it is not the function they test
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    assert state["executions"][0]["test_quality"]["verdict"] == "verifies"
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "def safe_name(s):\n    return s.replace(' ', SEPARATOR)\n",  # a module global the seed did not carry
+        "import not_a_module_anywhere\n\ndef safe_name(s):\n    return s.replace(' ', '-')\n",
+    ],
+)
+def test_a_seed_that_cannot_run_refuses_nothing(scripted_roles, snippet) -> None:
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[RIGHT_CODE], test_writer=[RIGHT_TESTS])
+    state = run_seed(scripted, {**SEED, "snippet": snippet})
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    assert state["executions"][0]["test_quality"]["verdict"] == "verifies"
+
+
+def test_a_dialogue_whose_tests_contradict_the_seed_to_the_end_is_discarded_with_that_reason(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[RIGHT_CODE],
+        test_writer=[WRONG_TESTS, WRONG_TESTS_AGAIN],
+        context={"max_rounds": 2},
+    )
+    state = run_seed(scripted, SEED)
+    assert state["verdict"]["status"] == "discarded" and state["verdict"]["reason"] == "tests_contradict_reference"
+    assert [e["skipped"] for e in state["executions"]] == ["tests_contradict_reference"] * 2
+    assert "'x-y-z'" in state["verdict"]["last_error"]  # the last refusal: what the seed gave for 'x y z'
+
+    stats = compute_stats([to_record(SEED, state, scripted.context, 1.0)], wall_s=1.0)
+    assert stats["discard_reasons"] == {"tests_contradict_reference": 1} and stats["contradicting_test_rounds"] == 2
+    assert stats["vacuous_test_rounds"] == 0
+    assert "<th>rounds whose tests contradicted the seed&#39;s code</th><td>2</td>" in render_html(stats)
+
+
+def test_check_tests_refuses_tests_that_fail_against_the_reference(context) -> None:
+    verdict, broken = check_tests(code_of(RIGHT_CODE), code_of(WRONG_TESTS), [], context, [], SEED_CODE)
+    assert broken is None and verdict["verdict"] == "contradicts_reference"
+    assert verdict["contradiction"] == (
+        "AssertionError: assert safe_name('Hello World') == 'Hello_World'\n"
+        "  left side: 'Hello-World'\n  right side: 'Hello_World'"
+    )
+    assert "contradict" in test_quality.refusal(verdict) and verdict["contradiction"] in test_quality.refusal(verdict)
+    right, _ = check_tests(code_of(RIGHT_CODE), code_of(RIGHT_TESTS), [], context, [], SEED_CODE)
+    assert right["verdict"] == "verifies" and right["contradiction"] is None
+
+
+def test_the_reference_is_part_of_the_verdicts_key(context, monkeypatch) -> None:
+    solution, tests = code_of(RIGHT_CODE), code_of(WRONG_TESTS)
+    without, _ = check_tests(solution, tests, [], context, [])
+    assert without["verdict"] == "verifies"  # no reference: the wrong tests pass every stand-in check
+    with_reference, _ = check_tests(solution, tests, [], context, [{"test_quality": without}], SEED_CODE)
+    assert with_reference["verdict"] == "contradicts_reference" and with_reference["key"] != without["key"]
+
+    runs: list[str] = []
+    monkeypatch.setattr(test_quality, "run_request", lambda sandbox, request: runs.append(request) or None)
+    again, _ = check_tests(solution, tests, [], context, [{"test_quality": with_reference}], SEED_CODE)
+    assert again == with_reference and runs == []  # reused, nothing run
+
+
+@pytest.mark.parametrize(
+    ("reference", "why"),
+    [
+        ("def safe_name(s):\n    assert isinstance(s, bytes)\n    return s\n", "the reference's own assert"),
+        ("def safe_name(s):\n    return s.replace(' ', SEPARATOR)\n", "a name the reference lacks"),
+        ("def safe_name(s):\n    raise ValueError('no')\n", "another error"),
+        ("import sys\nsys.exit(0)\n\ndef safe_name(s):\n    return s\n", "tests_incomplete"),
+        ("def safe_name(s):\n    while True:\n        pass\n", "a timeout"),
+    ],
+)
+def test_a_reference_that_fails_other_than_on_an_assert_of_the_tests_refuses_nothing(reference, why) -> None:
+    context = Context.from_mapping({"sandbox": "local", "timeout_s": 2.0})
+    verdict, broken = check_tests(code_of(RIGHT_CODE), code_of(WRONG_TESTS), [], context, [], reference)
+    assert broken is None and verdict["verdict"] == "verifies", why
+
+
+def test_a_broken_sandbox_during_the_reference_run_refuses_nothing(context, monkeypatch) -> None:
+    real = test_quality.run_request
+
+    def breaks_on_the_reference(sandbox, request):
+        if request.files["main.py"] == SEED_CODE:
+            return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr="docker daemon gone")
+        return real(sandbox, request)
+
+    monkeypatch.setattr(test_quality, "run_request", breaks_on_the_reference)
+    verdict, broken = check_tests(code_of(RIGHT_CODE), code_of(WRONG_TESTS), [], context, [], SEED_CODE)
+    assert broken is None and verdict["verdict"] == "verifies"
+
+
+def test_a_failing_assert_with_a_message_keeps_it(context) -> None:
+    tests = "def test_spaces():\n    assert safe_name('a b') == 'a_b', 'spaces become underscores'\n\ntest_spaces()\n"
+    verdict, _ = check_tests(code_of(RIGHT_CODE), tests, [], context, [], SEED_CODE)
+    assert verdict["contradiction"] == (
+        "AssertionError: assert safe_name('a b') == 'a_b'\n  message: spaces become underscores"
+    )
+
+
+@pytest.mark.parametrize(
+    ("solution", "used", "expected"),
+    [
+        ("def safe_name(s):\n    return s", ["safe_name"], True),
+        ("safe_name = lambda s: s", ["safe_name"], True),
+        ("def safe_name(text):\n    return text", ["safe_name"], False),
+        ("def safe_name(s, sep='-'):\n    return s", ["safe_name"], False),
+        ("async def safe_name(s):\n    return s", ["safe_name"], False),
+        ("def other(s):\n    return s", ["other"], False),
+        ("def safe_name(s):\n    return s", [], False),
+    ],
+)
+def test_a_function_is_comparable_by_name_and_parameter_names(solution, used, expected) -> None:
+    assert comparable(SEED_CODE, solution, used) is expected
+
+
+def test_a_class_is_comparable_only_with_the_same_bases_members_and_signatures() -> None:
+    box = "class Box:\n    size = {}\n    def __init__(self, x):\n        self.{} = x\n    def get(self):\n        ..."
+    reference, same = box.format(1, "x"), box.format(2, "v")  # other values and bodies, the same shape
+    assert comparable(reference, same, ["Box"])
+    assert not comparable(reference, same.replace("def get(self)", "def get(self, default)"), ["Box"])
+    assert not comparable(reference, same + "\n    def __eq__(self, other):\n        ...", ["Box"])
+    assert not comparable(reference, same.replace("class Box:", "class Box(dict):"), ["Box"])
+    assert not comparable(reference, "@dataclass\n" + same, ["Box"])
+    assert not comparable("class Box(:", same, ["Box"])  # a reference that does not parse
+
+
+def test_explained_asserts_check_the_same_and_say_what_they_compared() -> None:
+    calls: list[int] = []
+    scope = {"f": lambda: calls.append(1) or 3}
+    exec(explained("assert f() == 3\nassert '%d' % 3 in ['3']\n"), scope)  # passes as before
+    assert calls == [1]  # each side evaluated once
+    with pytest.raises(AssertionError) as failed:
+        exec(explained("def test():\n    assert f() == 4  # a comment\n\ntest()\n"), scope)
+    assert str(failed.value) == f"{MARKER}assert f() == 4\n  left side: 3\n  right side: 4"
+    with pytest.raises(AssertionError) as failed:
+        exec(explained("assert '%d' % f() in ['4']"), scope)
+    assert str(failed.value) == f"{MARKER}assert '%d' % f() in ['4']\n  left side: '3'\n  right side: ['4']"
+    with pytest.raises(AssertionError) as failed:
+        exec(explained("assert f() % 2 == 0 < 1"), scope)  # not a single comparison: the assert alone
+    assert str(failed.value) == f"{MARKER}assert f() % 2 == 0 < 1"
+
+
+def test_only_a_failed_run_on_an_explained_assert_is_a_contradiction() -> None:
+    raised = f'Traceback (most recent call last):\n  File "main.py", line 4\nAssertionError: {MARKER}assert f() == 4'
+    assert contradiction(ExecResult(outcome=Outcome.FAILED, stderr=raised)) == "AssertionError: assert f() == 4"
+    assert contradiction(ExecResult(outcome=Outcome.FAILED, stderr="AssertionError: inside the seed")) is None
+    assert contradiction(ExecResult(outcome=Outcome.TIMEOUT, stderr=raised)) is None
+    long = contradiction(ExecResult(outcome=Outcome.FAILED, stderr=raised + "x" * 5000))
+    assert long is not None and len(long) < 1600 and long.endswith("...[truncated]")
