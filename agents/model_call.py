@@ -10,11 +10,14 @@ concurrent dialogues, an eval sample is retried by the next run, the chat report
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from .context import Context
@@ -53,13 +56,31 @@ def call_model(
     name = context.model_for(role.value)
     temperature = context.temperature_for(role.value, revising=revising)
     try:
-        model = get_chat_model(name, temperature=temperature, max_tokens=context.max_tokens)
+        model = get_chat_model(name, temperature=temperature, max_tokens=context.max_tokens, affinity=dialogue_key())
         reply = (model.bind_tools(list(tools)) if tools else model).invoke(list(messages))
     except Exception as error:
         raise ModelCallError(role, name, failure_cause(name, error)) from error
     if not isinstance(reply, AIMessage):
         raise ModelCallError(role, name, TypeError(f"expected an AIMessage, got {type(reply).__name__}"))
     return with_text_tool_calls(reply, [tool.name for tool in tools]) if tools else reply
+
+
+def dialogue_key() -> str | None:
+    """The dialogue this call belongs to: the thread id of the LangGraph run it is made in (None outside one, or
+    in a run without a thread). A model with several servers sends every turn of a dialogue to one of them, whose
+    prefix cache still holds the transcript the turn resends."""
+    try:
+        config = get_config()
+    except RuntimeError:  # not inside a runnable
+        return None
+    thread = config.get("configurable", {}).get("thread_id")
+    return None if thread is None else str(thread)
+
+
+def new_dialogue() -> RunnableConfig:
+    """The config of a graph run that is one dialogue of its own and needs no checkpointer (``codergen.solve``,
+    ``generate_one``): a fresh thread id, which ``dialogue_key`` reads."""
+    return {"configurable": {"thread_id": uuid.uuid4().hex}}
 
 
 def ask(

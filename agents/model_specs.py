@@ -87,12 +87,21 @@ class LlamaCppSpec(_Strict):
 
 
 class OpenAICompatibleSpec(_Strict):
-    """Any server speaking the OpenAI chat API at ``base_url`` (vLLM, a llama.cpp server, a proxy)."""
+    """Any server speaking the OpenAI chat API at ``base_url`` (vLLM, a llama.cpp server, a proxy).
+
+    ``base_url`` may list several servers of the same model (e.g. one vLLM server per GPU): each request goes to
+    one of them (``endpoint_choice``), every request of a dialogue to the same one.
+    """
 
     provider: Literal["openai_compatible"]
     model: str
-    base_url: str = Field(description="Default base URL, e.g. http://127.0.0.1:8000/v1.")
-    base_url_env: str | None = Field(default=None, description="Env var that overrides base_url when set.")
+    base_url: str | list[str] = Field(
+        description="Base URL, e.g. http://127.0.0.1:8000/v1, or a list of them: servers of this model to share "
+        "the dialogues between."
+    )
+    base_url_env: str | None = Field(
+        default=None, description="Env var that overrides base_url when set; a comma-separated list names several."
+    )
     api_key_env: str | None = Field(default=None, description="Env var holding the key; unset = no key needed.")
     special_tokens: bool = Field(
         default=False,
@@ -100,8 +109,40 @@ class OpenAICompatibleSpec(_Strict):
         "asked to keep them in its replies (vLLM and llama.cpp servers strip special tokens by default).",
     )
 
-    def resolved_base_url(self) -> str:
-        return (os.environ.get(self.base_url_env) if self.base_url_env else None) or self.base_url
+    @field_validator("base_url")
+    @classmethod
+    def _endpoints_are_distinct(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            problem = _endpoint_list_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    def resolved_base_urls(self) -> list[str]:
+        """The servers of this model, in order: ``base_url_env``'s comma-separated list when set, else base_url."""
+        override = os.environ.get(self.base_url_env, "") if self.base_url_env else ""
+        if override.strip():
+            urls = [url.strip() for url in override.split(",")]
+            problem = _endpoint_list_problem(urls)
+            if problem:
+                raise ModelConfigError(f"environment variable {self.base_url_env}: {problem}")
+            return urls
+        return [self.base_url] if isinstance(self.base_url, str) else list(self.base_url)
+
+
+def _endpoint_list_problem(urls: list[str]) -> str | None:
+    """Why a list of base URLs names no set of distinct servers, or None. A server listed twice would get twice
+    its share of the dialogues; a trailing slash does not make it another server."""
+    if not urls:
+        return "an empty list names no server"
+    seen: set[str] = set()
+    for url in urls:
+        if not url.strip():
+            return "an empty base URL in the list"
+        if url.rstrip("/") in seen:
+            return f"base URL {url!r} is listed twice"
+        seen.add(url.rstrip("/"))
+    return None
 
 
 class OpenAISpec(_Strict):

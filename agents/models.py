@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
+from .endpoint_choice import choose_endpoint, in_flight
 from .local_model.server import ensure_server, server_failure
 from .model_specs import (
     LlamaCppSpec,
@@ -38,7 +39,9 @@ __all__ = [
     "get_chat_model",
     "load_model_specs",
     "register_model",
+    "register_models",
     "registered_model",
+    "registered_models",
     "unregister_model",
 ]
 
@@ -84,13 +87,33 @@ def registered_model(name: str, chat_model: BaseChatModel) -> Iterator[BaseChatM
                 _registry[name] = previous
 
 
+def register_models(models: Mapping[str, BaseChatModel]) -> None:
+    """``register_model`` for each: how a Ray worker takes on the models its driver shipped (``registered_models``)."""
+    with _registry_lock:
+        _registry.update(models)
+
+
+def registered_models(names: Iterable[str]) -> dict[str, BaseChatModel]:
+    """The in-process models among ``names``: a run that leaves this process (Ray workers) ships them along, so a
+    model registered here answers for its name on every worker too."""
+    with _registry_lock:
+        return {name: _registry[name] for name in names if name in _registry}
+
+
 def get_chat_model(
-    name: str, *, temperature: float = 0.0, max_tokens: int = 1024, models_file: str | Path | None = None
+    name: str,
+    *,
+    temperature: float = 0.0,
+    max_tokens: int = 1024,
+    models_file: str | Path | None = None,
+    affinity: str | None = None,
 ) -> BaseChatModel:
     """The chat model called ``name``: a registered one as is, else one built from the models file.
 
     For an embedded (``llama_cpp``) model this starts its server on first use; later calls reuse it.
-    ``models_file`` replaces the default models file (``$AIEV_MODELS`` or the bundled one).
+    ``models_file`` replaces the default models file (``$AIEV_MODELS`` or the bundled one). For an entry with
+    several servers, the client of the one chosen for dialogue ``affinity`` (``endpoint_choice``): the same
+    server for every request of a dialogue, the least-loaded one for a new dialogue or a request of none.
     """
     with _registry_lock:
         registered = _registry.get(name)
@@ -102,10 +125,12 @@ def get_chat_model(
         with _registry_lock:
             known = sorted(set(specs) | set(_registry))
         raise UnknownModelError(name, known)
-    return _chat_openai(name, spec, temperature=temperature, max_tokens=max_tokens)
+    return _chat_openai(name, spec, temperature=temperature, max_tokens=max_tokens, affinity=affinity)
 
 
-def _chat_openai(name: str, spec: ModelSpec, *, temperature: float, max_tokens: int) -> ChatOpenAI:
+def _chat_openai(
+    name: str, spec: ModelSpec, *, temperature: float, max_tokens: int, affinity: str | None
+) -> ChatOpenAI:
     """One client per distinct settings, reused: building a ``ChatOpenAI`` costs a few ms and a fresh HTTP
     connection pool, and a dialogue asks for its models at every turn."""
     common = {"model": spec.model, "temperature": temperature, "max_tokens": max_tokens, "max_retries": 2}
@@ -121,14 +146,17 @@ def _chat_openai(name: str, spec: ModelSpec, *, temperature: float, max_tokens: 
             assert isinstance(spec, OpenAICompatibleSpec)
             # Self-hosted servers usually run without a key; the client library still insists on a non-empty one.
             key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
-            settings |= {"base_url": spec.resolved_base_url(), "api_key": key or "none"}
+            endpoint = choose_endpoint(spec.resolved_base_urls(), affinity)
+            settings |= {"base_url": endpoint, "api_key": key or "none"}
             if spec.special_tokens:
                 settings["extra_body"] |= KEEP_SPECIAL_TOKENS
     cache_key = json.dumps(settings, sort_keys=True)
     with _registry_lock:
         client = _clients.get(cache_key)
         if client is None:
-            client = _clients[cache_key] = ChatOpenAI(**settings)
+            # Every client of a server reports to that server's in-flight counter, the load endpoint_choice reads.
+            callbacks = [in_flight(settings["base_url"])] if "base_url" in settings else None
+            client = _clients[cache_key] = ChatOpenAI(**settings, callbacks=callbacks)
     return client
 
 

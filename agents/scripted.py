@@ -69,3 +69,12 @@ class ScriptedChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
         return self
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled without its lock and call record (a lock cannot be pickled): a copy shipped to another process
+        (a Ray worker) starts with no calls. A reply *function* then answers there as here; a reply *list* would
+        be replayed from its start by every copy, so ship only functions."""
+        return {**super().__getstate__(), "__pydantic_private__": None}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__({**state, "__pydantic_private__": {"_lock": threading.Lock(), "_calls": []}})

@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "PipelineConfig": "aiev.graphs.pipeline",
     "RunSummary": "aiev.graphs.pipeline",
     "run_pipeline": "aiev.graphs.pipeline",
+    "RayOptions": "aiev.graphs.batch",
     "load_seeds": "aiev.graphs.seeds",
     "harvest": "aiev.graphs.seeds",
     # CoderGen and evaluation

@@ -48,7 +48,7 @@ from typing import Any
 import typer
 
 from aiev.agents.local_model.cache import gguf_path
-from aiev.agents.model_specs import LlamaCppSpec, ModelError, load_model_specs
+from aiev.agents.model_specs import LlamaCppSpec, ModelError, OpenAICompatibleSpec, load_model_specs
 from aiev.agents.state import Seed
 from aiev.cli.generate_cmd import DEFAULT_CONCURRENCY, DEFAULT_STAGE, generate
 from aiev.graphs.durable import JsonlLog, atomic_write_text
@@ -200,7 +200,8 @@ def model_file(name: str) -> str:
         return "registered in this process (not in the models file)"
     if isinstance(spec, LlamaCppSpec):
         return f"{gguf_path(name)} ({spec.gguf.size / 1e9:.2f} GB, sha256 {spec.gguf.sha256[:12]})"
-    return f"{spec.provider} {spec.model} at {getattr(spec, 'base_url', 'api.openai.com')}"
+    where = ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
+    return f"{spec.provider} {spec.model} at {where}"
 
 
 def _percent(share: float | None) -> str:

@@ -8,11 +8,13 @@ in flight and a rerun with the same output directory does only what is missing.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Self
 
+from langchain_core.language_models.chat_models import BaseChatModel
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -23,7 +25,8 @@ from rich.progress import (
 )
 
 from ..agents.context import Context
-from ..agents.models import get_chat_model
+from ..agents.models import get_chat_model, register_models, registered_models
+from ..graphs.batch import RayOptions, run_batch
 from ..sandbox.engine import Engine, SandboxUnavailable, get_engine
 from ..sandbox.types import Outcome
 from . import hidden_examples
@@ -52,6 +55,7 @@ def evaluate(
     sandbox: str = "auto",
     timeout_s: float | None = None,
     concurrency: int = 2,
+    ray: RayOptions | None = None,
     benchmark: str = "tasks",
     progress: bool = False,
     console: Console | None = None,
@@ -61,8 +65,9 @@ def evaluate(
     ``samples`` > 1 needs ``temperature`` > 0 (greedy samples are identical). ``hide_examples`` shows every prompt
     without its examples (``hidden_examples``: the statement alone, so CoderGen's tests come from its test writer);
     the setting is pinned in ``run.json`` and named in the summaries. ``candidates``: the CoderGen programmer's
-    replies per turn (``Context.candidates``). Raises ``EvalInputError`` for unusable settings
-    and ``ModelError`` for an unknown model, before any sample runs.
+    replies per turn (``Context.candidates``). ``ray``: the samples run on a Ray cluster (``graphs.batch``), judged
+    there by each node's sandbox, logged here as a run on one machine logs them. Raises ``EvalInputError`` for
+    unusable settings and ``ModelError`` for an unknown model, before any sample runs.
     """
     if mode not in MODES:
         raise EvalInputError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
@@ -77,7 +82,8 @@ def evaluate(
     if hide_examples:  # unsupported tasks are never shown to a model: their prompts stay as loaded
         tasks = [hidden_examples.hide_examples(task) if task.executable else task for task in tasks]
     get_chat_model(model, temperature=temperature, max_tokens=max_tokens)  # an unknown name stops the run here
-    engine = _engine(sandbox)
+    if ray is None:
+        _engine(sandbox)  # an unusable sandbox stops the run here; a Ray worker opens its own node's engine
     started = time.monotonic()
     store = ResultsStore(out)
     executable = [task for task in tasks if task.executable]
@@ -88,15 +94,17 @@ def evaluate(
             store.append(SampleResult(
                 task_id=task.task_id, mode=mode, sample=0, status="unsupported", outcome="unsupported",
                 feedback=f"language {task.language!r} is not executed by the sandbox"))  # fmt: skip
-    jobs = [(task, s) for task in executable for s in range(samples) if (mode, task.task_id, s) not in done]
-    judge = _Judge(mode, settings, engine)
+    jobs = [
+        {"id": f"{task.task_id}#{s}", "task": task.model_dump(), "sample": s}
+        for task in executable
+        for s in range(samples)
+        if (mode, task.task_id, s) not in done
+    ]
+    work = JudgeWork(mode=mode, settings=settings, models=registered_models({model}))
     total = len(executable) * samples
-    with (
-        _Progress(total, total - len(jobs), mode, progress, console) as bar,
-        ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aiev-eval") as pool,
-    ):
-        for future in as_completed([pool.submit(judge, task, s) for task, s in jobs]):
-            result = future.result()
+    with _Progress(total, total - len(jobs), mode, progress, console) as bar:
+        for record in run_batch(jobs, work, concurrency=concurrency, ray=ray):
+            result = SampleResult.model_validate(record)
             store.append(result)
             bar.advance(result)
     summary = summarize(
@@ -126,6 +134,22 @@ def _prompt_record(tasks: list[EvalTask]) -> dict[str, Any]:
     return {"task_id": tasks[0].task_id, "messages": [{"role": m.type, "content": m.content} for m in messages]}
 
 
+@dataclass(frozen=True)
+class JudgeWork:
+    """An eval run's work for ``graphs.batch.run_batch``: picklable, so a Ray worker can open it on any node."""
+
+    mode: str
+    settings: EvalSettings
+    models: dict[str, BaseChatModel] = field(default_factory=dict)  # registered in this process, shipped along
+
+    @contextmanager
+    def open(self, *, remote: bool) -> Iterator[_Judge]:
+        """A judge using this node's sandbox engine (a Ray worker's own Docker engine, or its local one)."""
+        if remote:
+            register_models(self.models)
+        yield _Judge(self.mode, self.settings, _engine(self.settings.sandbox))
+
+
 class _Judge:
     """Answers one sample with the mode and judges it; every failure becomes a result, never an exception."""
 
@@ -139,16 +163,22 @@ class _Judge:
             candidates=settings.candidates,
         )  # fmt: skip
 
-    def __call__(self, task: EvalTask, sample: int) -> SampleResult:
+    def __call__(self, job: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
-        base = {"task_id": task.task_id, "mode": self.mode, "sample": sample}
+        task = EvalTask.model_validate(job["task"])
+        base = {"task_id": task.task_id, "mode": self.mode, "sample": job["sample"]}
         try:
             result = self._judge(task, base)
         except Exception as error:
-            result = SampleResult(
-                **base, status="retry", outcome="internal_error", feedback=f"{type(error).__name__}: {error}"
-            )
-        return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)})
+            result = _internal_error(base, error)
+        return result.model_copy(update={"duration_s": round(time.monotonic() - started, 3)}).model_dump()
+
+    def failure(self, job: dict[str, Any], error: BaseException) -> dict[str, Any]:
+        base = {"task_id": job["task"]["task_id"], "mode": self.mode, "sample": job["sample"]}
+        return _internal_error(base, error).model_dump()
+
+    def forget(self, job_id: str) -> None:
+        """Nothing to drop: a sample keeps no state between runs."""
 
     def _judge(self, task: EvalTask, base: dict[str, Any]) -> SampleResult:
         timeout_s = task.timeout(self.settings.timeout_s)  # the loop's executions and the judge's alike
@@ -172,6 +202,11 @@ class _Judge:
             status = "passed" if executed.passed else "failed"
         feedback = "" if executed.passed else executed.feedback(FEEDBACK_CHARS)
         return SampleResult(**common, status=status, outcome=executed.outcome.value, feedback=feedback)
+
+
+def _internal_error(base: dict[str, Any], error: BaseException) -> SampleResult:
+    """A sample whose answering or judging raised: retried by the next run of the same command."""
+    return SampleResult(**base, status="retry", outcome="internal_error", feedback=f"{type(error).__name__}: {error}")
 
 
 class _Progress:

@@ -2,8 +2,9 @@
 
 questioner -> programmer -> test_writer -> execute, then: passed -> finalize; failed with rounds left ->
 error_analyst -> programmer (or test_writer when the analyst blames the tests); tests refused as vacuous (they
-use nothing the solution defines or pass against a wrong stand-in of it) -> test_writer; out of rounds -> discard
-(reason ``vacuous_tests`` when the last tests were refused, else ``max_rounds``).
+use nothing the solution defines or pass against a wrong stand-in of it) or as contradicting the seed (they fail
+against the seed's own code, which the solution keeps the signature of) -> test_writer; out of rounds -> discard
+(reason ``vacuous_tests`` or ``tests_contradict_reference`` when the last tests were refused, else ``max_rounds``).
 Messages follow AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language
 analysis, new code, ..., interpreter stdout and the closing answer. Any node that sets a ``verdict``
 (model or sandbox failure) ends the dialogue at once.
@@ -18,6 +19,7 @@ from langgraph.types import Checkpointer
 from ..agents import error_analyst, programmer, questioner, test_writer
 from ..agents.context import Context
 from ..agents.dialogue import Speaker, say
+from ..agents.model_call import new_dialogue
 from ..agents.prompts import render_prompt
 from ..agents.state import Seed
 from .execute import last_feedback
@@ -43,8 +45,8 @@ def finalize(state: State) -> State:
 
 
 def discard(state: State) -> State:
-    """Out of rounds: keep the reason (``vacuous_tests`` when the last tests verified nothing) and the last
-    interpreter feedback for the discards file."""
+    """Out of rounds: keep the reason (the refusal when the last tests were refused, ``routing.failure_reason``)
+    and the last interpreter feedback for the discards file."""
     reason = f"no passing execution in {state.get('round', 0)} rounds"
     last_error = f"{reason}\n{last_feedback(state)}".strip()
     return {"verdict": {"status": "discarded", "reason": failure_reason(state), "last_error": last_error}}
@@ -98,4 +100,4 @@ def generate_one(seed: Seed | str, context: Context | None = None, *, stage: Sta
     """Run one dialogue in-process (no checkpointer) and return its final state; a string is a snippet."""
     if isinstance(seed, str):
         seed = make_seed(seed, "inline")
-    return graph.invoke({"seed": seed, "stage": stage}, context=context or Context())
+    return graph.invoke({"seed": seed, "stage": stage}, new_dialogue(), context=context or Context())

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from ..agents import error_analyst, programmer, test_writer
 from ..agents.context import Context
 from ..agents.dialogue import Speaker, say, speaker_of
+from ..agents.model_call import new_dialogue
 from ..agents.parsing import entry_point_of, extract_setup, extract_solution
 from ..agents.prompts import render_prompt
 from ..agents.state import RoleState, Verdict
@@ -211,7 +212,7 @@ def solve(
         "task": task, "user_tests": tests or "", "tests_in_task": tests_in_task, "entry_point": entry_point,
         "environment": environment or [],
     }  # fmt: skip
-    state = graph.invoke(inputs, context=context or Context())
+    state = graph.invoke(inputs, new_dialogue(), context=context or Context())  # one server per dialogue
     return result_from_state(state)
 
 

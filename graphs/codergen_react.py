@@ -30,7 +30,7 @@ from langgraph.types import Command
 
 from ..agents.context import Context
 from ..agents.dialogue import Speaker
-from ..agents.model_call import ModelCallError, call_model
+from ..agents.model_call import ModelCallError, call_model, new_dialogue
 from ..agents.prompts import load_prompt, render_prompt
 from ..sandbox.engine import run_request
 from ..sandbox.requirements import is_install
@@ -160,7 +160,7 @@ graph = build_graph()
 def solve_react(task: str, *, tests: str | None = None, context: Context | None = None) -> CoderGenResult:
     """``codergen.solve`` with the model driving the tools itself."""
     context = context or Context()
-    state = graph.invoke({"task": task, "user_tests": tests or ""}, context=context)
+    state = graph.invoke({"task": task, "user_tests": tests or ""}, new_dialogue(), context=context)
     executions = state.get("executions", [])
     passed = bool(state.get("passed"))
     messages = state.get("messages", [])

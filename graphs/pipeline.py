@@ -4,7 +4,10 @@ Durability has two layers. The results log (``results.jsonl``, whole fsynced lin
 truth for finished seeds; ``samples.jsonl``, ``discards.jsonl``, ``stats.json`` and ``report.html`` are
 rebuilt from it atomically, so they can never disagree with it or hold a seed twice. The LangGraph SQLite
 checkpointer (thread id = seed id) holds dialogues still in flight, so a seed interrupted after five
-rounds resumes at round six; a seed's checkpoints are dropped once its result is logged.
+rounds resumes at round six; a seed's checkpoints are dropped once its result is logged. On Ray (``ray=``, see
+``graphs/batch.py``) the dialogues run on the cluster's workers, whose checkpoints live in their memory: a dialogue
+lost with its node starts again from its first turn, and the results log, written here by the driver, stays the one
+source of truth.
 
 Failures that say nothing about the seed (model endpoint down, sandbox broken, an unexpected exception)
 are logged as discards with a *retryable* reason: the next run of the same command tries those seeds
@@ -19,12 +22,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import messages_to_dict
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
@@ -37,9 +44,10 @@ from rich.progress import (
 )
 
 from ..agents.context import Context
-from ..agents.models import get_chat_model
+from ..agents.models import get_chat_model, register_models, registered_models
 from ..agents.state import Seed
 from .aiev_instruct import build_graph
+from .batch import RayOptions, run_batch
 from .durable import JsonlLog, atomic_write_jsonl, checkpoint_connection
 from .presets import ROLES
 from .report import compute_stats, write_stats
@@ -61,6 +69,7 @@ class PipelineConfig(BaseModel):
     concurrency: int = Field(default=2, ge=1, le=256)
     stage: Stage = "teaching"
     context: Context = Field(default_factory=Context)
+    ray: RayOptions | None = None  # None: threads in this process; else the seeds run on a Ray cluster
     progress: bool = True
 
 
@@ -92,22 +101,17 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
     todo = [seed for seed in seeds if seed["id"] not in done]
     earlier = [done[seed["id"]] for seed in seeds if seed["id"] in done]
 
-    with ExitStack() as stack:
-        connection = checkpoint_connection(config.out / "checkpoints.sqlite")
-        stack.callback(connection.close)
-        checkpointer = SqliteSaver(connection)
-        graph = build_graph(checkpointer=checkpointer)
-        progress = _RunProgress(len(seeds), earlier, config.progress, console)
-        stack.enter_context(progress)
-        run_one = _SeedRunner(graph, checkpointer, config.context, config.stage)
-        with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="aiev-seed") as pool:
-            futures = [pool.submit(run_one, seed) for seed in todo]
-            for future in as_completed(futures):
-                record = future.result()
-                record["session"] = {"id": session, "elapsed_s": round(time.monotonic() - started, 3)}
-                log.append(record)
-                checkpointer.delete_thread(record["seed_id"])
-                progress.advance(record)
+    work = SeedWork(
+        context=config.context,
+        stage=config.stage,
+        checkpoints=config.out / "checkpoints.sqlite",
+        models=registered_models({config.context.model_for(role) for role in ROLES}),
+    )
+    with _RunProgress(len(seeds), earlier, config.progress, console) as progress:
+        for record in run_batch(todo, work, concurrency=config.concurrency, ray=config.ray):
+            record["session"] = {"id": session, "elapsed_s": round(time.monotonic() - started, 3)}
+            log.append(record)
+            progress.advance(record)
 
     latest = _latest(log)
     records = list(latest.values())
@@ -141,11 +145,35 @@ def _latest(log: JsonlLog) -> dict[str, dict[str, Any]]:
     return latest
 
 
+@dataclass(frozen=True)
+class SeedWork:
+    """A generation run's work for ``batch.run_batch``: picklable, so a Ray worker can open it on any node."""
+
+    context: Context
+    stage: Stage
+    checkpoints: Path  # the run's SQLite checkpoints; used by the driver's own process only
+    models: dict[str, BaseChatModel] = field(default_factory=dict)  # registered in this process, shipped along
+
+    @contextmanager
+    def open(self, *, remote: bool) -> Iterator[_SeedRunner]:
+        """A runner whose dialogues resume mid-way from the run's SQLite checkpoints, or, on a Ray worker (which
+        may not see the output directory), from checkpoints in memory: a dialogue lost with its node restarts."""
+        if not remote:
+            connection = checkpoint_connection(self.checkpoints)
+            try:
+                yield _SeedRunner(SqliteSaver(connection), self.context, self.stage)
+            finally:
+                connection.close()
+            return
+        register_models(self.models)
+        yield _SeedRunner(InMemorySaver(), self.context, self.stage)
+
+
 class _SeedRunner:
     """Runs (or resumes) one seed's dialogue and turns the final state into a results-log record."""
 
-    def __init__(self, graph, checkpointer: SqliteSaver, context: Context, stage: Stage) -> None:
-        self.graph = graph
+    def __init__(self, checkpointer: BaseCheckpointSaver, context: Context, stage: Stage) -> None:
+        self.graph = build_graph(checkpointer=checkpointer)
         self.checkpointer = checkpointer
         self.context = context
         self.stage = stage
@@ -156,15 +184,14 @@ class _SeedRunner:
         try:
             state = self._finish(seed, config)
         except Exception as error:
-            state = {
-                "seed": seed,
-                "verdict": {
-                    "status": "discarded",
-                    "reason": "internal_error",
-                    "last_error": f"{type(error).__name__}: {error}",
-                },
-            }
+            state = _failed(seed, error)
         return to_record(seed, state, self.context, time.monotonic() - started)
+
+    def failure(self, seed: Seed, error: BaseException) -> dict[str, Any]:
+        return to_record(seed, _failed(seed, error), self.context, 0.0)
+
+    def forget(self, seed_id: str) -> None:
+        self.checkpointer.delete_thread(seed_id)
 
     def _finish(self, seed: Seed, config: dict[str, Any]) -> State:
         snapshot = self.graph.get_state(config)
@@ -176,6 +203,18 @@ class _SeedRunner:
         elif verdict:
             return snapshot.values  # finished just before a crash, not yet logged
         return self.graph.invoke({"seed": seed, "stage": self.stage}, config, context=self.context)
+
+
+def _failed(seed: Seed, error: BaseException) -> State:
+    """The state of a dialogue that raised: discarded as ``internal_error`` (retried by the next run)."""
+    return {
+        "seed": seed,
+        "verdict": {
+            "status": "discarded",
+            "reason": "internal_error",
+            "last_error": f"{type(error).__name__}: {error}",
+        },
+    }
 
 
 def to_record(seed: Seed, state: State, context: Context, duration_s: float) -> dict[str, Any]:

@@ -1,15 +1,20 @@
 """The engine interface and the `auto | docker | local` choice.
 
 Engines are expensive to create (the Docker engine keeps warm containers), so ``get_engine`` caches one
-instance per kind for the whole process; graphs ask for an engine by name on every execution.
+instance per kind for the whole process; graphs ask for an engine by name on every execution. With
+``AIEV_SANDBOX_SLOTS`` set (``node_slots``), the engine it returns holds one of the machine's slots per program, so
+the cap holds across every aiev process on the machine (the Ray workers of one node).
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import threading
-from typing import Literal, NamedTuple, Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
+from .node_slots import SLOTS_DIR_ENV, SLOTS_ENV, NodeSlots, default_directory
 from .types import ExecRequest, ExecResult, Outcome
 
 EngineName = Literal["auto", "docker", "local"]
@@ -37,7 +42,10 @@ _engines_lock = threading.Lock()
 def get_engine(name: EngineName = "auto") -> Engine:
     """The process-wide engine of that kind; ``auto`` is Docker when an engine answers and the image exists.
 
-    Raises SandboxUnavailable (with the reason) when ``docker`` is asked for and cannot be used.
+    ``AIEV_SANDBOX_SLOTS`` is read when the engine is created (a Ray worker has it from its runtime env before any
+    engine exists): set, the engine is a ``CappedEngine``; unset or empty, the engine itself.
+    Raises SandboxUnavailable (with the reason) when ``docker`` is asked for and cannot be used, or the slots
+    setting is not a positive integer or its directory cannot be made.
     """
     if name not in ("auto", "docker", "local"):
         raise SandboxUnavailable(f"unknown sandbox {name!r}; choose docker, local or auto")
@@ -45,8 +53,57 @@ def get_engine(name: EngineName = "auto") -> Engine:
         if name == "auto":
             name = "docker" if "docker" in _engines or docker_problem() is None else "local"
         if name not in _engines:
-            _engines[name] = _create(name)
+            slots = _node_slots()  # before the engine, so that a bad setting starts no warm containers
+            engine = _create(name)
+            _engines[name] = engine if slots is None else CappedEngine(engine, slots)
         return _engines[name]
+
+
+class CappedEngine:
+    """An engine whose ``run`` holds one of this machine's sandbox slots while the program (and its setup lines)
+    runs, so that every aiev process on the machine together runs at most ``slots.limit`` programs at once.
+
+    Everything but ``run`` is the wrapped engine's (``isolation``, the Docker engine's pool): callers such as
+    ``describe_engine`` see the engine they asked for.
+    """
+
+    def __init__(self, engine: Engine, slots: NodeSlots) -> None:
+        self.inner = engine
+        self.slots = slots
+        self.name = engine.name
+
+    def run(self, request: ExecRequest) -> ExecResult:
+        try:
+            held = self.slots.acquire()
+        except OSError as error:  # the slots directory went away or turned unreadable: not the program's fault
+            return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr=f"sandbox slots: {error}", engine=self.name)
+        with held:
+            return self.inner.run(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, attribute: str) -> Any:  # called only for attributes the wrapper itself lacks
+        return getattr(self.inner, attribute)
+
+
+def _node_slots() -> NodeSlots | None:
+    """The machine's slots from ``AIEV_SANDBOX_SLOTS`` / ``AIEV_SANDBOX_SLOTS_DIR``, or None for no cap."""
+    value = os.environ.get(SLOTS_ENV, "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise SandboxUnavailable(
+            f"{SLOTS_ENV} must be a positive integer (programs at once on this machine), got {value!r}"
+        )
+    named = os.environ.get(SLOTS_DIR_ENV, "").strip()
+    directory = Path(named) if named else default_directory()
+    try:
+        return NodeSlots(int(value), directory)
+    except OSError as error:
+        raise SandboxUnavailable(
+            f"cannot keep sandbox slots in {directory} (set {SLOTS_DIR_ENV} to another directory): {error}"
+        ) from error
 
 
 def run_request(name: EngineName, request: ExecRequest) -> ExecResult:

@@ -58,6 +58,18 @@ def langgraph_cli():
 
 
 @pytest.fixture(scope="session")
+def ray_cli():
+    """The ``ray`` command of this environment (the ray extra, which `make test` installs)."""
+    import sys
+    from pathlib import Path
+
+    command = Path(sys.executable).with_name("ray")
+    if not command.exists():
+        unavailable("Ray is not installed (pip install -e '.[ray]')")
+    return command
+
+
+@pytest.fixture(scope="session")
 def docker_engine():
     """The process-wide Docker engine (warm pool), once a Docker engine answers and the sandbox image exists."""
     from aiev.sandbox.engine import SandboxUnavailable, get_engine

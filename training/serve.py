@@ -29,7 +29,12 @@ def endpoint_of(name: str) -> str:
         raise TrainingInputError(
             f"model {name!r} must be an openai_compatible entry of the models file to serve the student"
         )
-    return spec.resolved_base_url().rstrip("/")
+    urls = spec.resolved_base_urls()
+    if len(urls) > 1:
+        raise TrainingInputError(
+            f"model {name!r} lists {len(urls)} servers; --serve-student starts one, so the entry must name one"
+        )
+    return urls[0].rstrip("/")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from .output import console, errors, fail
+from .ray_options import ExecutionsPerNode, RayAddress, RayWorkers, UseRay, ray_options
 
 
 def eval_command(
@@ -60,6 +61,10 @@ def eval_command(
             "re-running resumes it.",
         ),
     ] = None,
+    ray: UseRay = False,
+    ray_address: RayAddress = None,
+    ray_workers: RayWorkers = None,
+    executions_per_node: ExecutionsPerNode = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -67,6 +72,7 @@ def eval_command(
     from aiev.agents.model_specs import ModelError
     from aiev.eval import EvalInputError, evaluate, load_benchmark
     from aiev.eval.report import summary_table, write_report
+    from aiev.graphs.batch import RayUnavailableError
     from aiev.sandbox.engine import SandboxUnavailable
 
     from .sandbox_choice import open_sandbox
@@ -76,7 +82,9 @@ def eval_command(
     out = out or Path("runs") / "eval" / re.sub(r"[^\w.+-]+", "_", f"{bench}-{model}{variant}")
     try:
         tasks = load_benchmark(bench, data, limit)
-        open_sandbox(sandbox, announce=not as_json)
+        on_ray = ray_options(ray, ray_address, ray_workers, executions_per_node)
+        if on_ray is None:
+            open_sandbox(sandbox, announce=not as_json)
         measured = [
             evaluate(
                 tasks,
@@ -92,6 +100,7 @@ def eval_command(
                 sandbox=sandbox,
                 timeout_s=timeout,
                 concurrency=concurrency,
+                ray=on_ray,
                 benchmark=bench,
                 progress=not quiet and not as_json,
                 console=errors,
@@ -99,7 +108,7 @@ def eval_command(
             for name in modes
         ]
         summaries = write_report(out, measured)
-    except (EvalInputError, ModelError, SandboxUnavailable) as error:
+    except (EvalInputError, ModelError, SandboxUnavailable, RayUnavailableError) as error:
         fail(error)
     if as_json:
         console.print_json(json.dumps([s.model_dump(mode="json") for s in summaries]))

@@ -18,6 +18,7 @@ from aiev.graphs.presets import (
 from aiev.graphs.seeds import SeedFormat, SeedsError
 
 from .output import console, errors, fail
+from .ray_options import ExecutionsPerNode, RayAddress, RayWorkers, UseRay, ray_options
 
 DEFAULTS = bundled_config("pipeline.yaml")
 DEFAULT_FORMAT: SeedFormat = DEFAULTS.get("format", "auto")
@@ -51,10 +52,15 @@ def generate(
         int | None,
         typer.Option("--candidates", min=1, help="Programmer replies sampled per turn; one that passes is kept."),
     ] = None,
+    ray: UseRay = False,
+    ray_address: RayAddress = None,
+    ray_workers: RayWorkers = None,
+    executions_per_node: ExecutionsPerNode = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Turn seed snippets into verified multi-turn samples (problem, code, tests, execution feedback)."""
     # Imported here so that `aiev --help` and the other commands do not pay for LangGraph and the sandbox.
+    from aiev.graphs.batch import RayUnavailableError
     from aiev.graphs.pipeline import PipelineConfig, run_pipeline
     from aiev.sandbox.engine import SandboxUnavailable
 
@@ -65,13 +71,15 @@ def generate(
             **role_overrides(model, role_model), "sandbox": sandbox, "max_rounds": max_rounds, "candidates": candidates,
         }  # fmt: skip
         context = resolve_context(stage, preset, overrides)
-        open_sandbox(context.sandbox)
+        on_ray = ray_options(ray, ray_address, ray_workers, executions_per_node)
+        if on_ray is None:
+            open_sandbox(context.sandbox)
         config = PipelineConfig(
             seeds=seeds, out=out, format=format, limit=limit, concurrency=concurrency, stage=stage,
-            context=context, progress=not quiet,
+            context=context, ray=on_ray, progress=not quiet,
         )  # fmt: skip
         summary = run_pipeline(config, console=console)
-    except (SeedsError, PresetError, ModelError, SandboxUnavailable) as error:
+    except (SeedsError, PresetError, ModelError, SandboxUnavailable, RayUnavailableError) as error:
         fail(error)
     console.print(
         f"{summary.out}: {summary.passed} passed, {summary.discarded} discarded of {summary.selected} seeds "

@@ -27,6 +27,7 @@ from aiev.agents.model_specs import (
     LlamaCppSpec,
     ModelError,
     ModelSpec,
+    OpenAICompatibleSpec,
     load_model_specs,
 )
 
@@ -53,7 +54,7 @@ def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
 def _where(spec: ModelSpec) -> str:
     if isinstance(spec, LlamaCppSpec):
         return f"{spec.gguf.size / 1e9:.2f} GB GGUF"
-    return getattr(spec, "base_url", None) or "api.openai.com"
+    return ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
 
 
 @app.command("list")

@@ -48,7 +48,7 @@ def test_the_role_temperature_reaches_the_model(scripted, monkeypatch) -> None:
     name, _ = scripted([AIMessage(content="a"), AIMessage(content="b")])
     asked: list[float] = []
 
-    def recording(model_name: str, *, temperature: float, max_tokens: int):
+    def recording(model_name: str, *, temperature: float, max_tokens: int, affinity: str | None):
         asked.append(temperature)
         return get_chat_model(model_name)
 

@@ -214,7 +214,7 @@ def test_revisions_are_sampled_at_the_revision_temperature(local_engine, scripte
     asked: list[tuple[str, float]] = []
     real = model_call.get_chat_model
 
-    def recording(model_name: str, *, temperature: float, max_tokens: int):
+    def recording(model_name: str, *, temperature: float, max_tokens: int, affinity: str | None):
         asked.append((model_name, temperature))
         return real(model_name, temperature=temperature, max_tokens=max_tokens)
 

@@ -28,7 +28,7 @@ VACUOUS_TESTS = "```python\nassert 1 + 2 == 3\n```"
 def test_a_second_candidate_that_passes_answers_the_round(scripted_roles, monkeypatch) -> None:
     temperatures: list[tuple[str, float]] = []
 
-    def recording(name: str, *, temperature: float, max_tokens: int):
+    def recording(name: str, *, temperature: float, max_tokens: int, affinity: str | None):
         temperatures.append((name, temperature))
         return get_chat_model(name)
 

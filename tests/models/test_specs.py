@@ -45,9 +45,9 @@ def test_base_url_env_overrides_the_default(monkeypatch: pytest.MonkeyPatch) -> 
     spec = load_model_specs()["vllm-local"]
     assert isinstance(spec, OpenAICompatibleSpec)
     monkeypatch.delenv("AIEV_VLLM_BASE_URL", raising=False)
-    assert spec.resolved_base_url() == "http://127.0.0.1:8000/v1"
+    assert spec.resolved_base_urls() == ["http://127.0.0.1:8000/v1"]
     monkeypatch.setenv("AIEV_VLLM_BASE_URL", "http://gpu-box:9000/v1")
-    assert spec.resolved_base_url() == "http://gpu-box:9000/v1"
+    assert spec.resolved_base_urls() == ["http://gpu-box:9000/v1"]
 
 
 @pytest.mark.parametrize(

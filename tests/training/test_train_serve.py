@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from aiev.training.errors import TrainingInputError
-from aiev.training.serve import served
+from aiev.training.serve import endpoint_of, served
 
 # A stand-in server: answers 200 to every GET after a short start-up delay, like a model server loading weights.
 SERVER = (
@@ -40,6 +40,13 @@ def test_student_is_served_for_the_block_only(tmp_path, monkeypatch):
         assert httpx.get(f"http://127.0.0.1:{port}/v1/models").text == "ckpt-7"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
+
+
+def test_a_student_on_several_servers_is_refused(monkeypatch):
+    # One serving command starts one server: which of the listed ones it would be is not for aiev to guess.
+    monkeypatch.setenv("AIEV_STUDENT_BASE_URL", "http://127.0.0.1:8001/v1,http://127.0.0.1:8002/v1")
+    with pytest.raises(TrainingInputError, match="'student' lists 2 servers; --serve-student starts one"):
+        endpoint_of("student")
 
 
 def test_server_that_dies_is_reported(tmp_path, monkeypatch):
