@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -87,6 +88,7 @@ def connect(address: str | None) -> None:
     """Join the cluster at ``address`` (None: ``RAY_ADDRESS``, else a new Ray on this machine) once per process."""
     if ray.is_initialized():
         return
+    _check_listening(address or os.environ.get("RAY_ADDRESS"))
     try:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     except ray.exceptions.AuthenticationError as error:
@@ -96,6 +98,21 @@ def connect(address: str | None) -> None:
         ) from None
     except (ConnectionError, ValueError, RuntimeError) as error:
         raise RayUnavailableError(f"cannot reach a Ray cluster at {address or 'RAY_ADDRESS'}: {error}") from None
+
+
+def _check_listening(address: str | None) -> None:
+    """Refuse at once an address where nothing listens: ``ray.init`` would retry it for minutes, printing only
+    connection warnings. ``auto``, None and anything that is not HOST:PORT are left to Ray."""
+    host, _, port = (address or "").removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as error:
+        raise RayUnavailableError(
+            f"no Ray cluster answers at {address} ({error.strerror or error}); start one with `ray start --head` "
+            "or give the head node's address"
+        ) from None
 
 
 def alive_nodes() -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fake_openai import adder_dialogue, adder_script, fake_openai, models_file
-from ray_cluster import LocalCluster, local_cluster
+from ray_cluster import LocalCluster, free_port, local_cluster
 
 from aiev.agents.models import registered_model
 from aiev.agents.scripted import ScriptedChatModel
@@ -83,6 +83,17 @@ def test_without_ray_nothing_imports_it(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_an_address_where_no_cluster_listens_is_refused_at_once(tmp_path: Path, ray_cli) -> None:
+    seeds = write_seeds(tmp_path / "seeds.jsonl", 1)
+    address = f"127.0.0.1:{free_port()}"  # bound and released: nothing listens there
+    started = time.monotonic()
+    env = {**os.environ, "AIEV_MODELS": str(models_file(tmp_path / "models.yaml", "http://127.0.0.1:9/v1"))}
+    done = generate(seeds, tmp_path / "out", env, "--ray-address", address)
+    output = done.communicate(timeout=120)[0]
+    assert done.returncode == 2 and f"no Ray cluster answers at {address}" in output, output
+    assert time.monotonic() - started < 60, "ray.init's own retries were waited out"
 
 
 def test_a_raising_job_is_a_record_and_state_is_forgotten_only_after_it_was_stored() -> None:
