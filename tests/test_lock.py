@@ -6,6 +6,7 @@ the installed version (a package missing from the lock would have been resolved 
 from __future__ import annotations
 
 import re
+import sysconfig
 from importlib import metadata
 from pathlib import Path
 
@@ -26,9 +27,17 @@ def _pins() -> dict[str, str]:
     return pins
 
 
+def _site_packages() -> list[str]:
+    """Where pip installs: not every ``sys.path`` entry. Once Ray is imported in this process (the scale-out tests
+    drive it in-process), ``sys.path`` also holds ``ray/thirdparty_files``, copies of colorama and psutil that ship
+    inside the ray wheel (pinned with it) and that no install resolved."""
+    paths = sysconfig.get_paths()
+    return sorted({paths["purelib"], paths["platlib"]})
+
+
 def test_every_installed_package_is_pinned_at_its_version() -> None:
     pins = _pins()
-    installed = {_canonical(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    installed = {_canonical(d.metadata["Name"]): d.version for d in metadata.distributions(path=_site_packages())}
     installed.pop("aiev")  # the project itself, installed editable from the checkout
     unpinned = sorted(name for name in installed if name not in pins)
     drifted = sorted(
