@@ -44,7 +44,7 @@ from .routing import (
     after_test_writer,
     failure_reason,
     last_run_passed,
-    last_tests_vacuous,
+    last_tests_refused,
     out_of_rounds,
 )
 
@@ -142,7 +142,7 @@ def after_execute(state: CoderGenState, runtime: Runtime[Context]) -> str:
     if (
         last_run_passed(state)
         or out_of_rounds(state, runtime)
-        or (last_tests_vacuous(state) and state.get("user_tests"))
+        or (last_tests_refused(state) and state.get("user_tests"))
     ):
         return "finish"
     return after_failed_run(state)

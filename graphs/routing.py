@@ -35,11 +35,6 @@ def out_of_rounds(state: Mapping[str, Any], runtime: Runtime[Context]) -> bool:
     return state.get("round", 0) >= (runtime.context or Context()).max_rounds
 
 
-def last_tests_vacuous(state: Mapping[str, Any]) -> bool:
-    """The last round's tests were refused as verifying nothing (``graphs/test_quality.py``)."""
-    return state["executions"][-1].get("skipped") == "vacuous_tests"
-
-
 def last_tests_refused(state: Mapping[str, Any]) -> str | None:
     """Why the last round's tests were refused by their check (``vacuous_tests``, ``tests_contradict_reference``),
     or None when they were not."""
