@@ -5,7 +5,8 @@ wall time is orchestration plus the real sandbox's executions. Every path runs t
 (the draw's seed is printed) with the same total concurrency; paths are interleaved within each run and the
 spread over ``--runs`` is printed. Clusters are real (``ray start --head`` plus a second ``ray start`` on this
 machine, token auth on) and started before their timing begins, as a job is submitted to a cluster that exists;
-the Ray time includes starting the job's actors, as a user's job pays for them.
+the Ray time includes starting the job's actors, as a user's job pays for them; every path starts its sandbox
+engine (warm containers) cold, as a new process does.
 
 Baseline, same run: the single-process pipeline. Target: Ray on 1 node >= 0.8x of it (Ray's overhead stays small).
 The 2-node figure on this 2-core machine is bounded by the cores (both "nodes" share them): reported, not targeted.
@@ -36,6 +37,7 @@ from aiev.agents.scripted import ScriptedChatModel
 from aiev.graphs.batch import RayOptions
 from aiev.graphs.pipeline import PipelineConfig, run_pipeline
 from aiev.graphs.presets import resolve_context, role_overrides
+from aiev.sandbox.engine import close_engines
 
 MODEL = "bench-instant"
 
@@ -82,9 +84,13 @@ class Measured(NamedTuple):
 def timed_run(seeds: Path, out: Path, concurrency: int, sandbox: str, options: RayOptions | None) -> Measured:
     context = resolve_context("teaching", overrides={**role_overrides(MODEL), "sandbox": sandbox, "max_rounds": 2})
     config = PipelineConfig(seeds=seeds, out=out, context=context, concurrency=concurrency, ray=options, progress=False)
+    close_engines()  # every path starts its sandbox engine cold, as a new `aiev generate` process (or actor) does
     started = time.perf_counter()
-    summary = run_pipeline(config)
-    wall = time.perf_counter() - started
+    try:
+        summary = run_pipeline(config)
+        wall = time.perf_counter() - started
+    finally:
+        close_engines()  # the single process's warm containers must not idle beside the Ray runs
     if summary.passed != summary.selected:
         raise SystemExit(f"{out}: {summary.passed} of {summary.selected} passed; first error: {summary.first_error}")
     logged = sorted(json.loads(line)["session"]["elapsed_s"] for line in (out / "results.jsonl").open())

@@ -15,6 +15,8 @@ Why the shape:
   which run again elsewhere. The driver is the only writer: killed and rerun, the caller resumes from its log.
 - ``AIEV_*`` variables of the driver are forwarded to the workers: a models file named by ``AIEV_MODELS`` must
   therefore be readable at that path on every node (the job's working directory, a shared mount).
+- Jobs start flowing only once every pool actor is up (``wait_for_min_actors_s``): the first actor ready would
+  otherwise take the whole stream while the others still import, and short batches would run on one node.
 - Actors claim a fraction of a CPU (``RayOptions.worker_cpus``): their time goes to waiting on models and
   sandboxes, and whole CPUs on a small node would starve Ray Data's own tasks.
 """
@@ -40,12 +42,16 @@ from .batch import Job, RayOptions, RayUnavailableError, Record, Work, run_job, 
 # aiev's own settings (AIEV_MODELS, AIEV_*_BASE_URL, ...) go with the job to every worker, as they would reach
 # threads here; anything else (API keys) is the node's own environment or the job's runtime env.
 FORWARDED_ENV = "AIEV_"
+# How long the pool may take to start (each actor imports aiev and opens its node's sandbox engine) before the run
+# is refused: a node that cannot host a worker should be named, not wait forever.
+WORKERS_START_S = 600
 
 
 class _Worker:
     """Ray Data's callable class: one per pool actor, holding one runner for all the jobs sent to it."""
 
-    def __init__(self, work: Work, dialogues: int) -> None:
+    def __init__(self, work: Work, dialogues: int, env: dict[str, str]) -> None:
+        os.environ.update(env)  # before the work opens: the sandbox engine and models read their settings then
         self._stack = ExitStack()  # held, never closed: the runner lives as long as the actor's process
         self._runner = self._stack.enter_context(work.open(remote=True))
         self._threads = ThreadPoolExecutor(max_workers=dialogues, thread_name_prefix="aiev-ray-job")
@@ -67,21 +73,30 @@ def run(jobs: Sequence[Job], work: Work, *, concurrency: int, options: RayOption
     env = {name: value for name, value in os.environ.items() if name.startswith(FORWARDED_ENV)}
     if options.executions_per_node:
         env[SLOTS_ENV] = str(options.executions_per_node)
-    DataContext.get_current().enable_progress_bars = False  # the caller shows its own progress
+    data_context = DataContext.get_current()
+    data_context.enable_progress_bars = False  # the caller shows its own progress
+    data_context.wait_for_min_actors_s = WORKERS_START_S
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # per-dataset INFO lines would cut through it too
     stream = ray.data.from_items(
         [{"job": json.dumps(job, ensure_ascii=False)} for job in jobs], override_num_blocks=len(jobs)
     ).map(
         _Worker,
-        fn_constructor_kwargs={"work": work, "dialogues": dialogues},
+        fn_constructor_kwargs={"work": work, "dialogues": dialogues, "env": env},
+        # Twice as many jobs sent as run: a finished job's thread takes the next one queued in the actor at once,
+        # without a round trip to the driver's executor (the threads cap what runs).
         compute=ActorPoolStrategy(
-            size=workers, max_tasks_in_flight_per_actor=dialogues, max_concurrent_calls_per_actor=dialogues
+            size=workers, max_tasks_in_flight_per_actor=2 * dialogues, max_concurrent_calls_per_actor=2 * dialogues
         ),
         num_cpus=options.worker_cpus,
-        runtime_env={"env_vars": env},
     )
-    for row in stream.iter_rows():
-        yield json.loads(row["record"])
+    try:
+        for row in stream.iter_rows():
+            yield json.loads(row["record"])
+    except ray.exceptions.GetTimeoutError:
+        raise RayUnavailableError(
+            f"the Ray cluster did not start {workers} aiev workers ({options.worker_cpus} CPU each) within "
+            f"{WORKERS_START_S} s: are aiev and its sandbox engine installed on every node, with CPUs to spare?"
+        ) from None
 
 
 def connect(address: str | None) -> None:

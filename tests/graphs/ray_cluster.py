@@ -43,6 +43,20 @@ class LocalCluster:
         self.second.wait(timeout=30)
 
 
+SLOW_START = """import sys, time
+if sys.argv and sys.argv[0].endswith("default_worker.py"):
+    time.sleep({delay})
+"""
+
+
+def _slow_workers(folder: Path, delay_s: float) -> dict[str, str]:
+    if delay_s <= 0:
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(SLOW_START.format(delay=delay_s))
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -50,9 +64,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_cluster(logs: Path, *, nodes: int = 2, cpus_per_node: int = 1) -> Iterator[LocalCluster]:
+def local_cluster(
+    logs: Path, *, nodes: int = 2, cpus_per_node: int = 1, worker_start_delay_s: float = 0.0
+) -> Iterator[LocalCluster]:
     """Start the cluster (``nodes``: 1 or 2), wait until every node is alive, and afterwards stop every Ray process
-    on this machine."""
+    on this machine. ``worker_start_delay_s`` makes every Ray worker process of the second node start that much
+    later (a ``sitecustomize`` on its PYTHONPATH), as a remote machine importing from a slower disk would."""
     # A token already in the environment is kept: Ray reads it once per process, so a process that joins several
     # clusters one after another (the scaling bench) must give them all the same one.
     token = os.environ.get("RAY_AUTH_TOKEN") or secrets.token_hex(16)
@@ -69,7 +86,7 @@ def local_cluster(logs: Path, *, nodes: int = 2, cpus_per_node: int = 1) -> Iter
             if nodes == 2:
                 second = subprocess.Popen(
                     [RAY, "start", f"--address={address}", "--block", *common],
-                    env=env,
+                    env={**env, **_slow_workers(logs / "slow-start", worker_start_delay_s)},
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,

@@ -58,8 +58,12 @@ def wait_for(condition, what: str, timeout_s: float = 240.0) -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, ray_cli) -> LocalCluster:
     """The two-node cluster; this process holds its token too (set before Ray is first imported here: Ray reads
-    the token once), for the tests that drive Ray in-process."""
-    with local_cluster(tmp_path_factory.mktemp("ray")) as running, pytest.MonkeyPatch.context() as patch:
+    the token once), for the tests that drive Ray in-process. The second node's workers start 10 s late: short
+    batches must still spread over both nodes, not all go to the first worker up."""
+    with (
+        local_cluster(tmp_path_factory.mktemp("ray"), worker_start_delay_s=10) as running,
+        pytest.MonkeyPatch.context() as patch,
+    ):
         for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN"):
             patch.setenv(name, running.env[name])
         yield running
