@@ -42,7 +42,7 @@ _engines_lock = threading.Lock()
 def get_engine(name: EngineName = "auto") -> Engine:
     """The process-wide engine of that kind; ``auto`` is Docker when an engine answers and the image exists.
 
-    ``AIEV_SANDBOX_SLOTS`` is read when the engine is created (a Ray worker has it from its runtime env before any
+    ``AIEV_SANDBOX_SLOTS`` is read when the engine is created (a Ray worker sets it in its constructor, before any
     engine exists): set, the engine is a ``CappedEngine``; unset or empty, the engine itself.
     Raises SandboxUnavailable (with the reason) when ``docker`` is asked for and cannot be used, or the slots
     setting is not a positive integer or its directory cannot be made.
