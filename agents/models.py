@@ -141,7 +141,10 @@ def _chat_openai(
         # (it would then generate until the context is full); ``max_tokens`` is understood by llama.cpp and vLLM.
         settings = {**common, "extra_body": {"max_tokens": max_tokens}}
         if isinstance(spec, LlamaCppSpec):  # the server is (re)started here when it is not running
-            settings |= {"base_url": ensure_server(name, spec).base_url, "api_key": "local"}
+            server = ensure_server(name, spec)
+            settings |= {"base_url": server.base_url, "api_key": "local"}
+            if spec.special_tokens:  # --special prints the end-of-turn token too: replies stop before it
+                settings["stop"] = server.reply_stops
         else:
             assert isinstance(spec, OpenAICompatibleSpec)
             # Self-hosted servers usually run without a key; the client library still insists on a non-empty one.

@@ -1,5 +1,9 @@
 """``aiev train build``: generation outputs -> deduplicated, decontaminated, post-processed, split dataset.
 
+``earlier`` names build outputs already made (the loop passes every earlier batch's): a sample duplicating one of
+their samples, train or test, is dropped like any duplicate and counted in ``earlier_duplicates``, so this
+build's held-out split holds no copy of data trained on before.
+
 Output directory layout (every file written atomically, so a rerun simply rebuilds it):
 
     dataset/              DatasetDict {train, test} via save_to_disk; ``messages`` in Figure 5 form (SFT input)
@@ -32,7 +36,7 @@ from .decontam import (
 )
 from .dedup import NEAR_DUP_THRESHOLD, deduplicate
 from .errors import TrainingInputError
-from .export import push_dataset, save_dataset, write_jsonl, write_sharegpt
+from .export import push_dataset, read_jsonl, save_dataset, write_jsonl, write_sharegpt
 from .postprocess import postprocess
 from .samples import DialogueSample, read_generation_records
 from .split import BATCH_SIZE, TEST_FRACTION, split_batches
@@ -59,6 +63,7 @@ class BuildOptions(BaseModel):
 class BuildConfig(BuildOptions):
     samples: list[Path] = Field(min_length=1)  # `aiev generate` output dirs or samples.jsonl files
     out: Path
+    earlier: list[Path] = Field(default_factory=list)  # earlier build outputs whose samples this one must not repeat
 
 
 class BuildReport(BaseModel):
@@ -67,6 +72,7 @@ class BuildReport(BaseModel):
     blamed_tests_dropped: int
     exact_duplicates: int
     near_duplicates: int
+    earlier_duplicates: int  # of the exact and near duplicates, those of a sample of an ``earlier`` build
     contaminated: int
     train: int
     test: int
@@ -82,6 +88,17 @@ def _benchmark_items(options: BuildOptions) -> list[BenchmarkItem]:
     return items
 
 
+def _earlier_samples(builds: list[Path]) -> list[DialogueSample]:
+    """Every sample (train and test, before post-processing) of earlier build outputs."""
+    samples: list[DialogueSample] = []
+    for build in builds:
+        raw = build / "raw"
+        if not raw.is_dir():
+            raise TrainingInputError(f"{build}: not an `aiev train build` output (no raw/ folder)")
+        samples += read_jsonl(raw / "train.jsonl") + read_jsonl(raw / "test.jsonl")
+    return samples
+
+
 def build_dataset(config: BuildConfig) -> BuildReport:
     records: dict[str, dict[str, Any]] = {}
     samples: list[DialogueSample] = []
@@ -93,7 +110,7 @@ def build_dataset(config: BuildConfig) -> BuildReport:
     if not samples:
         raise TrainingInputError(f"no passed samples in {', '.join(map(str, config.samples))}")
     audited = [s for s in samples if not s.blamed_tests] if config.drop_blamed_tests else samples
-    deduped = deduplicate(audited, config.near_dup_threshold)
+    deduped = deduplicate(audited, config.near_dup_threshold, earlier=_earlier_samples(config.earlier))
     items = _benchmark_items(config)
     clean, removed = decontaminate(deduped.kept, items, config.threshold)
     split = split_batches(clean, config.batch_size, config.test_fraction, config.seed)
@@ -106,6 +123,7 @@ def build_dataset(config: BuildConfig) -> BuildReport:
         blamed_tests_dropped=len(samples) - len(audited),
         exact_duplicates=len(deduped.exact),
         near_duplicates=len(deduped.near),
+        earlier_duplicates=len(deduped.of_earlier),
         contaminated=len(removed),
         train=len(split.train),
         test=len(split.test),
@@ -116,6 +134,7 @@ def build_dataset(config: BuildConfig) -> BuildReport:
     report_data = report.model_dump(mode="json") | {
         "near_duplicate_pairs": deduped.near,
         "exact_duplicate_ids": deduped.exact,
+        "earlier_duplicate_ids": deduped.of_earlier,
     }
     atomic_write_text(config.out / "build_report.json", json.dumps(report_data, indent=2) + "\n")
     return report

@@ -1,4 +1,4 @@
-"""Exact and near-duplicate removal on the samples' final code.
+"""Exact and near-duplicate removal on the samples' final code, within a corpus and against an earlier one.
 
 Code is put in the normal form of ``graphs.code_normalization`` first (comments, docstrings, blank lines and
 layout dropped, the code's own def/class names replaced; the same form seeds and decontamination use), so a
@@ -8,10 +8,16 @@ similarity, 0-100) of at least ``threshold``, computed block-wise with ``process
 all-pairs matrix costs O(n^2) comparisons, but in C and bit-parallel: a 2000-sample batch takes seconds,
 and unlike MinHash it misses no pair, which matters because duplicates leaking across the train/test split
 inflate the held-out pass@1 the loop's stage switch depends on. The first sample of a group is kept.
+
+``earlier`` is a corpus that was already kept (the loop passes every earlier batch's samples, train and test):
+it comes first in that order and is never removed, so a sample duplicating any of it is dropped by the same two
+rules. Without it, a later batch's held-out split could hold copies of what the student trained on earlier.
+Its samples are only compared against, never with each other (they were deduplicated when they were built).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -28,32 +34,47 @@ class DedupResult(NamedTuple):
     kept: list[DialogueSample]
     exact: list[str]  # ids removed as exact duplicates
     near: list[tuple[str, str, float]]  # (removed id, kept id it duplicates, score)
+    of_earlier: list[str]  # the removed ids (exact or near) whose kept twin is in the earlier corpus
 
 
-def deduplicate(samples: list[DialogueSample], threshold: float = NEAR_DUP_THRESHOLD) -> DedupResult:
-    seen: set[str] = set()
-    unique: list[DialogueSample] = []
-    codes: list[str] = []  # the normal form of each unique sample's code, computed once for both passes
+def deduplicate(
+    samples: Sequence[DialogueSample],
+    threshold: float = NEAR_DUP_THRESHOLD,
+    earlier: Sequence[DialogueSample] = (),
+) -> DedupResult:
+    """The samples left once exact and near duplicates of an earlier sample (of ``samples`` or ``earlier``)
+    are removed; ``earlier`` itself is never in the result."""
+    corpus = list(earlier)  # the kept samples so far: earlier first, then each unique new one
+    codes = [normalize_code(sample.code) for sample in corpus]  # the normal forms, computed once for both passes
+    first_with: dict[str, int] = {}
+    for index, normal in enumerate(codes):
+        first_with.setdefault(normal, index)
     exact: list[str] = []
+    of_earlier: list[str] = []
     for sample in samples:
         normal = normalize_code(sample.code)
-        if normal in seen and sample.code.strip():  # samples without code have nothing to be a duplicate of
+        twin = first_with.get(normal)
+        if twin is not None and sample.code.strip():  # samples without code have nothing to be a duplicate of
             exact.append(sample.id)
+            if twin < len(earlier):
+                of_earlier.append(sample.id)
         else:
-            seen.add(normal)
-            unique.append(sample)
+            first_with.setdefault(normal, len(corpus))
+            corpus.append(sample)
             codes.append(normal)
-    kept_mask, near = _near_duplicates(unique, codes, threshold)
-    kept = [sample for sample, keep in zip(unique, kept_mask, strict=True) if keep]
-    return DedupResult(kept, exact, near)
+    keep, matches = _near_duplicates(codes, threshold, first=len(earlier))
+    near = [(corpus[index].id, corpus[twin].id, score) for index, twin, score in matches]
+    of_earlier += [corpus[index].id for index, twin, _ in matches if twin < len(earlier)]
+    kept = [sample for sample, keeps in zip(corpus[len(earlier) :], keep[len(earlier) :], strict=True) if keeps]
+    return DedupResult(kept, exact, near, of_earlier)
 
 
-def _near_duplicates(
-    samples: list[DialogueSample], codes: list[str], threshold: float
-) -> tuple[list[bool], list[tuple[str, str, float]]]:
+def _near_duplicates(codes: list[str], threshold: float, first: int) -> tuple[list[bool], list[tuple[int, int, float]]]:
+    """Which codes are kept, and (removed index, kept index it duplicates, score) for the others. Codes before
+    ``first`` are the earlier corpus: kept, and only compared against."""
     keep = [True] * len(codes)
-    near: list[tuple[str, str, float]] = []
-    for start in range(0, len(codes), _ROWS_PER_BLOCK):
+    matches: list[tuple[int, int, float]] = []
+    for start in range(first, len(codes), _ROWS_PER_BLOCK):
         rows = codes[start : start + _ROWS_PER_BLOCK]
         # Each row only needs the columns before it; comparing against codes[:start + len(rows)] bounds the work.
         scores = process.cdist(
@@ -61,9 +82,9 @@ def _near_duplicates(
         )
         for offset, row in enumerate(scores):
             index = start + offset
-            earlier = np.nonzero(row[:index])[0]
-            match = next((int(j) for j in earlier if keep[j]), None)
-            if match is not None and codes[index]:
+            before = np.nonzero(row[:index])[0]
+            twin = next((int(j) for j in before if keep[j]), None)
+            if twin is not None and codes[index]:
                 keep[index] = False
-                near.append((samples[index].id, samples[match].id, float(row[match])))
-    return keep, near
+                matches.append((index, twin, float(row[twin])))
+    return keep, matches

@@ -44,12 +44,21 @@ def save_atomically(dataset: Dataset | DatasetDict, directory: Path) -> None:
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        dataset.save_to_disk(str(staging / "data"))
+        dataset.save_to_disk(str(staging / "data"), num_shards=_one_shard_if_empty(dataset))
         if directory.exists():
             shutil.rmtree(directory)
         (staging / "data").rename(directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _one_shard_if_empty(dataset: Dataset | DatasetDict) -> int | dict[str, int] | None:
+    """datasets 5.2 saves an empty split (a small batch's held-out part) with no shard at all, which
+    ``load_from_disk`` then fails on (IndexError): such a split is saved as one empty shard instead."""
+    if isinstance(dataset, Dataset):
+        return 1 if len(dataset) == 0 else None
+    empty = {name: 1 for name, split in dataset.items() if len(split) == 0}
+    return empty or None
 
 
 def push_dataset(dataset: DatasetDict, repo_id: str, private: bool = True) -> None:

@@ -1,18 +1,30 @@
 """The AutoCoder teaching -> self-learning loop, batch by batch, resumable after a crash at any step.
 
 Every batch runs four steps: generate dialogues (teacher, or the student itself once it has won), build
-the batch's dataset (dedup, decontamination, 1:9 split), train a student from the base model on the train
-splits of all batches so far, and evaluate teacher and student pass@1 on this batch's held-out split. When
-the student beats the teacher, later batches are generated in the self-learning stage.
+the batch's dataset (dedup against itself and every earlier batch, decontamination, 1:9 split), train a student
+from the base model on the train splits of all batches so far, and evaluate teacher and student pass@1 on this
+batch's held-out split. When the student beats the teacher, later batches are generated in the self-learning
+stage; the switch is recorded with both scores.
 
-``loop_state.json`` (replaced atomically after every step) records the stage, the history and which steps
-of the current batch are done, so a rerun continues at the first unfinished step. The step implementations
-are injected (``LoopSteps``): the CLI binds the real pipeline, DeepSpeed SFT and evaluation, tests bind
-scripted ones.
+Batches are sized in verified samples, as in the paper (a batch every 2,000 samples): the generate step draws
+the next unused seeds, chunk by chunk, until the batch holds ``batch_samples`` verified dialogues. A seed yields
+at most one, so each chunk is exactly as many seeds as samples are still missing: the batch never overshoots
+and needs no seeds-per-batch setting (the price is a tail of shrinking chunks while the last samples come in).
+Seeds are positions in the seeds list (``load_seeds`` order, so a seeds file may grow at its end between runs);
+each batch records the range it drew, and the next one starts where it stopped, so no seed serves two batches.
+The range grows only once a chunk has returned: a crash mid-chunk reruns that same chunk into the same output
+directory, where the pipeline skips the seeds it had finished. When the seeds run out, a batch holding samples
+closes short (``short`` in its record) and is built, trained and evaluated; one holding none stops the loop
+with a message (append seeds and rerun to continue it).
+
+``loop_state.json`` (replaced atomically after every step and every chunk) records the stage, the history and
+the current batch's progress, so a rerun continues at the first unfinished step. The step implementations are
+injected (``LoopSteps``): the CLI binds the real pipeline, DeepSpeed SFT and evaluation, tests bind scripted ones.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +39,16 @@ from ..graphs.durable import atomic_write_text
 from .build import BuildConfig, BuildOptions, build_dataset
 from .errors import TrainingInputError
 from .export import save_atomically
+from .samples import read_generation_records
 
 Step = Literal["generate", "build", "train", "evaluate"]
 STEPS: tuple[Step, ...] = ("generate", "build", "train", "evaluate")
+STATE_VERSION = 2  # 1 (no version field): batches counted in seeds, without the seed ranges resuming needs
 
-# generate(batch index, stage, latest student or None, output dir): writes an `aiev generate` output dir.
-Generate = Callable[[int, Stage, str | None, Path], None]
+# generate(batch index, stage, latest student or None, seeds, output dir) -> how many of the seeds exist (fewer
+# than asked: the seeds ran out). ``seeds`` are positions in the seeds list; every chunk of a batch writes into
+# the same `aiev generate` output dir, which must be resumable (a seed finished there is not generated again).
+Generate = Callable[[int, Stage, str | None, range, Path], int]
 # train(dataset dir, output dir) -> reference of the trained student (its directory, or a served model name).
 Train = Callable[[Path, Path], str]
 # evaluate(model reference, held-out records file) -> pass@1 in [0, 1].
@@ -50,39 +66,64 @@ class LoopConfig(BaseModel):
     out: Path
     batches: int = Field(ge=1)  # total batches the loop should have run when it stops
     teacher: str  # model reference the student is compared with
+    # ``build.batch_size`` is the batch size in verified samples: one loop batch is one split batch.
     build: BuildOptions = Field(default_factory=BuildOptions)
 
+    @property
+    def batch_samples(self) -> int:
+        return self.build.batch_size
 
-class BatchRecord(BaseModel):
+
+class _Batch(BaseModel):
     batch: int
     stage: Stage  # the stage the batch was generated in
-    train_samples: int
-    heldout_samples: int
-    teacher_pass1: float
-    student_pass1: float
-    student: str
+    seed_start: int  # first seed the batch drew (a position in the seeds list)
+    seed_stop: int  # one past the last seed of the batch's finished chunks
+    samples: int = 0  # verified samples generated from seeds seed_start..seed_stop-1
+    short: bool = False  # the seeds ran out before the batch held batch_samples
+    train_samples: int = 0  # the student's training set: the train splits of this batch and all before it
+    heldout_samples: int = 0
+    earlier_duplicates: int = 0  # samples dropped as copies of an earlier batch's
 
 
-class CurrentBatch(BaseModel):
-    batch: int
-    stage: Stage
+class CurrentBatch(_Batch):
     done: list[Step] = Field(default_factory=list)
     student: str | None = None
-    train_samples: int = 0
-    heldout_samples: int = 0
     teacher_pass1: float | None = None
     student_pass1: float | None = None
 
 
+class BatchRecord(_Batch):
+    student: str
+    teacher_pass1: float
+    student_pass1: float
+
+
+class StageSwitch(BaseModel):
+    batch: int  # the batch on whose held-out split the student beat the teacher
+    teacher_pass1: float
+    student_pass1: float
+
+
 class LoopState(BaseModel):
+    version: Literal[2] = STATE_VERSION
     stage: Stage = "teaching"
-    switched_at: int | None = None  # batch after which the student won
+    switch: StageSwitch | None = None
     history: list[BatchRecord] = Field(default_factory=list)
     current: CurrentBatch | None = None
 
     @property
     def latest_student(self) -> str | None:
         return self.history[-1].student if self.history else None
+
+    @property
+    def next_seed(self) -> int:
+        """Where the next batch starts drawing: after every seed of the batches before it."""
+        return self.history[-1].seed_stop if self.history else 0
+
+
+class SeedsExhausted(Exception):
+    """The seeds ran out before the current batch held a single verified sample."""
 
 
 def state_path(out: Path) -> Path:
@@ -94,7 +135,16 @@ def load_state(out: Path) -> LoopState:
     if not path.exists():
         return LoopState()
     try:
-        return LoopState.model_validate_json(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise TrainingInputError(f"{path}: not a loop state file ({error})") from None
+    if isinstance(data, dict) and "version" not in data:
+        raise TrainingInputError(
+            f"{path}: written by an earlier aiev whose loop counted batches in seeds and did not record the seed "
+            "range of each batch, which resuming needs; start the loop in a new --out directory"
+        )
+    try:
+        return LoopState.model_validate(data)
     except ValueError as error:
         raise TrainingInputError(f"{path}: not a loop state file ({error})") from None
 
@@ -108,37 +158,72 @@ def batch_dir(out: Path, batch: int) -> Path:
 
 
 def run_loop(config: LoopConfig, steps: LoopSteps, console: Console | None = None) -> LoopState:
-    """Run (or resume) batches until ``config.batches`` are finished; returns the final state."""
+    """Run (or resume) batches until ``config.batches`` are finished or the seeds run out; returns the state."""
     console = console or Console(stderr=True)
     config.out.mkdir(parents=True, exist_ok=True)
     state = load_state(config.out)
     while len(state.history) < config.batches:
         if state.current is None:
-            state.current = CurrentBatch(batch=len(state.history), stage=state.stage)
+            start = state.next_seed
+            state.current = CurrentBatch(batch=len(state.history), stage=state.stage, seed_start=start, seed_stop=start)
             save_state(config.out, state)
         current = state.current
         for step in STEPS:
             if step in current.done:
                 continue
             console.print(f"[bold]batch {current.batch}[/bold] ({current.stage}): {step}")
-            _STEP_RUNNERS[step](config, steps, state, current)
+            try:
+                summary = _STEP_RUNNERS[step](config, steps, state, current)
+            except SeedsExhausted as stop:
+                console.print(f"[yellow]{stop}[/yellow]", highlight=False)
+                return state
             current.done.append(step)
             save_state(config.out, state)
+            console.print(f"batch {current.batch}: {summary}", highlight=False)
         _finish_batch(config, state, current, console)
     return state
 
 
-def _generate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> None:
-    steps.generate(
-        current.batch, current.stage, state.latest_student, batch_dir(config.out, current.batch) / "generated"
-    )
+def _generate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> str:
+    out = batch_dir(config.out, current.batch) / "generated"
+    while current.samples < config.batch_samples:
+        seeds = range(current.seed_stop, current.seed_stop + config.batch_samples - current.samples)
+        drawn = steps.generate(current.batch, current.stage, state.latest_student, seeds, out)
+        if drawn:
+            current.seed_stop += drawn
+            current.samples = sum(1 for _ in read_generation_records(out))
+            save_state(config.out, state)  # a crash from here on redraws nothing of this chunk
+        if drawn < len(seeds):
+            break
+    drew = f"seeds {current.seed_start}..{current.seed_stop - 1}"
+    if current.samples < config.batch_samples:
+        if current.samples == 0:
+            raise SeedsExhausted(
+                f"the seeds ran out: batch {current.batch} holds no verified sample "
+                f"({drew if current.seed_stop > current.seed_start else 'no seed left'}); "
+                "append seeds to the seeds file and rerun to continue"
+            )
+        current.short = True
+        return (
+            f"the seeds ran out: a short batch of {current.samples} verified samples "
+            f"(of {config.batch_samples}) from {drew}"
+        )
+    return f"{current.samples} verified samples from {drew}"
 
 
-def _build(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> None:
+def _build(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> str:
     directory = batch_dir(config.out, current.batch)
     options = config.build.model_dump(exclude={"push_to_hub"})
-    report = build_dataset(BuildConfig(**options, samples=[directory / "generated"], out=directory / "built"))
+    report = build_dataset(
+        BuildConfig(
+            **options,
+            samples=[directory / "generated"],
+            earlier=[batch_dir(config.out, b) / "built" for b in range(current.batch)],
+            out=directory / "built",
+        )
+    )
     current.heldout_samples = report.test
+    current.earlier_duplicates = report.earlier_duplicates
     # The student trains on every batch's train split so far; each batch keeps its own held-out split.
     parts = [
         load_from_disk(str(batch_dir(config.out, b) / "built" / "dataset"))["train"] for b in range(current.batch + 1)
@@ -146,23 +231,30 @@ def _build(config: LoopConfig, steps: LoopSteps, state: LoopState, current: Curr
     merged = concatenate_datasets(parts)
     current.train_samples = len(merged)
     save_atomically(merged, directory / "train_data")
+    return (
+        f"{report.train} train / {report.test} held out; dropped {report.exact_duplicates} exact and "
+        f"{report.near_duplicates} near duplicates ({report.earlier_duplicates} of earlier batches), "
+        f"{report.contaminated} contaminated"
+    )
 
 
-def _train(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> None:
+def _train(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> str:
     directory = batch_dir(config.out, current.batch)
     current.student = steps.train(directory / "train_data", directory / "student")
+    return f"student {current.student} trained on {current.train_samples} samples"
 
 
-def _evaluate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> None:
+def _evaluate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> str:
     heldout = batch_dir(config.out, current.batch) / "built" / "heldout.jsonl"
     if current.teacher_pass1 is None:
         current.teacher_pass1 = steps.evaluate(config.teacher, heldout)
         save_state(config.out, state)  # the teacher's score survives a crash during the student's evaluation
     assert current.student is not None  # set by the train step, which always runs first
     current.student_pass1 = steps.evaluate(current.student, heldout)
+    return f"teacher pass@1 {current.teacher_pass1:.3f}, student pass@1 {current.student_pass1:.3f}"
 
 
-_STEP_RUNNERS: dict[Step, Callable[[LoopConfig, LoopSteps, LoopState, CurrentBatch], None]] = {
+_STEP_RUNNERS: dict[Step, Callable[[LoopConfig, LoopSteps, LoopState, CurrentBatch], str]] = {
     "generate": _generate,
     "build": _build,
     "train": _train,
@@ -171,23 +263,18 @@ _STEP_RUNNERS: dict[Step, Callable[[LoopConfig, LoopSteps, LoopState, CurrentBat
 
 
 def _finish_batch(config: LoopConfig, state: LoopState, current: CurrentBatch, console: Console) -> None:
-    assert current.student is not None and current.teacher_pass1 is not None and current.student_pass1 is not None
-    record = BatchRecord(
-        batch=current.batch,
-        stage=current.stage,
-        train_samples=current.train_samples,
-        heldout_samples=current.heldout_samples,
-        teacher_pass1=current.teacher_pass1,
-        student_pass1=current.student_pass1,
-        student=current.student,
-    )
+    record = BatchRecord.model_validate(current.model_dump(exclude={"done"}))
     state.history.append(record)
     state.current = None
-    console.print(
-        f"batch {record.batch}: teacher pass@1 {record.teacher_pass1:.3f}, student pass@1 {record.student_pass1:.3f}"
-    )
     if state.stage == "teaching" and record.student_pass1 > record.teacher_pass1:
         state.stage = "self_learning"
-        state.switched_at = record.batch
-        console.print("[green]the student beats the teacher: switching to the self-learning stage[/green]")
+        state.switch = StageSwitch(
+            batch=record.batch, teacher_pass1=record.teacher_pass1, student_pass1=record.student_pass1
+        )
+        console.print(
+            f"[green]stage switch after batch {record.batch}: the student's held-out pass@1 "
+            f"{record.student_pass1:.3f} beats the teacher's {record.teacher_pass1:.3f}; later batches are "
+            "generated in the self-learning stage[/green]",
+            highlight=False,
+        )
     save_state(config.out, state)

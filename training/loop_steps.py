@@ -2,37 +2,42 @@
 
 Each is a thin adapter from the loop's step signature to the component that does the work, so the loop
 itself stays testable with scripted steps. A trained student is a checkpoint directory; generating with it
-(self-learning) or evaluating it needs it served under the ``student`` entry of the models file, which
-``serve_student`` (a command template) does for the length of the step.
+(self-learning) or evaluating it needs it served as the models-file name ``student`` for the length of the step:
+converted to GGUF and served by aiev's own llama-server (``serve.served_gguf``), or by the user's command
+template ``serve_student`` (e.g. vLLM on GPUs).
 """
 
 from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from ..agents.context import Stage, every_role
+from ..agents.state import Seed
 from .errors import TrainingInputError, TrainingStepError
 from .launch import deepspeed_command, launch_environment, run_launcher
 from .loop import LoopSteps
-from .serve import served
-from .sft_settings import load_settings
+from .serve import served, served_gguf
+from .sft_settings import DEFAULTS_FILE, load_settings, trains_on_cpu
+from .student_gguf import OutType
 
 
 class LoopResources(BaseModel):
     """Where the loop's inputs are and how to reach its models."""
 
-    seeds: Path
-    seeds_per_batch: int = Field(ge=1)
+    seeds: Path  # every batch draws the next unused seeds of it, in file order, until it holds its samples
     base: str  # the student's base model (every batch trains from it on all train splits so far)
     teacher: str  # models-file name of the teacher (what the teaching-stage preset plays every role with)
     student_name: str = "student"  # models-file entry the served student answers under
     serve_student: str | None = None  # e.g. "vllm serve {model} --port 8001 --served-model-name student"
+    student_gguf_type: OutType = "f16"  # without serve_student: the GGUF aiev converts the student to and serves
     deepspeed: Path | None = None
     lora: bool = False
+    training_config: Path | None = None  # replaces configs/training.yaml's defaults for the student's SFT
     num_gpus: int = Field(default=1, ge=1)
     hostfile: Path | None = None
     concurrency: int = Field(default=2, ge=1)
@@ -48,26 +53,36 @@ class DefaultSteps:
         if student is None or student == self.r.teacher or not Path(student).is_dir():
             return nullcontext()
         if self.r.serve_student is None:
-            raise TrainingInputError(
-                "the student checkpoint must be served to generate or be evaluated: pass --serve-student "
-                "'COMMAND {model}' (e.g. a vLLM server answering as the models-file entry "
-                f"{self.r.student_name!r})"
+            return served_gguf(
+                Path(student), self.r.student_name, outtype=self.r.student_gguf_type, parallel=self.r.concurrency
             )
         return served(self.r.serve_student, student, self.r.student_name, log)
 
-    def generate(self, batch: int, stage: Stage, student: str | None, out: Path) -> None:
+    @cached_property
+    def _seeds(self) -> list[Seed]:
+        """The seeds list the loop's positions index, loaded (and deduplicated) once per run."""
+        from ..graphs.seeds import SeedsError, load_seeds
+
+        try:
+            return load_seeds(self.r.seeds)
+        except SeedsError as error:
+            raise TrainingInputError(f"--seeds: {error}") from None
+
+    def generate(self, batch: int, stage: Stage, student: str | None, seeds: range, out: Path) -> int:
+        """Runs the pipeline on the seeds at positions ``seeds`` into ``out`` (which resumes: a seed finished
+        there is skipped) and returns how many of them exist. Seeds that failed for reasons not their own (model
+        or sandbox down) stop the loop here, before the chunk counts as drawn, so the rerun retries them rather
+        than spending the rest of the seeds on an outage."""
         # Imported here: the generation graph pulls in LangGraph and the sandbox, which no other command needs.
         from ..graphs.pipeline import PipelineConfig, run_pipeline
         from ..graphs.presets import resolve_context
-        from ..graphs.seeds import load_seeds, write_seeds
+        from ..graphs.seeds import write_seeds
 
-        seeds = load_seeds(self.r.seeds)[batch * self.r.seeds_per_batch : (batch + 1) * self.r.seeds_per_batch]
-        if not seeds:
-            raise TrainingInputError(
-                f"--seeds {self.r.seeds}: no seeds left for batch {batch} ({self.r.seeds_per_batch} per batch)"
-            )
-        seeds_file = out.parent / "seeds.jsonl"
-        write_seeds(seeds, seeds_file)
+        chunk = self._seeds[seeds.start : seeds.stop]
+        if not chunk:
+            return 0
+        seeds_file = out.parent / "seeds" / f"{seeds.start:08d}-{seeds.start + len(chunk):08d}.jsonl"
+        write_seeds(chunk, seeds_file)
         if stage == "teaching":
             role_models = every_role(self.r.teacher)
         else:
@@ -75,11 +90,19 @@ class DefaultSteps:
         context = resolve_context(stage, overrides=role_models)
         config = PipelineConfig(seeds=seeds_file, out=out, stage=stage, context=context, concurrency=self.r.concurrency)
         with self._serving(student if stage == "self_learning" else None, out.parent / "serve.log"):
-            run_pipeline(config)
+            summary = run_pipeline(config)
+        if summary.retryable:
+            raise TrainingStepError(
+                f"batch {batch}: {summary.retryable} seeds failed for reasons not their own (first: "
+                f"{summary.first_error}); rerun `aiev loop` to retry them"
+            )
+        return len(chunk)
 
     def train(self, data: Path, out: Path) -> str:
         settings = load_settings(
-            {"data": data, "base": self.r.base, "out": out, "deepspeed": self.r.deepspeed, "lora": self.r.lora}
+            {"data": data, "base": self.r.base, "out": out, "deepspeed": self.r.deepspeed, "lora": self.r.lora},
+            self.r.training_config or DEFAULTS_FILE,
+            cpu=trains_on_cpu(self.r.hostfile),
         )
         command = deepspeed_command(settings, self.r.num_gpus, self.r.hostfile)
         code = run_launcher(command, launch_environment())

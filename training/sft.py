@@ -4,26 +4,50 @@ Full-parameter (ZeRO-3) or LoRA; loss on assistant tokens only (see ``chat_maski
 tokens are added to the tokenizer and the embeddings resized before training, and the tokenizer is saved
 next to the weights so the checkpoint reloads with them. A rerun with the same ``out`` resumes from the
 last ``checkpoint-*`` there.
+
+Without CUDA the same code trains on the CPU: bf16 only where the CPU computes it natively, one process using every
+core the launcher gave it (split between the ranks of this node), the YAML's ``cpu:`` recipe (see ``sft_settings``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 from datasets import Dataset, DatasetDict, load_from_disk
 
+from ..agents.local_model.cpu_features import kernel_flags
 from ..graphs.durable import atomic_write_text
 from .chat_masking import IGNORE_INDEX, PaddingCollator, encode_dialogue
 from .errors import TrainingInputError
 from .sft_settings import SFTSettings
 from .special_tokens import SpecialTokens, load_special_tokens
 
+# Kernel flags of the instruction sets that compute bf16 natively; without one, torch emulates bf16 matmuls through
+# fp32 conversions, slower than fp32 itself.
+CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
-def bf16_usable() -> bool:
-    """bf16 training needs a GPU that supports it; on CPU the HF/DeepSpeed stack would fail or crawl."""
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+def bf16_usable(cpu_flags: set[str] | None = None) -> bool:
+    """bf16 needs a GPU that supports it, or a CPU whose kernel enables avx512_bf16 or AMX-BF16 (read from
+    ``/proc/cpuinfo`` unless ``cpu_flags`` is given)."""
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    flags = kernel_flags() if cpu_flags is None else cpu_flags
+    return any(flag in flags for flag in CPU_BF16_FLAGS)
+
+
+def cpu_threads() -> int:
+    """Intra-op threads for one CPU rank: ``OMP_NUM_THREADS`` when set (the launcher's ``--bind_cores_to_rank``
+    sets it), else this process's cores split evenly between the ranks on this node, so two ranks on two cores do
+    not run four threads."""
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        return max(1, int(os.environ["OMP_NUM_THREADS"]))
+    ranks_here = int(os.environ.get("LOCAL_SIZE") or os.environ.get("LOCAL_WORLD_SIZE") or 1)  # deepspeed | torchrun
+    return max(1, len(os.sched_getaffinity(0)) // max(1, ranks_here))
 
 
 def load_train_split(path: Path) -> Dataset:
@@ -62,6 +86,14 @@ def prepare_tokenizer(base: str, tokens: SpecialTokens):
     return tokenizer
 
 
+def fit_embeddings(model, tokenizer) -> None:
+    """Grow the model's embeddings (and head) to the tokenizer's vocabulary, for the added special tokens; every
+    path that pairs a model with ``prepare_tokenizer``'s tokenizer (SFT, the student base, merging an adapter into
+    its base) must agree on the shape, or the weights no longer load together."""
+    if model.get_input_embeddings().weight.shape[0] < len(tokenizer):
+        model.resize_token_embeddings(len(tokenizer))
+
+
 def encode_dataset(data: Dataset, tokenizer, tokens: SpecialTokens, max_length: int) -> Dataset:
     """Tokenized samples; those left without any trained token after truncation are dropped.
 
@@ -95,16 +127,47 @@ def _wrap_lora(model, settings: SFTSettings):
     return get_peft_model(model, config)
 
 
-def train(settings: SFTSettings) -> Path:
-    """Train and save model + tokenizer to ``settings.out``; returns that directory."""
+def last_complete_checkpoint(out: Path) -> str | None:
+    """The newest ``checkpoint-N`` in ``out`` that was saved to its end, or None.
+
+    The Trainer writes a checkpoint's files one by one and its ``trainer_state.json`` last; a run killed while
+    saving leaves a directory without it (or with a cut-off one), which ``resume_from_checkpoint`` refuses. Such a
+    checkpoint is skipped: the rerun resumes from the one before it (or starts over) and saves it again.
+    """
+    steps = []
+    for path in out.glob("checkpoint-*") if out.is_dir() else ():
+        if path.is_dir() and path.name.removeprefix("checkpoint-").isdigit():
+            steps.append((int(path.name.removeprefix("checkpoint-")), path))
+    for _, path in sorted(steps, reverse=True):
+        try:
+            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        return str(path)
+    return None
+
+
+def train(settings: SFTSettings, callbacks: Sequence = ()) -> Path:
+    """Train and save model + tokenizer to ``settings.out``; returns that directory. ``callbacks`` are extra
+    ``TrainerCallback``s (the throughput bench times steps with one)."""
     from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
-    from transformers.trainer_utils import get_last_checkpoint
 
     tokens = load_special_tokens()
+    on_cpu = not torch.cuda.is_available()
+    if on_cpu:
+        torch.set_num_threads(cpu_threads())
     use_bf16 = settings.bf16 and bf16_usable()
     if settings.bf16 and not use_bf16:
-        print("notice: bf16 is not supported on this device; training in fp32", flush=True)
+        device = "this CPU (no avx512_bf16/amx_bf16)" if on_cpu else "this GPU"
+        print(f"notice: bf16 is not supported natively on {device}; training in fp32", flush=True)
     micro, accumulation = settings.batch_shape()
+    if on_cpu and int(os.environ.get("RANK", "0")) == 0:
+        print(
+            f"training on the CPU: {torch.get_num_threads()} threads per process, "
+            f"{'bf16' if use_bf16 else 'fp32'}, micro-batch {micro} x accumulation {accumulation}, "
+            f"activation checkpointing {'on' if settings.activation_checkpointing else 'off'}",
+            flush=True,
+        )
     if settings.deepspeed is not None:
         # Join DeepSpeed's process group before anything reads the world size: on the CPU accelerator neither the
         # HF arguments nor ZeRO-3's partitioned loading would initialise it, and they would disagree on the batch.
@@ -122,7 +185,7 @@ def train(settings: SFTSettings) -> Path:
         lr_scheduler_type=settings.lr_scheduler,
         weight_decay=settings.weight_decay,
         bf16=use_bf16,
-        use_cpu=not torch.cuda.is_available(),
+        use_cpu=on_cpu,
         seed=settings.seed,
         logging_steps=settings.logging_steps,
         save_steps=settings.save_steps,
@@ -134,12 +197,14 @@ def train(settings: SFTSettings) -> Path:
     )
     tokenizer = prepare_tokenizer(settings.base, tokens)
     dataset = encode_dataset(load_train_split(settings.data), tokenizer, tokens, settings.max_length)
+    # bf16 weights only under DeepSpeed, which keeps fp32 master copies for the optimizer; the plain path keeps fp32
+    # weights and computes in bf16 under autocast (AdamW steps of 5e-5 would vanish in bf16 weights).
+    dtype = torch.bfloat16 if use_bf16 and settings.deepspeed is not None else torch.float32
     try:
-        model = AutoModelForCausalLM.from_pretrained(settings.base, dtype=torch.bfloat16 if use_bf16 else torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(settings.base, dtype=dtype)
     except OSError as error:
         raise TrainingInputError(f"--base {settings.base}: cannot load a model ({error})") from None
-    if model.get_input_embeddings().weight.shape[0] < len(tokenizer):
-        model.resize_token_embeddings(len(tokenizer))
+    fit_embeddings(model, tokenizer)
     if settings.lora:
         model = _wrap_lora(model, settings)
     trainer = Trainer(
@@ -148,8 +213,9 @@ def train(settings: SFTSettings) -> Path:
         train_dataset=dataset,
         data_collator=PaddingCollator(tokenizer.pad_token_id),
         processing_class=tokenizer,
+        callbacks=list(callbacks),
     )
-    last = get_last_checkpoint(str(settings.out)) if settings.out.is_dir() else None
+    last = last_complete_checkpoint(settings.out)
     if last and args.process_index == 0:
         print(f"resuming from {last}", flush=True)
     result = trainer.train(resume_from_checkpoint=last)

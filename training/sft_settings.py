@@ -3,6 +3,10 @@
 The same settings travel from the CLI to every DeepSpeed rank as command-line flags (``to_flags`` /
 ``from_flags``), so the printed ``deepspeed ...`` command is complete: copied to another machine or a
 hostfile's nodes, it reproduces the run with nothing hidden in a side file.
+
+A run that trains on this machine without CUDA takes the YAML's ``cpu:`` block over the GPU recipe (micro-batch 1,
+activation checkpointing, frequent checkpoints: a CPU step takes minutes, not a second). The choice is made once,
+where the command is built, and travels as explicit flags: the ranks never re-decide it.
 """
 
 from __future__ import annotations
@@ -83,8 +87,9 @@ class SFTSettings(BaseModel):
 
     def to_flags(self) -> list[str]:
         """Flags for ``sft_entry`` that rebuild these settings: the inputs plus whatever differs from the YAML
-        defaults (every rank reads the same defaults file), so the printed command stays readable."""
-        defaults = load_settings({"data": self.data, "base": self.base, "out": self.out}).model_dump(
+        defaults (every rank reads the same defaults file, without its ``cpu:`` block: CPU values are spelled
+        out), so the printed command stays readable."""
+        defaults = load_settings({"data": self.data, "base": self.base, "out": self.out}, cpu=False).model_dump(
             mode="json", by_alias=True
         )
         flags: list[str] = []
@@ -98,12 +103,28 @@ class SFTSettings(BaseModel):
         return flags
 
 
-def load_settings(overrides: dict[str, Any], defaults_file: Path = DEFAULTS_FILE) -> SFTSettings:
-    """Defaults from the YAML file, then the non-``None`` overrides; errors name the offending key."""
+def trains_on_cpu(hostfile: Path | None = None) -> bool:
+    """Whether the run trains on this machine's CPU: no CUDA here and no hostfile sending it to other nodes (a
+    CPU-only head node launching onto GPU workers must keep the GPU recipe)."""
+    import torch  # here, not at import: `aiev --help` should not pay for loading torch
+
+    return hostfile is None and not torch.cuda.is_available()
+
+
+def load_settings(
+    overrides: dict[str, Any], defaults_file: Path = DEFAULTS_FILE, *, cpu: bool | None = None
+) -> SFTSettings:
+    """Defaults from the YAML file (its ``cpu:`` block on top when ``cpu``; ``None``: when this machine has no
+    CUDA), then the non-``None`` overrides; errors name the offending key."""
     try:
         values = yaml.safe_load(defaults_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise TrainingInputError(f"training defaults {defaults_file}: {error}") from None
+    cpu_values = values.pop("cpu", None) or {}
+    if not isinstance(cpu_values, dict):
+        raise TrainingInputError(f"training defaults {defaults_file}: `cpu` must be a mapping of settings")
+    if trains_on_cpu() if cpu is None else cpu:
+        values.update(cpu_values)
     values["lora_config"] = values.pop("lora", None)  # in the YAML `lora` holds the adapter settings
     values.update({key: value for key, value in overrides.items() if value is not None})
     try:
@@ -129,4 +150,4 @@ def from_flags(argv: list[str]) -> SFTSettings:
             raise TrainingInputError(f"flag {flag} needs a value")
         name = flag[2:].replace("-", "_")
         values[name] = json.loads(value) if value[:1] in "{[" or value in ("true", "false") else value
-    return load_settings(values)
+    return load_settings(values, cpu=False)

@@ -1,1 +1,1 @@
-"""The embedded local model: GGUF files assembled from PyPI data wheels, served by llama-cpp-python."""
+"""The embedded local model: GGUF files (assembled from PyPI data wheels, or converted here) served by llama.cpp."""

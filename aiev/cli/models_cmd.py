@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from aiev.agents.local_model.assemble import install_model
-from aiev.agents.local_model.cache import gguf_path, is_installed
+from aiev.agents.local_model.cache import is_installed, model_file
 from aiev.agents.local_model.doctor import check_model, runtime_report
 from aiev.agents.local_model.server import server_for
 from aiev.agents.model_specs import (
@@ -53,7 +53,7 @@ def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
 
 def _where(spec: ModelSpec) -> str:
     if isinstance(spec, LlamaCppSpec):
-        return f"{spec.gguf.size / 1e9:.2f} GB GGUF"
+        return f"{spec.gguf.size / 1e9:.2f} GB GGUF" if spec.gguf is not None else str(spec.path)
     return ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
 
 
@@ -142,7 +142,7 @@ def serve(
     try:
         spec = _embedded(name, models)
         server = server_for(name, spec, port=port)
-        with console.status(f"starting llama.cpp server for {name} ({gguf_path(name)})"):
+        with console.status(f"starting llama.cpp server for {name} ({model_file(name, spec)})"):
             server.start()
     except ModelError as exc:
         fail(exc)

@@ -18,8 +18,9 @@ from aiev.training.launch import (
     render,
     run_launcher,
 )
-from aiev.training.sft_settings import ZERO3_FILE, load_settings
+from aiev.training.sft_settings import ZERO3_FILE, load_settings, trains_on_cpu
 from aiev.training.split import BATCH_SIZE, TEST_FRACTION
+from aiev.training.student_base import resolve_base, student_base
 
 from .output import console, errors, fail
 
@@ -123,10 +124,40 @@ def build(
     console.print(f"dataset: {out / 'dataset'}", highlight=False)
 
 
+@app.command("base")
+def base_checkpoint(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="A llama_cpp models-file name (its GGUF is dequantized, offline), a checkpoint directory or a hub id.",
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the checkpoint here instead of aiev's cache.")
+    ] = None,
+) -> None:
+    """A trainable Hugging Face checkpoint of the student's base, with the interpreter tokens added; prints its path.
+
+    Cached: a second call with the same input returns the same checkpoint at once.
+    """
+    try:
+        with console.status(f"preparing the student base from {source}"):
+            path = student_base(source, out)
+    except TrainingInputError as error:
+        fail(error)
+    typer.echo(str(path))
+
+
 @app.command()
 def sft(
     data: Annotated[Path, typer.Option("--data", help="Dataset dir from `aiev train build` (or its dataset/ folder).")],
-    base: Annotated[str, typer.Option("--base", help="Base model: local directory or model id.")],
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base", help="Base model: local directory, hub id, or a llama_cpp models-file name (see `train base`)."
+        ),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Output dir: checkpoints, final model and tokenizer; a rerun resumes.")
     ],
@@ -149,9 +180,21 @@ def sft(
     max_length: Annotated[int | None, typer.Option(help="Override configs/training.yaml.")] = None,
     logging_steps: Annotated[int | None, typer.Option(help="Override configs/training.yaml.")] = None,
     save_steps: Annotated[int | None, typer.Option(help="Override configs/training.yaml.")] = None,
+    per_device_batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Micro-batch per process; override configs/training.yaml.")
+    ] = None,
+    gradient_accumulation: Annotated[int | None, typer.Option(min=1, help="Override configs/training.yaml.")] = None,
+    activation_checkpointing: Annotated[
+        bool | None,
+        typer.Option(
+            "--activation-checkpointing/--no-activation-checkpointing",
+            help="Recompute activations in the backward pass (less memory, ~30% slower); default from the YAML.",
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the deepspeed command and exit.")] = False,
 ) -> None:
-    """Fine-tune through the `deepspeed` launcher; the exact command is printed first."""
+    """Fine-tune through the `deepspeed` launcher; the exact command is printed first. Without CUDA and without
+    --hostfile the run trains on this CPU with the `cpu:` recipe of configs/training.yaml."""
     try:
         if deepspeed is not None and not deepspeed.is_file():
             raise TrainingInputError(f"--deepspeed {deepspeed}: no such file")
@@ -160,7 +203,7 @@ def sft(
         settings = load_settings(
             {
                 "data": data,
-                "base": base,
+                "base": resolve_base(base),
                 "out": out,
                 "deepspeed": deepspeed,
                 "lora": lora,
@@ -169,7 +212,11 @@ def sft(
                 "max_length": max_length,
                 "logging_steps": logging_steps,
                 "save_steps": save_steps,
-            }
+                "per_device_batch_size": per_device_batch_size,
+                "gradient_accumulation": gradient_accumulation,
+                "activation_checkpointing": activation_checkpointing,
+            },
+            cpu=trains_on_cpu(hostfile),
         )
         settings.deepspeed_config()  # a broken JSON fails here, not in every rank
         command = deepspeed_command(settings, num_gpus, hostfile, master_port)
@@ -195,20 +242,47 @@ def loop(
     out: Annotated[
         Path, typer.Option("--out", help="Loop directory (loop_state.json, batches/NNNN/...); a rerun resumes.")
     ],
-    base: Annotated[str, typer.Option("--base", help="Student base model: local directory or model id.")],
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            help="Student base model: local directory, hub id, or a llama_cpp models-file name (see `train base`).",
+        ),
+    ],
     teacher: Annotated[
         str, typer.Option("--teacher", help="Teacher model (name in configs/models.yaml).")
     ] = "local-qwen-0.5b",
     batches: Annotated[int, typer.Option("--batches", min=1, help="Batches to have run when the loop stops.")] = 1,
-    seeds_per_batch: Annotated[int, typer.Option("--seeds-per-batch", min=1, help="Seeds generated per batch.")] = 2000,
+    batch_samples: Annotated[
+        int,
+        typer.Option(
+            "--batch-samples",
+            min=1,
+            help="Verified samples per batch (AutoCoder: 2000): each batch draws the next unused seeds until it "
+            "holds them.",
+        ),
+    ] = BATCH_SIZE,
     serve_student: Annotated[
         str | None,
         typer.Option(
-            "--serve-student", help="Command serving a checkpoint {model} as the models-file entry `student`."
+            "--serve-student",
+            help="Command serving a checkpoint {model} as the models-file entry `student` (e.g. vLLM). Default: "
+            "aiev converts the checkpoint to GGUF and serves it with its own llama-server.",
         ),
     ] = None,
+    student_gguf_type: Annotated[
+        str,
+        typer.Option("--student-gguf-type", help="Without --serve-student: the GGUF tensor type, f16 or q8_0."),
+    ] = "f16",
     deepspeed: Annotated[Path | None, typer.Option("--deepspeed", help="DeepSpeed JSON for the student's SFT.")] = None,
     lora: Annotated[bool, typer.Option("--lora", help="Train the student with LoRA.")] = False,
+    training_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--training-config",
+            help="SFT settings file replacing configs/training.yaml (same keys, e.g. epochs, max_length).",
+        ),
+    ] = None,
     num_gpus: Annotated[int, typer.Option("--num-gpus", min=1, help="Processes per node for SFT.")] = 1,
     hostfile: Annotated[Path | None, typer.Option("--hostfile", help="DeepSpeed hostfile for multi-node SFT.")] = None,
     benchmark: Annotated[
@@ -227,19 +301,26 @@ def loop(
     from aiev.training.loop_steps import LoopResources
 
     try:
+        if training_config is not None:  # checked now, not after a batch has been generated
+            if not training_config.is_file():
+                raise TrainingInputError(f"--training-config {training_config}: no such file")
+            load_settings({"data": out, "base": base, "out": out}, training_config)
         resources = LoopResources(
             seeds=seeds,
-            seeds_per_batch=seeds_per_batch,
-            base=base,
+            base=resolve_base(base),
             teacher=teacher,
             serve_student=serve_student,
+            student_gguf_type=student_gguf_type,
             deepspeed=deepspeed,
             lora=lora,
+            training_config=training_config,
             num_gpus=num_gpus,
             hostfile=hostfile,
             eval_mode=eval_mode,
         )
-        options = BuildOptions(humaneval=not no_humaneval, benchmarks=_named_files(benchmark or []))
+        options = BuildOptions(
+            humaneval=not no_humaneval, benchmarks=_named_files(benchmark or []), batch_size=batch_samples
+        )
         config = LoopConfig(out=out, batches=batches, teacher=teacher, build=options)
         state = run_loop(config, default_steps(resources), console=console)
     except (TrainingInputError, ValueError, ModelError) as error:
@@ -247,20 +328,29 @@ def loop(
     except TrainingStepError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(code=1) from None
-    table = Table("batch", "stage", "train samples", "held out", "teacher pass@1", "student pass@1")
+    table = Table("batch", "stage", "seeds", "samples", "train samples", "held out", "teacher pass@1", "student pass@1")
     for record in state.history:
         table.add_row(
             str(record.batch),
             record.stage,
+            f"{record.seed_start}..{record.seed_stop - 1}",
+            f"{record.samples}" + (" (short: seeds ran out)" if record.short else ""),
             str(record.train_samples),
             str(record.heldout_samples),
             f"{record.teacher_pass1:.3f}",
             f"{record.student_pass1:.3f}",
         )
     console.print(table)
+    switch = state.switch
     console.print(
         f"stage: {state.stage}"
-        + (f" (student won after batch {state.switched_at})" if state.switched_at is not None else "")
+        + (
+            f" (student won after batch {switch.batch}: held-out pass@1 {switch.student_pass1:.3f} against the "
+            f"teacher's {switch.teacher_pass1:.3f})"
+            if switch is not None
+            else ""
+        ),
+        highlight=False,
     )
 
 

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from aiev.agents.context import Context
 from aiev.agents.dialogue import Speaker
 from aiev.agents.model_call import ModelCallError, call_model
-from aiev.agents.model_specs import ModelConfigError, load_model_specs
+from aiev.agents.model_specs import load_model_specs
 from aiev.agents.models import get_chat_model
 from aiev.graphs.codergen_react import TOOLS
 
@@ -83,9 +83,9 @@ def test_servers_keep_the_special_tokens_only_for_models_that_write_them(monkeyp
     assert payload["extra_body"] == {"max_tokens": 5}  # an instruct model's server keeps its defaults
     student = get_chat_model("student", max_tokens=5)._get_request_payload([("user", "x")])
     assert student["extra_body"]["skip_special_tokens"] is False
+    # An embedded model that writes them is served with --special instead (tests/training/test_student_gguf.py).
     models = tmp_path / "models.yaml"
     gguf = {"parts": ["p"], "version": "1.0", "size": 1, "sha256": "0" * 64}
     entry = {"provider": "llama_cpp", "model": "m", "gguf": gguf, "special_tokens": True}
     models.write_text(yaml.safe_dump({"models": {"m": entry}}))
-    with pytest.raises(ModelConfigError, match=r"model 'm': special_tokens: .*drops special tokens.*--special"):
-        load_model_specs(models)
+    assert load_model_specs(models)["m"].special_tokens is True

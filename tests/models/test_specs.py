@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from aiev.agents.model_specs import (
+    EXTRA_MODELS_ENV,
     LlamaCppSpec,
     ModelConfigError,
     OpenAICompatibleSpec,
     OpenAISpec,
+    extra_model,
     load_model_specs,
 )
 
@@ -81,3 +86,60 @@ def test_errors_name_the_file_and_the_entry(tmp_path: Path, text: str, message: 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelConfigError, match=r"absent\.yaml: cannot read models file"):
         load_model_specs(tmp_path / "absent.yaml")
+
+
+def test_an_embedded_model_can_be_a_gguf_file_on_disk(tmp_path: Path) -> None:
+    # A relative path is the models file's neighbour, wherever the command runs from.
+    entry = "{provider: llama_cpp, model: student, path: models/student.gguf, special_tokens: true}"
+    spec = load_model_specs(write(tmp_path, f"models:\n  mine: {entry}\n"))["mine"]
+    assert isinstance(spec, LlamaCppSpec)
+    assert spec.path == tmp_path / "models" / "student.gguf" and spec.gguf is None and spec.special_tokens
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["", ", path: a.gguf, gguf: {parts: [p], version: '1.0', size: 1, sha256: " + "a" * 64 + "}"],
+    ids=["neither", "both"],
+)
+def test_an_embedded_model_names_exactly_one_file_source(tmp_path: Path, source: str) -> None:
+    path = write(tmp_path, f"models:\n  bad: {{provider: llama_cpp, model: m{source}}}\n")
+    with pytest.raises(ModelConfigError, match=r"model 'bad': gguf / path: name exactly one source") as caught:
+        load_model_specs(path)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_an_extra_model_answers_for_its_name_during_the_block_only(tmp_path: Path) -> None:
+    spec = LlamaCppSpec(provider="llama_cpp", model="student", path=tmp_path / "s.gguf", special_tokens=True)
+    assert isinstance(load_model_specs()["student"], OpenAICompatibleSpec)  # the bundled file's vLLM entry
+    with extra_model("student", spec):
+        assert load_model_specs()["student"] == spec
+        assert load_model_specs()["local-qwen-0.5b"].gguf is not None  # every other entry is the file's
+        # A process started meanwhile resolves the name the same way (its environment carries the entry).
+        probe = "from aiev.agents.model_specs import load_model_specs; print(load_model_specs()['student'].path)"
+        child = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        assert child.stdout.strip() == str(tmp_path / "s.gguf")
+    assert isinstance(load_model_specs()["student"], OpenAICompatibleSpec)
+    assert EXTRA_MODELS_ENV not in os.environ
+
+
+def test_a_broken_extra_model_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(EXTRA_MODELS_ENV, '{"student": {"provider": "llama_cpp", "model": "s"}}')
+    with pytest.raises(ModelConfigError, match=rf"environment variable {EXTRA_MODELS_ENV}: model 'student': gguf"):
+        load_model_specs()
+    monkeypatch.setenv(EXTRA_MODELS_ENV, "{not json")
+    with pytest.raises(ModelConfigError, match=rf"environment variable {EXTRA_MODELS_ENV}: not valid JSON"):
+        load_model_specs()
+
+
+def test_a_missing_gguf_file_is_named_not_pulled(tmp_path: Path) -> None:
+    from aiev.agents.local_model.assemble import AssemblyError, install_model
+    from aiev.agents.local_model.server import ModelNotInstalledError, server_for
+
+    spec = LlamaCppSpec(provider="llama_cpp", model="m", path=tmp_path / "gone.gguf")
+    with pytest.raises(ModelNotInstalledError, match=rf"model 'm': its GGUF file {tmp_path}/gone.gguf does not exist"):
+        server_for("m", spec)
+    with pytest.raises(AssemblyError, match=r"gone.gguf is missing \(path entries are not pulled\)"):
+        install_model("m", spec)
+    (tmp_path / "gone.gguf").write_bytes(b"GGUF")
+    assert install_model("m", spec) == (tmp_path / "gone.gguf", False)
+    assert server_for("m", spec).model_path == tmp_path / "gone.gguf"

@@ -16,32 +16,70 @@ class Crash(RuntimeError):
     pass
 
 
-class Script:
-    """Scripted steps that log every call; ``student_scores`` gives the student's pass@1 per batch."""
+def seed_id(index: int) -> str:
+    return f"seed-{index}"
 
-    def __init__(self, student_scores: list[float], teacher_score: float = 0.5) -> None:
+
+class Script:
+    """Scripted steps that log every call; ``student_scores`` gives the student's pass@1 per batch.
+
+    Seeds are positions: seed ``i`` exists while ``i < seeds`` (None: always) and yields one verified sample
+    unless it is in ``failing``; its code is its own (``code(i)``) unless ``codes`` names another. Like the
+    pipeline, generation resumes in its output directory: a seed finished there is not generated again.
+    ``crash_on`` holds calls to crash on once: a step call as logged, or ``("seed", i)`` to crash mid-chunk just
+    before seed ``i`` (the seeds of the chunk before it are finished and written).
+    """
+
+    def __init__(
+        self,
+        student_scores: list[float],
+        teacher_score: float = 0.5,
+        seeds: int | None = None,
+        failing: frozenset[int] = frozenset(),
+    ) -> None:
         self.student_scores = student_scores
         self.teacher_score = teacher_score
+        self.seeds = seeds
+        self.failing = failing
+        self.codes: dict[int, str] = {}
         self.calls: list[tuple] = []
+        self.chunks: list[tuple[int, int, int]] = []  # (batch, start, stop) asked of each generate call
+        self.generated: list[int] = []  # every seed actually generated, in order
         self.crash_on: set[tuple] = set()
-        self.rng = random.Random(0)
 
-    def _maybe_crash(self, call: tuple) -> None:
-        self.calls.append(call)
+    def _maybe_crash(self, call: tuple, log: bool = True) -> None:
+        if log:
+            self.calls.append(call)
         if call in self.crash_on:
             self.crash_on.discard(call)
             raise Crash(str(call))
 
-    def generate(self, batch: int, stage: str, student: str | None, out: Path) -> None:
+    @staticmethod
+    def code(index: int) -> str:
+        name = "".join(random.Random(index).choices(string.ascii_lowercase, k=12))
+        return f"def {name}(x):\n    return x.{name}_{index}()"
+
+    def generate(self, batch: int, stage: str, student: str | None, seeds: range, out: Path) -> int:
         self._maybe_crash(("generate", batch, stage, student))
+        self.chunks.append((batch, seeds.start, seeds.stop))
         out.mkdir(parents=True, exist_ok=True)
-        lines = []
-        for i in range(10):
-            name = "".join(self.rng.choices(string.ascii_lowercase, k=12))
-            lines.append(
-                json.dumps(record(f"b{batch}-{i}", code=f"def {name}(x):\n    return x.{name}()", stage=stage))
-            )
-        (out / "samples.jsonl").write_text("\n".join(lines) + "\n")
+        finished_log = out / "finished.txt"  # the pipeline's results log, reduced to the seeds it finished
+        finished = set(finished_log.read_text().split()) if finished_log.exists() else set()
+        samples = out / "samples.jsonl"
+        samples.touch()
+        existing = [i for i in seeds if self.seeds is None or i < self.seeds]
+        for index in existing:
+            if seed_id(index) in finished:
+                continue
+            self._maybe_crash(("seed", index), log=False)
+            self.generated.append(index)
+            if index not in self.failing:
+                code = self.codes.get(index, self.code(index))
+                with samples.open("a") as handle:
+                    handle.write(json.dumps(record(seed_id(index), code=code, stage=stage)) + "\n")
+            with finished_log.open("a") as handle:
+                handle.write(seed_id(index) + "\n")
+        return len(existing)
 
     def train(self, data: Path, out: Path) -> str:
         from datasets import load_from_disk
@@ -53,7 +91,6 @@ class Script:
     def evaluate(self, model: str, heldout: Path) -> float:
         batch = int(heldout.parent.parent.name)
         self._maybe_crash(("evaluate", batch, model))
-        assert len(heldout.read_text().splitlines()) == 1  # 1 in 10 held out
         return self.teacher_score if model == "teacher" else self.student_scores[batch]
 
     def steps(self) -> LoopSteps:

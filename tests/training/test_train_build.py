@@ -6,10 +6,12 @@ import json
 import random
 import string
 
+import pytest
 from datasets import load_from_disk
 from training_records import near_copy_of_humaneval_0, record
 
 from aiev.training.build import BuildConfig, build_dataset
+from aiev.training.errors import TrainingInputError
 from aiev.training.special_tokens import load_special_tokens
 from aiev.training.split import split_batches
 
@@ -56,3 +58,43 @@ def test_build_end_to_end(tmp_path):
         build_dataset(BuildConfig(samples=[tmp_path / "run1", tmp_path / "run2"], out=out, batch_size=10, seed=1))
         == report
     )
+
+
+def test_a_build_drops_copies_of_an_earlier_builds_samples(tmp_path):
+    rng = random.Random(1)
+    names = ["".join(rng.choices(string.ascii_lowercase, k=10)) for _ in range(40)]
+    programs = [f"def {names[i]}({names[i + 20]}):\n    return {names[i + 20]}.{names[i]}()" for i in range(20)]
+    _write_run(tmp_path / "run1", [record(f"a{i}", code=code) for i, code in enumerate(programs[:10])])
+    build_dataset(BuildConfig(samples=[tmp_path / "run1"], out=tmp_path / "b1", humaneval=False, seed=1))
+    heldout = json.loads((tmp_path / "b1" / "heldout.jsonl").read_text())["seed_id"]
+    copied = programs[int(heldout[1:])]  # a copy of the earlier held-out sample, renamed and commented
+    copy = copied.replace("def ", "def renamed_", 1).replace("\n", "  # same\n", 1)
+    near = programs[0 if heldout != "a0" else 1].replace("()", "(0)")  # a near copy of an earlier sample
+    later = [record(f"b{i}", code=code) for i, code in enumerate(programs[10:])]
+    _write_run(tmp_path / "run2", later + [record("copy", code=copy), record("near", code=near)])
+
+    def second(earlier):
+        config = BuildConfig(samples=[tmp_path / "run2"], out=tmp_path / "b2", earlier=earlier, humaneval=False)
+        report = build_dataset(config)
+        ids = {json.loads(line)["id"] for name in ("train", "test") for line in (config.out / f"{name}.jsonl").open()}
+        return report, ids
+
+    alone, kept_alone = second([])
+    assert {"copy", "near"} <= kept_alone and alone.earlier_duplicates == 0
+    report, kept = second([tmp_path / "b1"])
+    assert (report.exact_duplicates, report.near_duplicates, report.earlier_duplicates) == (1, 1, 2)
+    assert kept == kept_alone - {"copy", "near"} and (report.train, report.test) == (9, 1)
+    saved = json.loads((tmp_path / "b2" / "build_report.json").read_text())
+    assert sorted(saved["earlier_duplicate_ids"]) == ["copy", "near"]
+    with pytest.raises(TrainingInputError, match="run1: not an `aiev train build` output"):
+        build_dataset(BuildConfig(samples=[tmp_path / "run2"], out=tmp_path / "b3", earlier=[tmp_path / "run1"]))
+
+
+def test_a_build_too_small_for_a_held_out_sample_still_loads(tmp_path):
+    """Three samples split 1:9 leave the test split empty; the saved dataset must load (for `aiev train sft`)."""
+    programs = [f"def f{i}(x):\n    return x * {i + 2} - {i}" for i in range(3)]
+    _write_run(tmp_path / "run", [record(f"s{i}", code=code) for i, code in enumerate(programs)])
+    report = build_dataset(BuildConfig(samples=[tmp_path / "run"], out=tmp_path / "built", batch_size=10, seed=1))
+    assert (report.train, report.test) == (3, 0)
+    dataset = load_from_disk(str(tmp_path / "built" / "dataset"))
+    assert (len(dataset["train"]), len(dataset["test"])) == (3, 0)

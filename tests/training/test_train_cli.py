@@ -85,6 +85,8 @@ def test_loop_command_runs_two_batches_and_resumes(tmp_path, monkeypatch):
         "b",
         "--teacher",
         "teacher",
+        "--batch-samples",
+        "10",
         "--batches",
         "2",
         "--no-humaneval",

@@ -1,23 +1,37 @@
-"""The teaching -> self-learning loop with scripted generation, training and evaluation: stage switch and resume."""
+"""The teaching -> self-learning loop with scripted generation, training and evaluation: batches sized in verified
+samples, seed ranges, dedup against earlier batches, the stage switch and resume."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
-from scripted_loop import Crash, Script
+from rich.console import Console
+from scripted_loop import Crash, Script, seed_id
 
 from aiev.training.build import BuildOptions
-from aiev.training.loop import LoopConfig, load_state, run_loop
+from aiev.training.errors import TrainingInputError
+from aiev.training.export import read_jsonl
+from aiev.training.loop import LoopConfig, StageSwitch, batch_dir, load_state, run_loop, state_path
 
 
-def _config(out: Path, batches: int) -> LoopConfig:
-    return LoopConfig(out=out, batches=batches, teacher="teacher", build=BuildOptions(humaneval=False))
+def _config(out: Path, batches: int, batch_samples: int = 10) -> LoopConfig:
+    return LoopConfig(
+        out=out, batches=batches, teacher="teacher", build=BuildOptions(humaneval=False, batch_size=batch_samples)
+    )
 
 
-def test_student_win_switches_to_self_learning(tmp_path):
+def _console() -> tuple[Console, io.StringIO]:
+    text = io.StringIO()
+    return Console(file=text, width=200), text
+
+
+def test_student_win_switches_to_self_learning_and_records_both_scores(tmp_path):
     script = Script(student_scores=[0.2, 0.7, 0.9])
-    state = run_loop(_config(tmp_path, 3), script.steps())
+    console, printed = _console()
+    state = run_loop(_config(tmp_path, 3), script.steps(), console)
     generated = [c for c in script.calls if c[0] == "generate"]
     assert generated == [
         ("generate", 0, "teaching", None),
@@ -25,13 +39,59 @@ def test_student_win_switches_to_self_learning(tmp_path):
         ("generate", 2, "self_learning", "student-1"),  # the winner generates its own data
     ]
     assert [c for c in script.calls if c[0] == "train"] == [("train", 0, 9), ("train", 1, 18), ("train", 2, 27)]
-    assert (state.stage, state.switched_at) == ("self_learning", 1)
+    assert [(r.seed_start, r.seed_stop, r.samples, r.heldout_samples) for r in state.history] == [
+        (0, 10, 10, 1),  # 1:9 held out per batch
+        (10, 20, 10, 1),
+        (20, 30, 10, 1),
+    ]
+    assert state.stage == "self_learning"
+    assert state.switch == StageSwitch(batch=1, teacher_pass1=0.5, student_pass1=0.7)
+    assert json.loads(state_path(tmp_path).read_text())["switch"] == {
+        "batch": 1,
+        "teacher_pass1": 0.5,
+        "student_pass1": 0.7,
+    }
+    assert "stage switch after batch 1: the student's held-out pass@1 0.700 beats the teacher's 0.500" in (
+        printed.getvalue()
+    )
     assert [(r.stage, r.teacher_pass1, r.student_pass1) for r in state.history] == [
         ("teaching", 0.5, 0.2),
         ("teaching", 0.5, 0.7),
         ("self_learning", 0.5, 0.9),
     ]
     assert load_state(tmp_path) == state
+
+
+def test_batch_draws_seed_chunks_until_it_holds_its_verified_samples(tmp_path):
+    # Batch 0 needs 10 verified samples: seeds 0-9 give 7 (1, 4, 5 fail), the 3 missing are drawn next (10-12,
+    # of which 12 fails), then 1 more (13). Batch 1 starts at seed 14.
+    script = Script(student_scores=[0.1, 0.2], failing=frozenset({1, 4, 5, 12}))
+    state = run_loop(_config(tmp_path, 2), script.steps())
+    assert script.chunks == [(0, 0, 10), (0, 10, 13), (0, 13, 14), (1, 14, 24)]
+    assert [(r.seed_start, r.seed_stop, r.samples, r.short) for r in state.history] == [
+        (0, 14, 10, False),
+        (14, 24, 10, False),
+    ]
+    assert script.generated == list(range(24))
+    built = [json.loads(line)["seed_id"] for line in (batch_dir(tmp_path, 0) / "generated" / "samples.jsonl").open()]
+    assert built == [seed_id(i) for i in range(14) if i not in {1, 4, 5, 12}]
+
+
+def test_crash_mid_generate_neither_redoes_nor_reuses_seeds(tmp_path):
+    script = Script(student_scores=[0.1, 0.2], failing=frozenset({1, 4, 5, 12}))
+    script.crash_on = {("seed", 11), ("seed", 17)}  # inside batch 0's second chunk, then inside batch 1
+    with pytest.raises(Crash):
+        run_loop(_config(tmp_path, 2), script.steps())
+    current = load_state(tmp_path).current
+    assert (current.batch, current.seed_start, current.seed_stop, current.samples) == (0, 0, 10, 7)
+    with pytest.raises(Crash):
+        run_loop(_config(tmp_path, 2), script.steps())
+    saved = load_state(tmp_path)
+    assert saved.history[0].seed_stop == 14 and (saved.current.seed_start, saved.current.seed_stop) == (14, 14)
+    state = run_loop(_config(tmp_path, 2), script.steps())
+    assert script.chunks == [(0, 0, 10), (0, 10, 13), (0, 10, 13), (0, 13, 14), (1, 14, 24), (1, 14, 24)]
+    assert script.generated == list(range(24))  # every seed generated once, in order, across crashes and batches
+    assert [(r.seed_start, r.seed_stop, r.samples) for r in state.history] == [(0, 14, 10), (14, 24, 10)]
 
 
 def test_resume_after_crashes_redoes_only_unfinished_steps(tmp_path):
@@ -45,9 +105,92 @@ def test_resume_after_crashes_redoes_only_unfinished_steps(tmp_path):
         run_loop(_config(tmp_path, 2), script.steps())
     assert load_state(tmp_path).current.teacher_pass1 == 0.5  # scored before the crash, kept
     state = run_loop(_config(tmp_path, 2), script.steps())
-    assert len(state.history) == 2 and state.current is None and state.stage == "teaching"
+    assert len(state.history) == 2 and state.current is None and state.stage == "teaching" and state.switch is None
     assert script.calls.count(("generate", 1, "teaching", "student-0")) == 1
     assert script.calls.count(("evaluate", 1, "teacher")) == 1
     assert script.calls.count(("evaluate", 1, "student-1")) == 2  # crashed once, then redone
     script.calls.clear()
     assert run_loop(_config(tmp_path, 2), script.steps()) == state and script.calls == []  # finished: nothing to do
+
+
+def _ids(built: Path, name: str) -> set[str]:
+    return {sample.id for sample in read_jsonl(built / "raw" / f"{name}.jsonl")}
+
+
+def test_a_copy_of_an_earlier_batch_sample_is_dropped_from_the_later_batch(tmp_path):
+    script = Script(student_scores=[0.1, 0.2])
+    run_loop(_config(tmp_path, 1), script.steps())
+    first = batch_dir(tmp_path, 0) / "built"
+    heldout = next(iter(_ids(first, "test")))  # copies of batch 0's held-out sample and of a training sample
+    trained = sorted(_ids(first, "train"))[0]
+    original = {sample_id: int(sample_id.split("-")[1]) for sample_id in (heldout, trained)}
+    script.codes[13] = "def renamed(x):  # a copy\n" + Script.code(original[heldout]).split("\n", 1)[1]
+    script.codes[16] = Script.code(original[trained]) + "  # the same code, commented\n"  # exact once normalised
+    script.codes[18] = Script.code(original[trained]).replace("()", "(1)")  # a near copy
+    state = run_loop(_config(tmp_path, 2), script.steps())
+    second = batch_dir(tmp_path, 1) / "built"
+    report = json.loads((second / "build_report.json").read_text())
+    assert (report["exact_duplicates"], report["near_duplicates"], report["earlier_duplicates"]) == (2, 1, 3)
+    assert sorted(report["earlier_duplicate_ids"]) == [seed_id(13), seed_id(16), seed_id(18)]
+    kept = _ids(second, "train") | _ids(second, "test")
+    assert kept == {seed_id(i) for i in range(10, 20)} - {seed_id(13), seed_id(16), seed_id(18)}
+    heldout_records = [json.loads(line)["seed_id"] for line in (second / "heldout.jsonl").open()]
+    assert not {seed_id(13), seed_id(16), seed_id(18)} & set(heldout_records)
+    assert state.history[1].earlier_duplicates == 3 and state.history[1].samples == 10
+    assert state.history[1].train_samples == 9 + len(_ids(second, "train"))
+
+
+def test_seeds_running_out_close_a_short_batch_then_stop_until_more_are_added(tmp_path):
+    script = Script(student_scores=[0.1, 0.2, 0.3, 0.4], seeds=25)
+    console, printed = _console()
+    state = run_loop(_config(tmp_path, 4), script.steps(), console)
+    assert [(r.seed_start, r.seed_stop, r.samples, r.short) for r in state.history] == [
+        (0, 10, 10, False),
+        (10, 20, 10, False),
+        (20, 25, 5, True),  # short, but built, trained and evaluated
+    ]
+    assert "the seeds ran out: a short batch of 5 verified samples (of 10) from seeds 20..24" in printed.getvalue()
+    assert "the seeds ran out: batch 3 holds no verified sample (no seed left)" in printed.getvalue()
+    assert state.current is not None and (state.current.batch, state.current.done) == (3, [])
+    assert load_state(tmp_path) == state
+    script.seeds = 40  # the seeds file grew at its end: the rerun continues where the seeds ran out
+    state = run_loop(_config(tmp_path, 4), script.steps(), console)
+    assert [(r.seed_start, r.seed_stop, r.short) for r in state.history][3] == (25, 35, False)
+    assert script.generated == list(range(35))
+
+
+def test_a_state_file_of_the_seed_counted_loop_is_refused(tmp_path):
+    state_path(tmp_path).write_text(json.dumps({"stage": "teaching", "switched_at": None, "history": []}))
+    with pytest.raises(TrainingInputError, match="counted batches in seeds.*new --out"):
+        run_loop(_config(tmp_path, 1), Script(student_scores=[0.1]).steps())
+    state_path(tmp_path).write_text("{oops")
+    with pytest.raises(TrainingInputError, match="not a loop state file"):
+        load_state(tmp_path)
+
+
+def test_default_generate_runs_the_pipeline_on_the_chunk_and_counts_the_seeds_that_exist(tmp_path, monkeypatch):
+    from aiev.graphs import pipeline
+    from aiev.training.errors import TrainingStepError
+    from aiev.training.loop_steps import DefaultSteps, LoopResources
+
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text("".join(json.dumps({"id": f"s{i}", "snippet": f"x = {i}"}) + "\n" for i in range(5)))
+    runs: list[list[str]] = []
+    retryable = [0]
+
+    def run_pipeline(config):
+        runs.append([json.loads(line)["id"] for line in config.seeds.read_text().splitlines()])
+        assert config.out == tmp_path / "generated" and config.stage == "teaching"
+        return pipeline.RunSummary(
+            out=config.out, selected=1, already_done=0, ran=1, passed=1, discarded=0, retryable=retryable[0], stats={}
+        )
+
+    monkeypatch.setattr(pipeline, "run_pipeline", run_pipeline)
+    steps = DefaultSteps(LoopResources(seeds=seeds, base="b", teacher="teacher"))
+    assert steps.generate(0, "teaching", None, range(0, 3), tmp_path / "generated") == 3
+    assert steps.generate(0, "teaching", None, range(3, 8), tmp_path / "generated") == 2  # the seeds run out
+    assert steps.generate(1, "teaching", None, range(5, 9), tmp_path / "generated") == 0
+    assert runs == [["s0", "s1", "s2"], ["s3", "s4"]]
+    retryable[0] = 2
+    with pytest.raises(TrainingStepError, match="2 seeds failed for reasons not their own"):
+        steps.generate(0, "teaching", None, range(0, 3), tmp_path / "generated")

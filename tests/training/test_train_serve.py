@@ -59,10 +59,24 @@ def test_server_that_dies_is_reported(tmp_path, monkeypatch):
     assert os.path.exists(tmp_path / "log")
 
 
-def test_loop_refuses_an_unserved_student_checkpoint(tmp_path):
+def test_loop_serves_a_checkpoint_itself_unless_given_a_command(tmp_path, monkeypatch):
+    # Without --serve-student the loop converts the checkpoint and serves it with aiev's llama-server
+    # (tests/training/test_student_gguf.py): a directory that holds no model is refused, naming it, before any server.
     from aiev.training.loop_steps import DefaultSteps, LoopResources
 
-    steps = DefaultSteps(LoopResources(seeds=tmp_path / "s.jsonl", seeds_per_batch=1, base="b", teacher="teacher"))
-    with pytest.raises(TrainingInputError, match="--serve-student"):
-        steps._serving(str(tmp_path), tmp_path / "log")
+    resources = LoopResources(seeds=tmp_path / "s.jsonl", base="b", teacher="teacher")
+    steps = DefaultSteps(resources)
+    with pytest.raises(TrainingInputError, match=rf"student {tmp_path}: not a model or LoRA adapter directory"):
+        with steps._serving(str(tmp_path), tmp_path / "log"):
+            pass
     assert isinstance(steps._serving("teacher", tmp_path / "log"), nullcontext)  # a models-file name needs no serving
+    # With --serve-student, the user's command serves it (a vLLM server on GPUs).
+    port = _free_port()
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    command = DefaultSteps(
+        resources.model_copy(update={"serve_student": f"{sys.executable} {script} {port} {{model}}"})
+    )
+    monkeypatch.setenv("AIEV_STUDENT_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    with command._serving(str(tmp_path), tmp_path / "log"):
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/models").text == str(tmp_path)

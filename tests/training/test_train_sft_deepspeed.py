@@ -52,6 +52,11 @@ def _sft(data: Path, base: Path, out: Path, epochs: int) -> subprocess.Completed
         "1",
         "--save-steps",
         "100",
+        # The GPU recipe's shape, not the CPU one (1 x 8): one micro-batch per rank and step keeps this test quick.
+        "--per-device-batch-size",
+        "8",
+        "--gradient-accumulation",
+        "1",
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
 

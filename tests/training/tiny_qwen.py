@@ -34,11 +34,18 @@ def build_tokenizer(corpus: list[str]):
 
 def build_tiny_qwen2(directory: Path, corpus: list[str]) -> Path:
     """Save a randomly initialised 2-layer Qwen2 (hidden 64) and its tokenizer to ``directory``."""
+    tokenizer = build_tokenizer(corpus)
+    tiny_qwen2(tokenizer).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def tiny_qwen2(tokenizer, *, tie_word_embeddings: bool = True):
+    """A randomly initialised 2-layer Qwen2 (hidden 64) over ``tokenizer``'s vocabulary (seeded: the same every run)."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     torch.manual_seed(0)
-    tokenizer = build_tokenizer(corpus)
     config = Qwen2Config(
         vocab_size=len(tokenizer),
         hidden_size=64,
@@ -47,10 +54,8 @@ def build_tiny_qwen2(directory: Path, corpus: list[str]) -> Path:
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=512,
-        tie_word_embeddings=True,
+        tie_word_embeddings=tie_word_embeddings,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
-    Qwen2ForCausalLM(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return Qwen2ForCausalLM(config)
