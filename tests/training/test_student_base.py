@@ -8,7 +8,6 @@ import hashlib
 import httpx
 import pytest
 import yaml
-from conftest import DEFAULT_LOCAL_MODEL
 from tiny_qwen import build_tiny_qwen2
 from typer.testing import CliRunner
 
@@ -21,6 +20,7 @@ from aiev.training.student_base import RECORD_FILE, resolve_base, student_base
 
 pytestmark = pytest.mark.train
 runner = CliRunner()
+EMBEDDED = "local-qwen-0.5b"  # the embedded model the root conftest's local_model_spec checks for
 
 # Completions a code model continues the same way whatever the rounding: comparing where the next token is a near
 # tie ("The capital of France is Paris. ...") would measure llama.cpp's 8-bit activations, not the conversion.
@@ -43,7 +43,7 @@ def _tokens_are_special_and_whole(tokenizer) -> None:
 
 @pytest.fixture(scope="module")
 def converted(local_model_spec):
-    return student_base(DEFAULT_LOCAL_MODEL)
+    return student_base(EMBEDDED)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_checkpoint_holds_weights_config_tokens_and_the_gguf_chat_template(conve
     _tokens_are_special_and_whole(tokenizer)
     # the embeddings grew to hold the added tokens (the GGUF's vocabulary already fills its 151936 rows)
     assert model.get_input_embeddings().weight.shape[0] == len(tokenizer) == model.config.vocab_size
-    gguf = model_file(DEFAULT_LOCAL_MODEL, local_model_spec)
+    gguf = model_file(EMBEDDED, local_model_spec)
     metadata, _ = read_gguf_metadata(str(gguf))
     assert tokenizer.chat_template == metadata["tokenizer.chat_template"]
 
@@ -120,11 +120,11 @@ def test_a_second_call_reuses_the_checkpoint_without_converting(converted, monke
         raise AssertionError("converted again")
 
     monkeypatch.setattr(student_base_module, "_convert_gguf", no_conversion)
-    assert student_base(DEFAULT_LOCAL_MODEL) == converted
-    assert resolve_base(DEFAULT_LOCAL_MODEL) == str(converted)  # what `train sft --base` / `loop --base` get
-    result = runner.invoke(app, ["train", "base", "--from", DEFAULT_LOCAL_MODEL])
+    assert student_base(EMBEDDED) == converted
+    assert resolve_base(EMBEDDED) == str(converted)  # what `train sft --base` / `loop --base` get
+    result = runner.invoke(app, ["train", "base", "--from", EMBEDDED])
     assert result.exit_code == 0 and result.output.strip().splitlines()[-1] == str(converted), result.output
-    dry = runner.invoke(app, ["train", "sft", "--data", "d", "--base", DEFAULT_LOCAL_MODEL, "--out", "o", "--dry-run"])
+    dry = runner.invoke(app, ["train", "sft", "--data", "d", "--base", EMBEDDED, "--out", "o", "--dry-run"])
     words = dry.output.split()
     assert dry.exit_code == 0 and words[words.index("--base") + 1] == str(converted), dry.output
 

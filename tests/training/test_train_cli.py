@@ -107,3 +107,18 @@ def test_entry_refuses_bad_flags_with_exit_code_2(capsys):
 
     assert main(["--local_rank=0", "--data", "d", "--base", "b", "--out", "o", "--epochs", "-1"]) == 2
     assert "epochs" in capsys.readouterr().err
+
+
+def test_loop_refuses_a_training_config_it_cannot_use_before_generating(tmp_path, monkeypatch):
+    script = Script(student_scores=[0.3])
+    monkeypatch.setattr(train_cmd, "default_steps", lambda resources: script.steps())
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps({"id": "s", "snippet": "x = 1"}) + "\n")
+    args = ["loop", "--seeds", str(seeds), "--out", str(tmp_path / "loop"), "--base", "b", "--no-humaneval"]
+    missing = runner.invoke(app, [*args, "--training-config", str(tmp_path / "absent.yaml")])
+    assert missing.exit_code != 0 and "--training-config" in missing.output and "absent.yaml" in missing.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("epochs: 1\nlearning_rate: 5.0e-5\nmax_length: -3\n")
+    refused = runner.invoke(app, [*args, "--training-config", str(bad)])
+    assert refused.exit_code != 0 and "max_length: Input should be greater than" in refused.output, refused.output
+    assert script.calls == [], "a batch was generated before the settings were checked"
