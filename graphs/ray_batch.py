@@ -82,10 +82,11 @@ def run(jobs: Sequence[Job], work: Work, *, concurrency: int, options: RayOption
     ).map(
         _Worker,
         fn_constructor_kwargs={"work": work, "dialogues": dialogues, "env": env},
-        # Twice as many jobs sent as run: a finished job's thread takes the next one queued in the actor at once,
-        # without a round trip to the driver's executor (the threads cap what runs).
+        # No job queued beyond what an actor runs: Ray Data sends a job to the actor beside its block (the driver's
+        # node) while that one has room, so a queue there kept a 2-seed batch off the second node, and a queued
+        # dialogue of minutes would wait behind another while an actor elsewhere idles.
         compute=ActorPoolStrategy(
-            size=workers, max_tasks_in_flight_per_actor=2 * dialogues, max_concurrent_calls_per_actor=2 * dialogues
+            size=workers, max_tasks_in_flight_per_actor=dialogues, max_concurrent_calls_per_actor=dialogues
         ),
         num_cpus=options.worker_cpus,
     )

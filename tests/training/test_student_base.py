@@ -12,6 +12,7 @@ from tiny_qwen import build_tiny_qwen2
 from typer.testing import CliRunner
 
 import aiev.training.student_base as student_base_module
+from aiev.agents.local_model.server import ensure_server
 from aiev.agents.model_specs import MODELS_ENV
 from aiev.cli import app
 from aiev.training.errors import TrainingInputError
@@ -89,9 +90,11 @@ def test_checkpoint_holds_weights_config_tokens_and_the_gguf_chat_template(conve
     assert tokenizer.chat_template == metadata["tokenizer.chat_template"]
 
 
-def test_greedy_tokens_agree_with_llama_cpp_serving_the_same_gguf(hf, chat, local_model_url):
+def test_greedy_tokens_agree_with_llama_cpp_serving_the_same_gguf(hf, chat, local_model_spec, local_model_url):
     model, tokenizer = hf
-    server = local_model_url.removesuffix("/v1")
+    # The server as it is now: a crash test earlier in the session may have restarted it on another port than the
+    # session fixture's URL (local_model_url still stops it at the end of the session).
+    server = ensure_server(EMBEDDED, local_model_spec).base_url.removesuffix("/v1")
     rendered, answer = chat
     served = httpx.post(f"{server}/apply-template", json={"messages": QUESTION}, timeout=60).json()["prompt"]
     assert rendered == served  # the checkpoint's template is the one llama.cpp applies
