@@ -47,7 +47,7 @@ from typing import Any
 
 import typer
 
-from aiev.agents.local_model.cache import gguf_path
+from aiev.agents.local_model.cache import model_file
 from aiev.agents.model_specs import LlamaCppSpec, ModelError, OpenAICompatibleSpec, load_model_specs
 from aiev.agents.state import Seed
 from aiev.cli.generate_cmd import DEFAULT_CONCURRENCY, DEFAULT_STAGE, generate
@@ -187,11 +187,11 @@ def measured_on(models: set[str]) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "cpu": cpu,
         "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "models": {name: model_file(name) for name in sorted(models)},
+        "models": {name: describe_model(name) for name in sorted(models)},
     }
 
 
-def model_file(name: str) -> str:
+def describe_model(name: str) -> str:
     try:
         spec = load_model_specs().get(name)
     except ModelError as error:
@@ -199,7 +199,10 @@ def model_file(name: str) -> str:
     if spec is None:
         return "registered in this process (not in the models file)"
     if isinstance(spec, LlamaCppSpec):
-        return f"{gguf_path(name)} ({spec.gguf.size / 1e9:.2f} GB, sha256 {spec.gguf.sha256[:12]})"
+        if spec.gguf is None:  # a GGUF already on disk (a trained student): the entry names it
+            return f"{spec.path} (the entry's own file)"
+        pinned = f"{spec.gguf.size / 1e9:.2f} GB, sha256 {spec.gguf.sha256[:12]}"
+        return f"{model_file(name, spec)} ({pinned})"
     where = ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
     return f"{spec.provider} {spec.model} at {where}"
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from langchain_openai import ChatOpenAI
 
-from aiev.agents.local_model.cache import gguf_path, is_installed
+from aiev.agents.local_model.cache import is_installed, model_file
 from aiev.agents.local_model.server import LocalServer, ensure_server, free_port, stop_all
 from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
 from aiev.agents.models import get_chat_model
@@ -215,7 +215,8 @@ def main() -> int:
         return 2
     threads = spec.thread_count()
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
-    common = [str(gguf_path(args.model)), str(spec.n_ctx), str(threads), json.dumps(messages), str(args.max_tokens)]
+    gguf = model_file(args.model, spec)  # the pulled file, or the entry's own path (a trained student)
+    common = [str(gguf), str(spec.n_ctx), str(threads), json.dumps(messages), str(args.max_tokens)]
     scratch = Path(tempfile.mkdtemp(prefix="aiev-tps-"))
     workers = [Worker("portable build in-process (installed)", "", common)]
     if not args.no_native:

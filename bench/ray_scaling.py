@@ -1,17 +1,20 @@
 """Ray's overhead and scaling for ``aiev generate``: dialogues per second, single process vs Ray on 1 and 2 nodes.
 
-An instant scripted model plays every role (registered in this process and shipped to the Ray workers), so the
+An instant scripted model plays every role (registered in each run's process and shipped to the Ray workers), so the
 wall time is orchestration plus the real sandbox's executions. Every path runs the same fresh random draw of seeds
 (the draw's seed is printed) with the same total concurrency; paths are interleaved within each run and the
-spread over ``--runs`` is printed. Clusters are real (``ray start --head`` plus a second ``ray start`` on this
-machine, token auth on) and started before their timing begins, as a job is submitted to a cluster that exists;
-the Ray time includes starting the job's actors, as a user's job pays for them; every path starts its sandbox
-engine (warm containers) cold, as a new process does.
+spread over ``--runs`` is printed. Every run of every path is a fresh Python process, timed from its spawn to the
+end of its pipeline, as a user's ``aiev generate`` is: each pays its interpreter start, its imports and its sandbox
+engine's start (warm containers), none inherits another's; the Ray runs also pay joining the cluster and starting
+the job's actors. Their teardown (containers removed at exit) is outside the clock for every path. Clusters are
+real (``ray start --head`` plus a second ``ray start`` on this machine, token auth on) and started before the
+clock, as a job is submitted to a cluster that exists. One short untimed run warms the machine first (the sandbox
+image's files, compiled bytecode), so the first timed path does not pay for what every later one finds cached.
 
 Baseline, same run: the single-process pipeline. Target: Ray on 1 node >= 0.8x of it (Ray's overhead stays small).
 The 2-node figure on this 2-core machine is bounded by the cores (both "nodes" share them): reported, not targeted.
 
-    python bench/ray_scaling.py [--seeds 600] [--concurrency 8] [--runs 2] [--sandbox docker]
+    python bench/ray_scaling.py [--seeds 600] [--concurrency 8] [--runs 3] [--sandbox docker]
 """
 
 from __future__ import annotations
@@ -22,24 +25,25 @@ import os
 import random
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "graphs"))  # the tests' cluster helper
 
-from ray_cluster import local_cluster
+from ray_cluster import LocalCluster, local_cluster
 
 from aiev.agents.models import registered_model
 from aiev.agents.scripted import ScriptedChatModel
 from aiev.graphs.batch import RayOptions
 from aiev.graphs.pipeline import PipelineConfig, run_pipeline
 from aiev.graphs.presets import resolve_context, role_overrides
-from aiev.sandbox.engine import close_engines
 
 MODEL = "bench-instant"
+WARM_UP_SEEDS = 16
 
 
 def instant(messages) -> str:
@@ -58,9 +62,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=600, help="dialogues per path and run")
     parser.add_argument("--concurrency", type=int, default=8, help="dialogues in flight, in all, on every path")
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sandbox", choices=("docker", "local"), default="docker")
     parser.add_argument("--draw-seed", type=int, default=None, help="random seed of the seed draw (default: fresh)")
+    parser.add_argument("--path-run", help=argparse.SUPPRESS)  # one path's run, in the fresh process main spawns
     args = parser.parse_args()
     for name in ("seeds", "concurrency", "runs"):
         if getattr(args, name) < 1:
@@ -76,56 +81,78 @@ def write_seeds(path: Path, count: int, rng: random.Random) -> Path:
 
 
 class Measured(NamedTuple):
-    wall_s: float  # the whole run_pipeline call
-    first_s: float  # until the first dialogue was logged: startup (actors, engines) plus one dialogue
+    wall_s: float  # from the process's spawn to the end of its pipeline
+    first_s: float  # from the pipeline's start to the first logged dialogue: Ray's actors start inside it
     steady: float  # dialogues per second from the first logged one to the last
 
 
-def timed_run(seeds: Path, out: Path, concurrency: int, sandbox: str, options: RayOptions | None) -> Measured:
-    context = resolve_context("teaching", overrides={**role_overrides(MODEL), "sandbox": sandbox, "max_rounds": 2})
-    config = PipelineConfig(seeds=seeds, out=out, context=context, concurrency=concurrency, ray=options, progress=False)
-    close_engines()  # every path starts its sandbox engine cold, as a new `aiev generate` process (or actor) does
-    started = time.perf_counter()
-    try:
+def path_run(spec: dict[str, Any]) -> Measured:
+    """One path's run inside its own process (``--path-run``): the pipeline with the instant model registered here
+    (a ``__main__`` function, so Ray ships it to the workers by value)."""
+    ray = RayOptions(address=spec["address"], workers=spec["workers"]) if spec["address"] else None
+    out = Path(spec["out"])
+    context = resolve_context(
+        "teaching", overrides={**role_overrides(MODEL), "sandbox": spec["sandbox"], "max_rounds": 2}
+    )
+    config = PipelineConfig(
+        seeds=Path(spec["seeds"]), out=out, context=context, concurrency=spec["concurrency"], ray=ray, progress=False
+    )
+    with registered_model(MODEL, ScriptedChatModel(script=instant)):
         summary = run_pipeline(config)
-        wall = time.perf_counter() - started
-    finally:
-        close_engines()  # the single process's warm containers must not idle beside the Ray runs
+    wall = time.time() - spec["spawned_at"]
     if summary.passed != summary.selected:
         raise SystemExit(f"{out}: {summary.passed} of {summary.selected} passed; first error: {summary.first_error}")
     logged = sorted(json.loads(line)["session"]["elapsed_s"] for line in (out / "results.jsonl").open())
     return Measured(wall, logged[0], (len(logged) - 1) / max(logged[-1] - logged[0], 1e-9))
 
 
-def on_cluster(nodes: int, logs: Path, *run_args) -> Measured:
-    """One run on a fresh cluster of ``nodes`` (one worker per node), joined with the token every cluster of this
-    process shares (``main`` sets it before Ray is first imported: Ray reads it once)."""
-    import ray
+def timed_run(
+    seeds: Path, out: Path, args: argparse.Namespace, cluster: LocalCluster | None = None, workers: int = 1
+) -> Measured:
+    """Spawn a fresh process for one path's run (on ``cluster`` with ``workers`` actors, else in that process)
+    and read back what it measured."""
+    spec = {
+        "seeds": str(seeds),
+        "out": str(out),
+        "concurrency": args.concurrency,
+        "sandbox": args.sandbox,
+        "address": cluster.address if cluster else None,
+        "workers": workers if cluster else None,
+        "spawned_at": time.time(),
+    }
+    command = [sys.executable, __file__, "--path-run", json.dumps(spec)]
+    done = subprocess.run(command, env=cluster.env if cluster else None, capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise SystemExit(f"{out}: the run failed (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return Measured(*json.loads(done.stdout.strip().splitlines()[-1]))
 
+
+def on_cluster(nodes: int, logs: Path, seeds: Path, out: Path, args: argparse.Namespace) -> Measured:
+    """One run on a fresh cluster of ``nodes`` (one worker per node), its token the one ``main`` set."""
     with local_cluster(logs, nodes=nodes) as cluster:
-        try:
-            return timed_run(*run_args, RayOptions(address=cluster.address, workers=nodes))
-        finally:
-            ray.shutdown()
+        return timed_run(seeds, out, args, cluster, workers=nodes)
 
 
 def main() -> None:
     args = parse_args()
+    if args.path_run:
+        print(json.dumps(path_run(json.loads(args.path_run))))
+        return
     os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)})
     draw = args.draw_seed if args.draw_seed is not None else random.SystemRandom().randrange(2**31)
     print(f"seed draw: {draw}; {args.seeds} dialogues per path, concurrency {args.concurrency}, sandbox {args.sandbox}")
     runs: dict[str, list[Measured]] = {"single process": [], "ray 1 node": [], "ray 2 nodes": []}
-    with (
-        tempfile.TemporaryDirectory(prefix="aiev-ray-bench-") as tmp,
-        registered_model(MODEL, ScriptedChatModel(script=instant)),
-    ):
+    with tempfile.TemporaryDirectory(prefix="aiev-ray-bench-") as tmp:
         work = Path(tmp)
-        seeds = write_seeds(work / "seeds.jsonl", args.seeds, random.Random(draw))
+        rng = random.Random(draw)
+        seeds = write_seeds(work / "seeds.jsonl", args.seeds, rng)
+        warm = timed_run(write_seeds(work / "warm-up.jsonl", WARM_UP_SEEDS, rng), work / "warm-up", args)
+        print(f"warm-up (untimed): {WARM_UP_SEEDS} dialogues in one process, {warm.wall_s:.1f} s")
         for run in range(args.runs):  # the paths interleaved, so a slow spell of the machine hits each of them
-            runs["single process"].append(timed_run(seeds, work / f"here-{run}", args.concurrency, args.sandbox, None))
+            runs["single process"].append(timed_run(seeds, work / f"here-{run}", args))
             for nodes, path in ((1, "ray 1 node"), (2, "ray 2 nodes")):
                 out = work / f"ray{nodes}-{run}"
-                runs[path].append(on_cluster(nodes, work / f"logs-{nodes}", seeds, out, args.concurrency, args.sandbox))
+                runs[path].append(on_cluster(nodes, work / f"logs-{nodes}", seeds, out, args))
             print(f"run {run + 1}: " + ", ".join(f"{path} {done[-1].wall_s:.1f} s" for path, done in runs.items()))
     base = runs["single process"]
     print(f"\n{'path':<16}{'dialogues/s per run':<22}{'ratio per run':<18}{'mean':>6}"

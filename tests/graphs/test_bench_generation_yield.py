@@ -269,3 +269,11 @@ def test_several_draws_end_with_mean_and_spread(stdlib_like, tmp_path, scripted,
     assert rows["mean"][1] == f"{sum(shares) / 2:.1%}"
     assert (rows["min"][1], rows["max"][1]) == (f"{min(shares):.1%}", f"{max(shares):.1%}")
     assert "--draw-seed 1 2 --seeds 4" in " ".join(rows["repeat:"])
+
+
+def test_a_model_served_from_its_own_file_is_described_by_that_file(tmp_path, monkeypatch) -> None:
+    """A trained student's entry names its GGUF (``path:``) and pins no wheels: the figures name that file."""
+    models = tmp_path / "models.yaml"
+    models.write_text("models:\n  student: {provider: llama_cpp, model: s, path: out/student.gguf}\n")
+    monkeypatch.setenv("AIEV_MODELS", str(models))
+    assert bench.describe_model("student") == f"{tmp_path / 'out' / 'student.gguf'} (the entry's own file)"
