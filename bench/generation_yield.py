@@ -199,9 +199,10 @@ def describe_model(name: str) -> str:
     if spec is None:
         return "registered in this process (not in the models file)"
     if isinstance(spec, LlamaCppSpec):
-        if spec.gguf is None:  # a GGUF already on disk (a trained student): the entry names it
-            return f"{spec.path} (the entry's own file)"
-        pinned = f"{spec.gguf.size / 1e9:.2f} GB, sha256 {spec.gguf.sha256[:12]}"
+        # model_file picks the pulled file or the entry's own path (a trained student's GGUF, pinned by no wheels)
+        pinned = "the entry's own file"
+        if spec.gguf is not None:
+            pinned = f"{spec.gguf.size / 1e9:.2f} GB, sha256 {spec.gguf.sha256[:12]}"
         return f"{model_file(name, spec)} ({pinned})"
     where = ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
     return f"{spec.provider} {spec.model} at {where}"
