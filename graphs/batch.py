@@ -7,8 +7,8 @@ one machine, and resuming stays the caller's job: it passes only the jobs its lo
 driver writes; workers need no access to the output directory.
 
 Every record gains a ``worker`` entry (host, pid, and the Ray node id on Ray) saying where it was made.
-Without ``RayOptions`` nothing here imports Ray; with them ``ray_batch`` runs the same ``Work`` as a Ray Data
-stream mapped by a pool of async actors (see there for fault tolerance).
+Without ``RayOptions`` nothing here imports Ray; with them ``ray_batch`` runs the same ``Work`` on a pool of Ray
+actors, each running many jobs at once (see there for the shape and fault tolerance).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class RayOptions(BaseModel):
     worker_cpus: float = Field(
         default=0.25,
         gt=0,
-        description="CPUs each actor claims. Its work waits on models and sandboxes, so a fraction: whole CPUs on "
-        "small nodes would leave none for Ray Data's own tasks and the job would hang.",
+        description="CPUs each actor claims. Its work waits on models and sandboxes, so a fraction: with whole CPUs "
+        "an actor restarted from a lost node would find no room on a small node and the job would wait for one.",
     )
     executions_per_node: int | None = Field(
         default=None, ge=1, description="Programs run at once on one node, over all its workers; None: no cap."

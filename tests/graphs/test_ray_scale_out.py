@@ -18,7 +18,7 @@ from ray_cluster import LocalCluster, free_port, local_cluster
 
 from aiev.agents.models import registered_model
 from aiev.agents.scripted import ScriptedChatModel
-from aiev.graphs.batch import RayOptions, run_batch
+from aiev.graphs.batch import RayOptions, RayUnavailableError, run_batch
 from aiev.graphs.pipeline import RETRYABLE, PipelineConfig, run_pipeline
 from aiev.graphs.presets import resolve_context, role_overrides
 
@@ -129,6 +129,22 @@ def test_a_raising_job_is_a_record_and_state_is_forgotten_only_after_it_was_stor
         assert events.index(f"stored {job_id} ok={job_id == 'good'}") < events.index(f"forget {job_id}")
 
 
+def test_a_worker_that_cannot_open_its_work_is_a_named_error(cluster: LocalCluster) -> None:
+    import ray
+
+    class Work:
+        def open(self, *, remote):
+            raise RuntimeError(f"no sandbox engine on this node (remote={remote})")
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(RayUnavailableError, match=r"could not start.*no sandbox engine on this node \(remote=True"):
+            list(run_batch([{"id": "a"}], Work(), concurrency=2, ray=RayOptions(address=cluster.address)))
+    finally:
+        ray.shutdown()
+    assert time.monotonic() - started < 120, "a worker that cannot start was restarted or waited for"
+
+
 def test_generate_on_two_nodes_writes_what_one_machine_writes(tmp_path: Path, cluster: LocalCluster, fake_model):
     seeds = write_seeds(tmp_path / "seeds.jsonl", 12)
     here = generate(seeds, tmp_path / "here", fake_model)
@@ -210,8 +226,15 @@ def test_eval_on_ray_judges_as_one_machine_does(tmp_path: Path, cluster: LocalCl
     assert set(here.values()) == {"passed", "failed"}
 
 
-def test_without_the_token_the_cluster_refuses_and_the_error_says_why(tmp_path: Path, cluster, fake_model) -> None:
-    env = {k: v for k, v in fake_model.items() if k != "RAY_AUTH_TOKEN"}
+@pytest.mark.parametrize("token", [None, "0" * 32], ids=["no-token", "another-clusters-token"])
+def test_without_the_token_the_cluster_refuses_and_the_error_says_why(
+    tmp_path: Path, cluster, fake_model, token: str | None
+) -> None:
+    """Also with a token that is not the cluster's: Ray then answers only 'failed to connect'. HOME is empty, so
+    no ~/.ray/auth_token left by an earlier local Ray stands in for the missing one."""
+    env = {k: v for k, v in fake_model.items() if k != "RAY_AUTH_TOKEN"} | {"HOME": str(tmp_path)}
+    if token:
+        env["RAY_AUTH_TOKEN"] = token
     seeds = write_seeds(tmp_path / "seeds.jsonl", 2)
     done = generate(seeds, tmp_path / "out", env, "--ray-address", cluster.address)
     output = done.communicate(timeout=300)[0]
