@@ -109,21 +109,22 @@ def connect(address: str | None) -> None:
     """Join the cluster at ``address`` (None: ``RAY_ADDRESS``, else a new Ray on this machine) once per process."""
     if ray.is_initialized():
         return
-    _check_listening(address or os.environ.get("RAY_ADDRESS"))
+    where = address or os.environ.get("RAY_ADDRESS")
+    _check_listening(where)
+    token = "set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the token its nodes were started with"
     try:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     except ray.exceptions.AuthenticationError as error:
         raise RayUnavailableError(
-            f"the Ray cluster at {address or os.environ.get('RAY_ADDRESS', 'RAY_ADDRESS')} wants its auth token: "
-            f"set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to the token its nodes were started with ({error})"
+            f"the Ray cluster at {where or 'RAY_ADDRESS'} wants its auth token: {token} ({error})"
         ) from None
     except (ConnectionError, ValueError, RuntimeError) as error:
         # Something listens there (checked above), and Ray answers a token it rejects (a stale ~/.ray/auth_token
         # left by an earlier local Ray, another cluster's RAY_AUTH_TOKEN) with this same error: say so.
         raise RayUnavailableError(
-            f"cannot reach a Ray cluster at {address or 'RAY_ADDRESS'}: {error}. If the cluster uses token auth, "
-            "the token this process found may be another cluster's: set RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH) to "
-            "the one its nodes were started with (without either, Ray reads ~/.ray/auth_token)"
+            f"cannot reach a Ray cluster at {where or 'RAY_ADDRESS'}: {error}. If the cluster uses token auth, the "
+            f"token this process found may be another cluster's: {token} (without either, Ray reads "
+            "~/.ray/auth_token)"
         ) from None
 
 
