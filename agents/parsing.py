@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from typing import NamedTuple
 
 from ..sandbox.requirements import is_install
@@ -104,9 +105,11 @@ def strip_demo(code: str) -> str:
     asserted those examples failed on a NameError).
 
     The tests are appended to the solution and run as ``__main__``, so a demo would run too: reading stdin,
-    printing noise or looping forever, and failing rounds for reasons unrelated to the task. Assignments stay
-    (``TABLE = build()`` may be part of the solution). The training sample keeps the reply as written; only
-    the executed code loses the demo.
+    printing noise or looping forever, and failing rounds for reasons unrelated to the task. An assignment is part
+    of the demo only when it calls what the code defines and nothing but the demo reads what it binds (``result =
+    load("example.dll")`` before ``print(result)``: seen failing every round of a yield run on a file that does not
+    exist); ``TABLE = build()`` read by a function stays. The training sample keeps the reply as written; only the
+    executed code loses the demo.
 
     A reply cut off by the token cap ends mid-statement, most often inside the checks small models append to their
     code; the longest complete prefix is run instead (its own demo stripped too), so the round judges the solution
@@ -123,14 +126,23 @@ def strip_demo(code: str) -> str:
     defined = {
         node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     }
-    demos = [node for node in tree.body if _is_demo(node, defined | {"print"})]
+    # a statement sharing a line with another (``x = f(1); print(x)``) is cut with all of them or none: none
+    owners = Counter(line for node in tree.body for line in _lines_of(node))
+    alone = [node for node in tree.body if all(owners[line] == 1 for line in _lines_of(node))]
+    demos = [node for node in alone if _is_demo(node, defined | {"print"})]
+    demos += _demo_assignments(
+        [node for node in tree.body if node not in demos], [node for node in alone if node not in demos], defined
+    )
     if not demos:
         return code
-    lines = code.splitlines()
-    for node in reversed(demos):
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        del lines[start - 1 : node.end_lineno]
+    cut = {line for node in demos for line in _lines_of(node)}
+    lines = [line for number, line in enumerate(code.splitlines(), 1) if number not in cut]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _lines_of(node: ast.stmt) -> range:
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return range(start, (node.end_lineno or node.lineno) + 1)
 
 
 def _is_demo(node: ast.stmt, callables: set[str]) -> bool:
@@ -144,6 +156,39 @@ def _is_demo(node: ast.stmt, callables: set[str]) -> bool:
         and isinstance(node.value.func, ast.Name)
         and node.value.func.id in callables
     )
+
+
+def _demo_assignments(body: list[ast.stmt], candidates: list[ast.stmt], defined: set[str]) -> list[ast.stmt]:
+    """The ``candidates`` that assign to plain names a value calling something ``defined`` or read from such an
+    assignment (``text = load("a")``, then ``size = len(text)``), whose names nothing else in ``body`` (the code
+    less its other demos) reads."""
+    assigned = [node for node in candidates if _plain_assignment(node)]
+    calls = [node for node in assigned if _calls(node, defined)]
+    while derived := [node for node in assigned if node not in calls and _names(node, ast.Load) & _stored(calls)]:
+        calls += derived
+    read = {name for node in body if node not in calls for name in _names(node, ast.Load)}
+    return [node for node in calls if not _names(node, ast.Store) & read]
+
+
+def _plain_assignment(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Assign):
+        return all(isinstance(target, ast.Name) for target in node.targets)
+    return isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name)
+
+
+def _calls(node: ast.stmt, defined: set[str]) -> bool:
+    return any(
+        isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id in defined
+        for inner in ast.walk(node)
+    )
+
+
+def _stored(nodes: list[ast.stmt]) -> set[str]:
+    return {name for node in nodes for name in _names(node, ast.Store)}
+
+
+def _names(node: ast.AST, context: type[ast.expr_context]) -> set[str]:
+    return {inner.id for inner in ast.walk(node) if isinstance(inner, ast.Name) and isinstance(inner.ctx, context)}
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -239,17 +284,36 @@ def _complete_prefix(code: str, needed: str) -> str | None:
 
 
 def _drop_shadowing(code: str, tree: ast.Module, names: set[str]) -> str:
+    """``code`` without what would shadow ``names``; a re-definition that is a test in disguise (its body asserts
+    on calls of its own name and returns nothing: the 0.5B wrapped its asserts in ``def f(name, path=None):``)
+    becomes the test function ``test_<name>()`` instead of being dropped with its asserts."""
     lines = code.splitlines()
-    doomed: list[tuple[int, int]] = []
+    doomed: list[tuple[int, int, list[str]]] = []  # 1-based line ranges and what replaces them
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
             start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            doomed.append((start, node.end_lineno or node.lineno))
+            if isinstance(node, ast.FunctionDef) and _is_disguised_test(node) and node.body[0].lineno > node.lineno:
+                doomed.append((start, node.body[0].lineno - 1, [f"def test_{node.name}():"]))
+            else:
+                doomed.append((start, node.end_lineno or node.lineno, []))
         elif isinstance(node, ast.ImportFrom) and {alias.name for alias in node.names} & (names | {"*"}):
-            doomed.append((node.lineno, node.end_lineno or node.lineno))
-    for start, end in sorted(doomed, reverse=True):
-        del lines[start - 1 : end]
+            doomed.append((node.lineno, node.end_lineno or node.lineno, []))
+    for start, end, replacement in sorted(doomed, reverse=True):
+        lines[start - 1 : end] = replacement
     return "\n".join(lines).strip() + "\n"
+
+
+def _is_disguised_test(function: ast.FunctionDef) -> bool:
+    asserts_on_itself = any(
+        isinstance(node, ast.Assert)
+        and any(
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == function.name
+            for call in ast.walk(node)
+        )
+        for node in ast.walk(function)
+    )
+    returns = any(isinstance(node, ast.Return) and node.value is not None for node in ast.walk(function))
+    return asserts_on_itself and not returns
 
 
 def _call_uncalled_tests(code: str) -> str:
@@ -282,9 +346,70 @@ def parse_fault(reply: str) -> Fault:
 
 
 def problem_statement(reply: str) -> str:
-    """The questioner's reply up to any solution it wrote against instructions."""
+    """The questioner's reply up to any solution it wrote against instructions, every function it shows reduced to
+    its signature and docstring (``signatures_only``)."""
     match = _SOLUTION_HEADING.search(reply)
-    return (reply[: match.start()] if match else reply).strip()
+    statement = (reply[: match.start()] if match else reply).strip()
+    return _FENCE.sub(lambda block: _signatures_block(block), statement)
+
+
+def signatures_only(code: str) -> str:
+    """``code`` with the body of every top-level function and of every method of a top-level class replaced by
+    ``...`` after its docstring; code that does not parse is returned as is.
+
+    The questioner is asked for a signature and a one-line docstring, yet small models paste the seed's whole
+    function as "the signature": the problem then hands out its solution (a sample that teaches nothing), the test
+    writer copies the body into the tests, and the programmer copies it back, comments and all. Lines are cut, not
+    regenerated, so the signature and docstring stay as the model wrote them.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return code
+    lines = code.splitlines()
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+        functions += [node for node in cls.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for function in sorted(functions, key=lambda node: node.lineno, reverse=True):
+        cut = _body_cut(function, lines)
+        if cut is None:
+            continue
+        start, indent = cut
+        lines[start : function.end_lineno] = [indent + "..."]
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else "")
+
+
+def _body_cut(function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> tuple[int, str] | None:
+    """Where ``function``'s body after its docstring starts (a 0-based line index) and its indentation; None when
+    there is nothing to cut (only a docstring, ``pass`` or ``...``) or the layout is one the cut cannot follow
+    (a body on the ``def`` line)."""
+    body = function.body
+    docstring = bool(body) and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0].value, "value", None), str)
+    rest = body[1:] if docstring else body
+    if all(isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and _is_ellipsis(stmt.value)) for stmt in rest):
+        return None
+    if docstring:
+        start = body[0].end_lineno or body[0].lineno
+    else:  # the line that ends the signature with its colon
+        parts = [*ast.walk(function.args), *([function.returns] if function.returns else [])]
+        start = max([function.lineno, *(part.end_lineno or 0 for part in parts if hasattr(part, "end_lineno"))])
+        while start < rest[0].lineno and not lines[start - 1].split("#")[0].rstrip().endswith(":"):
+            start += 1
+    if start >= rest[0].lineno:
+        return None
+    indent = lines[rest[0].lineno - 1][: rest[0].col_offset]
+    return start, indent
+
+
+def _is_ellipsis(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+def _signatures_block(block: re.Match[str]) -> str:
+    if block.group(1).lower() not in PYTHON_LANGS:
+        return block.group(0)
+    code = block.group(2)
+    return block.group(0).replace(code, signatures_only(code), 1) if code else block.group(0)
 
 
 def entry_point_of(problem: str) -> str | None:

@@ -8,12 +8,12 @@ models copy it verbatim, even when sampled at a temperature). Its next attempt t
 shown the dialogue up to its first answer only, so with ``Context.revision_temperature`` set it draws a fresh
 solution instead of a third copy. The transcript itself keeps every turn.
 
-With ``Context.candidates`` above one, a turn samples that many replies to the same view (SelfCodeAlign): the first
-as a single reply would be, the others at ``candidate_temperature``. Only the first enters the transcript; all of
-them are kept in ``candidates`` for the execute node, which runs the others when the first fails. The others are
-requested at once: a server with parallel slots (the embedded ``llama-server``, vLLM) decodes them in one batch, so
-N candidates take less wall time than N turns in a row (on this project's 2-core CPUs only 1.1-1.3x less:
-``bench/local_model_tps.py``). Which sampled reply lands at which index is therefore not fixed.
+With ``Context.candidates`` above one, a turn may have more replies than the one in the transcript (SelfCodeAlign
+samples several per instruction): ``sample_others`` draws the others, at ``candidate_temperature``, to the very view
+the turn answered. The execute node asks for them only when the turn's own reply failed, so a reply that passes
+costs no extra tokens, and tests refused before any code ran waste none (on a CPU the tokens are the time). The
+others are requested at once: a server with parallel slots (the embedded ``llama-server``, vLLM) decodes them in
+one batch. Which sampled reply lands at which index is therefore not fixed.
 """
 
 from __future__ import annotations
@@ -38,31 +38,36 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     messages = state.get("messages", [])
     starting_over = bool(executions) and executions[-1].get("skipped") == "unchanged"
     shown = before_first_answer(messages) if starting_over else messages
-    prompt = load_prompt("programmer")
-    context = runtime.context or Context()
-    sampled = runtime.override(context=context.for_candidates())
     try:
-        replies = [ask(Speaker.PROGRAMMER, prompt, shown, runtime, revising=bool(executions))]
-        if context.candidates > 1:  # the calling thread's run context (callbacks, tracing) goes with each call
-            with ContextThreadPoolExecutor(context.candidates - 1) as pool:
-                others = [
-                    pool.submit(ask, Speaker.PROGRAMMER, prompt, shown, sampled) for _ in range(context.candidates - 1)
-                ]
-                replies += [future.result() for future in others]
+        reply = ask(Speaker.PROGRAMMER, load_prompt("programmer"), shown, runtime, revising=bool(executions))
     except ModelCallError as error:
         return model_failure(error)
-    candidates = [candidate(reply.text, state.get("entry_point")) for reply in replies]
-    first = candidates[0]
-    turn = say(Speaker.PROGRAMMER, first["text"], has_code=bool(first["solution"]), started_over=starting_over)
-    update: RoleState = {
+    answer = candidate(reply.text, state.get("entry_point"))
+    turn = say(Speaker.PROGRAMMER, reply.text, has_code=bool(answer["solution"]), started_over=starting_over)
+    return {
         "messages": [turn],
-        "solution": first["solution"],
-        "setup": first["setup"],
-        "tokens": reduce(add_token_counts, (reply.tokens for reply in replies), {}),
+        "solution": answer["solution"],
+        "setup": answer["setup"],
+        "tokens": reply.tokens,
     }
-    if len(candidates) > 1:
-        update["candidates"] = candidates
-    return update
+
+
+def sample_others(state: RoleState, runtime: Runtime[Context]) -> tuple[list[Candidate], dict[str, int]]:
+    """``Context.candidates - 1`` more replies to the view the programmer's latest turn answered, sampled at
+    ``candidate_temperature``, and the tokens they cost. Raises ``ModelCallError`` when the model fails."""
+    context = runtime.context or Context()
+    messages = state.get("messages", [])
+    at = max(index for index, message in enumerate(messages) if speaker_of(message) is Speaker.PROGRAMMER)
+    shown = messages[:at]
+    if messages[at].additional_kwargs.get("started_over"):
+        shown = before_first_answer(shown)
+    sampled = runtime.override(context=context.for_candidates())
+    prompt, count = load_prompt("programmer"), context.candidates - 1
+    with ContextThreadPoolExecutor(count) as pool:  # the calling thread's run context goes with each call
+        futures = [pool.submit(ask, Speaker.PROGRAMMER, prompt, shown, sampled) for _ in range(count)]
+        replies = [future.result() for future in futures]
+    others = [candidate(reply.text, state.get("entry_point")) for reply in replies]
+    return others, reduce(add_token_counts, (reply.tokens for reply in replies), {})
 
 
 def candidate(text: str, entry_point: str | None) -> Candidate:

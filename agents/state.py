@@ -73,9 +73,6 @@ class RoleState(TypedDict, total=False):
     entry_point: str | None  # the function the problem asks for, when it names one
     solution: str  # current code; "" after a reply that carried no code
     setup: list[str]  # bash lines (pip install ...) the programmer asked for
-    # The programmer's sampled replies of its latest turn, the first being the one in ``messages``; the execute
-    # node runs the others when the first fails and empties the list (only with ``Context.candidates`` > 1).
-    candidates: list[Candidate]
     environment: list[str]  # setup lines the task itself provides (a benchmark's packages), run before ``setup``
     tests: str  # current assert-based tests; "" after a reply that carried none
     round: int  # executions so far

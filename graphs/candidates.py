@@ -1,17 +1,19 @@
 """More than one candidate per programmer turn (``Context.candidates``): a failed first reply is not the last word.
 
 SelfCodeAlign samples several responses per instruction and keeps those that pass their own tests. Here the
-programmer's first reply is run as a single reply would be (test-quality check, resend check, sandbox); only when
-it failed, or was not run because it had no code or resent code that had just failed, are the other candidates run
-against the same tests, in order, and the first that passes becomes the round's answer: its text replaces the
-programmer's turn in the transcript and its code the state's solution. When none passes, the first candidate's
-outcome is the round's, so failed round, analysis and revision stay the multi-turn sample AutoCoder trains on: a
-dialogue keeps the rounds it went through, and candidates that also failed leave nothing but a count.
+programmer's reply is run as a single reply would be (test-quality check, resend check, sandbox); only when it
+failed, or was not run because it had no code or resent code that had just failed, are the other candidates sampled
+(``programmer.sample_others``, to the view the reply answered) and run against the same tests, in order, and the
+first that passes becomes the round's answer: its text replaces the programmer's turn in the transcript and its
+code the state's solution. When none passes, the first candidate's outcome is the round's, so failed round, analysis
+and revision stay the multi-turn sample AutoCoder trains on: a dialogue keeps the rounds it went through, and
+candidates that also failed leave nothing but a count. A reply that passes costs no other candidate.
 
 A candidate passes under the rules the first one does: tests refused as vacuous for its shape are no pass, and
 code resent unchanged after a failure is not run. Refused tests (vacuous, or contradicting the reference), missing
-tests or a broken sandbox end the round before any other candidate runs: none of them is the code's doing.
-Identical candidates run once.
+tests or a broken sandbox end the round before any other candidate is sampled: none of them is the code's doing.
+Neither does a round without a new programmer turn (the test writer rewrote the tests the turn already ran
+against): that turn had its candidates. Identical candidates run once.
 """
 
 from __future__ import annotations
@@ -45,12 +47,28 @@ class Choice(NamedTuple):
 Run = Callable[[RoleState, Sequence[dict[str, Any]]], Attempt]
 
 
-def choose(state: RoleState, first: Attempt, run: Run) -> Choice:
-    """The round's answer: the first candidate that passes, trying the others only when the first failed."""
-    pool = state.get("candidates") or []
+def others_may_pass(state: RoleState, first: Attempt) -> bool:
+    """Whether other candidates of the programmer's latest turn are worth sampling after ``first``, its reply's
+    attempt: it failed for the code's own sake, and the turn has not been answered by the interpreter before."""
+    return (
+        bool(state.get("tests"))
+        and not first.result.passed
+        and first.result.outcome is not Outcome.SANDBOX_ERROR
+        and first.record["skipped"] not in REFUSED_TESTS.values()
+        and _unanswered_turn(state.get("messages", []))
+    )
+
+
+def answered(state: RoleState) -> Candidate:
+    """The programmer's latest turn as a candidate: the reply ``first`` was the attempt of."""
+    turn = _latest_turn(state.get("messages", []))
+    return {"text": turn.text if turn else "", "solution": state.get("solution", ""), "setup": state.get("setup", [])}
+
+
+def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run) -> Choice:
+    """The round's answer: the first of ``pool`` (``first`` is its attempt) or, when that failed, the first of the
+    others that passes."""
     tried = [first.record]
-    if not _others_may_pass(state, first):
-        return Choice(0, first, _ran(tried))
     seen = {_code(pool[0])}
     for index, candidate in enumerate(pool[1:], 1):
         if _code(candidate) in seen:
@@ -73,14 +91,19 @@ def as_turn(messages: Sequence[AnyMessage], candidate: Candidate, index: int) ->
     return say(Speaker.PROGRAMMER, candidate["text"], **meta).model_copy(update={"id": original.id})
 
 
-def _others_may_pass(state: RoleState, first: Attempt) -> bool:
-    return (
-        len(state.get("candidates") or []) > 1
-        and bool(state.get("tests"))
-        and not first.result.passed
-        and first.result.outcome is not Outcome.SANDBOX_ERROR
-        and first.record["skipped"] not in REFUSED_TESTS.values()
-    )
+def _latest_turn(messages: Sequence[AnyMessage]) -> AnyMessage | None:
+    return next((m for m in reversed(messages) if speaker_of(m) is Speaker.PROGRAMMER), None)
+
+
+def _unanswered_turn(messages: Sequence[AnyMessage]) -> bool:
+    """The latest programmer turn has no interpreter turn after it: this round runs it for the first time."""
+    for message in reversed(messages):
+        speaker = speaker_of(message)
+        if speaker is Speaker.INTERPRETER:
+            return False
+        if speaker is Speaker.PROGRAMMER:
+            return True
+    return False
 
 
 def _code(candidate: Candidate) -> tuple[str, tuple[str, ...]]:

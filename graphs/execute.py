@@ -10,12 +10,14 @@ defines, or pass against a wrong stand-in of it) are refused before the solution
 recorded as ``skipped="vacuous_tests"`` with the check's verdict, whose interpreter turn tells the test
 writer what is wrong, so no dialogue is ever verified by such tests. So are tests that fail against the seed
 the problem was derived from, when the solution keeps the seed's names and signatures (``skipped=
-"tests_contradict_reference"``): the seed is correct by construction, so such tests expect wrong values.
+"tests_contradict_reference"``): the seed is correct by construction, so such tests expect wrong values. Where the
+seed can say which values they should expect, the tests are repaired instead and the repaired tests run: they
+become the state's tests and the test writer's turn shows them (``repaired_from_reference`` in its metadata).
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
-ends without a pass can tell its attempts apart (see ``codergen.finish``). When the programmer sampled several
-candidates (``Context.candidates``), the others run when the first fails and one that passes answers the round
-(``candidates``); the record then says which candidate it is and how many ran.
+ends without a pass can tell its attempts apart (see ``codergen.finish``). With several candidates per programmer
+turn (``Context.candidates``), the others are sampled when the turn's reply fails, and one that passes answers the
+round (``candidates``); the record then says which candidate it is and how many ran.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from ..agents import programmer
 from ..agents.context import Context
 from ..agents.dialogue import Speaker, say, speaker_of
+from ..agents.model_call import ModelCallError, model_failure
 from ..agents.prompts import load_prompt, render_prompt
 from ..agents.state import RoleState
 from ..sandbox.engine import run_request
 from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
-from .candidates import Attempt, as_turn, choose
+from .candidates import Attempt, answered, as_turn, choose, others_may_pass
 from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
 
 
@@ -41,17 +45,38 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     context = runtime.context or Context()
     round_no = state.get("round", 0) + 1
     first = attempt(state, context)
-    candidates = state.get("candidates")
-    if not candidates:
-        return _recorded(first, round_no)
-    choice = choose(state, first, lambda view, known: attempt(view, context, known))
-    update = _recorded(choice.attempt, round_no, candidate=choice.index, candidates_run=choice.ran)
-    update["candidates"] = []  # spent: a later round without a new programmer turn has none to try
+    repaired = (first.record["test_quality"] or {}).get("repaired")
+    update: RoleState = _with_repaired_tests(state, repaired) if repaired else {}
+    if repaired:  # what runs from now on, the other candidates included
+        state = {**state, "tests": repaired}
+    if context.candidates == 1:
+        return _recorded(first, round_no, update)
+    pool, tokens = [answered(state)], {}
+    if others_may_pass(state, first):
+        try:
+            others, tokens = programmer.sample_others(state, runtime)
+        except ModelCallError as error:
+            return model_failure(error)
+        pool += others
+    choice = choose(pool, state, first, lambda view, known: attempt(view, context, known))
+    if tokens:
+        update["tokens"] = tokens
     if choice.index:
-        chosen = candidates[choice.index]
+        chosen = pool[choice.index]
         turn = as_turn(state.get("messages", []), chosen, choice.index)
-        update |= {"solution": chosen["solution"], "setup": chosen["setup"], "messages": [turn, *update["messages"]]}
-    return update
+        update = {**update, "solution": chosen["solution"], "setup": chosen["setup"]}
+        update["messages"] = [*update.get("messages", []), turn]
+    return _recorded(choice.attempt, round_no, update, candidate=choice.index, candidates_run=choice.ran)
+
+
+def _with_repaired_tests(state: RoleState, tests: str) -> RoleState:
+    """The update that puts tests repaired from the reference (``test_quality``) in place of the test writer's: the
+    state's tests, and its latest turn rewritten to them (same message id, so ``add_messages`` replaces the turn in
+    place), so that the transcript, hence the training sample, shows the tests that ran."""
+    original = next(m for m in reversed(state.get("messages", [])) if speaker_of(m) is Speaker.TEST_WRITER)
+    meta = {**original.additional_kwargs, "repaired_from_reference": True}
+    turn = say(Speaker.TEST_WRITER, f"```python\n{tests.rstrip()}\n```", **meta)
+    return {"tests": tests, "messages": [turn.model_copy(update={"id": original.id})]}
 
 
 def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] = ()) -> Attempt:
@@ -64,6 +89,7 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     reference = (state.get("seed") or {}).get("snippet")  # AIEV-Instruct's seed; CoderGen has none
     checked = None if missing else check_tests(state["solution"], state["tests"], setup, context, earlier, reference)
     quality, broken = checked or (None, None)
+    tests = (quality or {}).get("repaired") or state.get("tests", "")
     skipped = _skipped(state, missing, quality, inputs)
     reached = 0
     if missing:
@@ -79,14 +105,14 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
         text = load_prompt("interpreter_unchanged")
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
     else:
-        request = ExecRequest.python(state["solution"], tests=state["tests"], setup=setup, timeout_s=context.timeout_s)
+        request = ExecRequest.python(state["solution"], tests=tests, setup=setup, timeout_s=context.timeout_s)
         result = run_request(context.sandbox, request)
         text = interpreter_text(result)
         reached = line_of_tests_reached(request, result)
     record: dict[str, Any] = {
         **result.model_dump(mode="json"),
-        "inputs": inputs,
-        "tests_digest": tests_digest(state.get("tests", "")),
+        "inputs": inputs_digest({**state, "tests": tests}),
+        "tests_digest": tests_digest(tests),
         "tests_reached": reached,
         "skipped": skipped,
         "test_quality": quality,
@@ -94,17 +120,20 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     return Attempt(result, text, record)
 
 
-def _recorded(done: Attempt, round_no: int, **candidate: int) -> RoleState:
-    """The round's state update: its execution record and interpreter turn, and a verdict when the sandbox broke."""
+def _recorded(done: Attempt, round_no: int, update: RoleState, **candidate: int) -> RoleState:
+    """The round's state update: ``update`` (turns rewritten this round, tokens), then its execution record and
+    interpreter turn, and a verdict when the sandbox broke."""
     result = done.result
-    update: RoleState = {
+    interpreter = say(Speaker.INTERPRETER, done.text, outcome=result.outcome.value, round=round_no)
+    recorded: RoleState = {
+        **update,
         "round": round_no,
         "executions": [{**done.record, "round": round_no, **candidate}],
-        "messages": [say(Speaker.INTERPRETER, done.text, outcome=result.outcome.value, round=round_no)],
+        "messages": [*update.get("messages", []), interpreter],
     }
     if result.outcome is Outcome.SANDBOX_ERROR:
-        update["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}
-    return update
+        recorded["verdict"] = {"status": "discarded", "reason": "sandbox_error", "last_error": result.feedback()}
+    return recorded
 
 
 def inputs_digest(state: RoleState) -> str:

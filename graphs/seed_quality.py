@@ -54,6 +54,19 @@ _OS_PROCESS_CALLS = frozenset({"system", "popen", "fork", "forkpty", "kill", "st
 _OS_PROCESS_PREFIXES = ("exec", "spawn")
 _IO_CALLS = frozenset({"print", "input", "open", "breakpoint"})
 _SYS_STREAMS = frozenset({"stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__"})
+# Modules whose every use reads or changes the machine: files and directories, shared libraries, OS handles.
+_IO_MODULES = frozenset({"ctypes", "shutil", "glob", "tempfile", "mmap", "fcntl", "winreg", "msvcrt", "_winapi"})
+# ``os`` / ``os.path`` functions that ask the file system or the environment (``os.path.join`` and its other
+# string functions stay pure).
+_OS_IO = frozenset(
+    {"listdir", "scandir", "walk", "stat", "lstat", "remove", "unlink", "rmdir", "mkdir", "makedirs", "rename"}
+    | {"replace", "chdir", "getcwd", "environ", "getenv", "putenv", "access", "chmod", "chown", "readlink", "open"}
+    | {"symlink", "link", "utime", "truncate", "removedirs", "fwalk", "get_terminal_size", "urandom"}
+)
+_OS_PATH_IO = frozenset(
+    {"exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getmtime", "getatime", "getctime"}
+    | {"realpath", "abspath", "expanduser", "expandvars", "samefile"}
+)
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__class__"}
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef
 _Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
@@ -224,13 +237,31 @@ def _uses_sys_attribute(tree: ast.Module, attributes: set[str] | frozenset[str])
 
 
 def _does_io(tree: ast.Module) -> bool:
-    """Calls ``print``/``input``/``open``, or touches ``sys.stdin``/``stdout``/``stderr``: output a test cannot
-    compare as a return value (SelfCodeAlign's filter is as blunt: any use counts)."""
-    calls_io = any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _IO_CALLS
-        for node in ast.walk(tree)
-    )
-    return calls_io or _uses_sys_attribute(tree, _SYS_STREAMS)
+    """Calls ``print``/``input``/``open``, touches a stream (``sys.stdout``, a process's ``p.stdout``), the file
+    system, the environment or a shared library (``_IO_MODULES``, ``os.listdir``, ``os.path.exists``, ...): a
+    result a test cannot compare as a value computed from the inputs (SelfCodeAlign's filter is as blunt: any use
+    counts). Seen in yield runs: ``ctypes.CDLL(name)`` became "load example.dll", ``p.stdout`` a ``subprocess``
+    test."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _IO_CALLS:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _SYS_STREAMS:
+            return True
+        if isinstance(node, ast.Attribute) and _dotted(node.value) == "os" and node.attr in _OS_IO:
+            return True
+        if isinstance(node, ast.Attribute) and _dotted(node.value) == "os.path" and node.attr in _OS_PATH_IO:
+            return True
+    return bool(_used_module_roots(tree) & _IO_MODULES)
+
+
+def _dotted(node: ast.expr) -> str:
+    """``os.path`` for the expression ``os.path``; "" for anything but names joined by dots."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else ""
+    return ""
 
 
 def _is_stub(node: _Definition | ast.ClassDef) -> bool:

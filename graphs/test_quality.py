@@ -19,10 +19,13 @@ or method to stand in for (plain fields, constants) gets only the static check.
 Tests that fail against no stand-in may still be wrong. Given a ``reference`` (AIEV-Instruct: the seed snippet the
 problem was derived from, correct by construction) that is comparable with the solution (``reference_check``: it
 defines every solution name the tests use, with the same signature), the tests then run against the reference in
-the same sandbox with the same setup: an assert of theirs that fails there *contradicts the reference* (the round is
-refused as for vacuous tests, and the test writer is shown the failing assert and the values the reference gave,
-never the reference's code). A reference that cannot load or fails in any other way (an error of another kind, a
-timeout, a broken sandbox) refuses nothing.
+the same sandbox with the same setup: an assert of theirs that fails there *contradicts the reference*. Such tests
+are first repaired from the reference where they can be (``reference_check.repaired``: each ``assert <expr> ==
+<literal>`` gets the value the reference gives, an assert whose expression the reference rejects is dropped), and
+the repaired tests are checked from the start (stand-ins, reference): when they verify, the verdict carries them
+as ``repaired`` and they are what runs. Otherwise the round is refused as for vacuous tests, and the test writer is
+shown the failing assert and the values the reference gave, never the reference's code. A reference that cannot
+load or fails in any other way (an error of another kind, a timeout, a broken sandbox) refuses nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ class QualityVerdict(TypedDict):
     # The failing assert and the values the reference's run compared (None unless contradicts_reference); absent
     # from verdicts recorded before the reference check existed.
     contradiction: NotRequired[str | None]
+    # The tests with the reference's values written in, when the tests checked contradicted the reference and these
+    # verify (``verdict`` is then theirs): the tests to run instead. Absent when nothing was repaired.
+    repaired: NotRequired[str]
 
 
 def check_tests(
@@ -69,11 +75,14 @@ def check_tests(
     context: Context,
     earlier: Sequence[dict[str, Any]],
     reference: str | None = None,
+    *,
+    repair: bool = True,
 ) -> tuple[QualityVerdict, ExecResult | None] | None:
     """The tests' verdict and, for a sandbox failure during the stand-in runs, that failure; ``None`` when the
     solution or the tests do not parse (no check is possible, and the run they are due reports the syntax error and
     cannot pass). ``earlier``: the dialogue's execution records, whose verdicts are reused for an unchanged key;
-    ``reference``: known-correct code the tests must pass when it is comparable with the solution."""
+    ``reference``: known-correct code the tests must pass when it is comparable with the solution; ``repair``:
+    whether tests that contradict it may be repaired from it (see the module doc)."""
     try:
         fakes = stand_ins(solution)
         names = sorted(solution_names(solution))
@@ -98,6 +107,11 @@ def check_tests(
         if result.passed:
             return _verdict(key, names, "vacuous", kind), None
     failure = _run_against_reference(reference, tests, setup, context) if reference is not None else None
+    if failure and reference is not None and repair:
+        fixed = _repaired_from_reference(reference, tests, setup, context)
+        checked = check_tests(solution, fixed, setup, context, (), reference, repair=False) if fixed else None
+        if checked and checked[0]["verdict"] == "verifies":
+            return {**checked[0], "key": key, "repaired": fixed}, None
     if failure:
         return _verdict(key, names, "contradicts_reference", contradiction=failure), None
     return _verdict(key, names, "verifies"), None
@@ -123,6 +137,14 @@ def _run_against_reference(reference: str, tests: str, setup: list[str], context
     tests = reference_check.explained(tests)
     request = ExecRequest.python(reference, tests=tests, setup=setup, timeout_s=context.timeout_s)
     return reference_check.contradiction(run_request(context.sandbox, request))
+
+
+def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
+    """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None."""
+    request = ExecRequest.python(
+        reference, tests=reference_check.recording(tests), setup=setup, timeout_s=context.timeout_s
+    )
+    return reference_check.repaired(tests, run_request(context.sandbox, request))
 
 
 def _verdict(

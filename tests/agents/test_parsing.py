@@ -11,6 +11,7 @@ from aiev.agents.parsing import (
     parse_fault,
     problem_statement,
     python_blocks,
+    signatures_only,
     strip_demo,
 )
 
@@ -60,7 +61,21 @@ def test_demo_calls_are_stripped_but_module_level_setup_stays() -> None:
     )
     assert strip_demo(code) == (
         "import random\nrandom.seed(0)\n\ndef build():\n    return [1]\n\nTABLE = build()\n\n"
-        "def f(x):\n    return TABLE[0] + x\n\n# Example usage:\nresult = f(3)\n"
+        "def f(x):\n    return TABLE[0] + x\n\n# Example usage:\n"
+    )
+
+
+def test_a_demo_assignment_goes_with_its_demo_and_a_line_shared_with_kept_code_stays() -> None:
+    # the 0.5B's ctypes answer: the example call failed every round on a file that does not exist
+    code = (
+        "def load(name):\n    return open(name).read()\n\n"
+        "text = load('example.dll')\nsize = len(text)\nprint(text, size)\n"
+        "first = load('a'); print(first); LIMIT = 3\n"
+        "def head(name):\n    return load(name)[:LIMIT]\n"
+    )
+    assert strip_demo(code) == (
+        "def load(name):\n    return open(name).read()\n\n"
+        "first = load('a'); print(first); LIMIT = 3\ndef head(name):\n    return load(name)[:LIMIT]\n"
     )
 
 
@@ -132,6 +147,60 @@ def test_problem_statement_drops_a_solution_the_questioner_wrote(heading: str) -
     reply = f"{problem}\n\n{heading}\n\n```python\ndef f(x):\n    return x\n```\n"
     assert problem_statement(reply) == problem
     assert problem_statement(problem + "\n") == problem
+
+
+def test_a_problem_shows_signatures_and_docstrings_never_a_body() -> None:
+    # what the 0.5B questioner wrote for a ctypes/_aix.py seed: the seed's whole function as "the signature"
+    reply = (
+        "Task: return the header lines.\n\nSignature:\n```python\nimport re\n\ndef get_ld_header_info(p):\n"
+        "    # these lines start with a digit\n    info = []\n    for line in p:\n        if re.match('[0-9]', line):\n"
+        "            info.append(line)\n    return info\n```\n\nExamples:\n```python\n"
+        "get_ld_header_info(['1 a', 'x'])  # ['1 a']\n```\n"
+    )
+    problem = problem_statement(reply)
+    assert "```python\nimport re\n\ndef get_ld_header_info(p):\n    ...\n```" in problem
+    assert (
+        "info = []" not in problem
+        and "digit" not in problem
+        and "get_ld_header_info(['1 a', 'x'])  # ['1 a']" in problem
+    )
+    assert entry_point_of(problem) == "get_ld_header_info"
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [
+        # a multi-line signature keeps its annotations and docstring
+        ('def f(a: int,\n      b: int) -> int:\n    """Add."""\n    return a + b\n',
+         'def f(a: int,\n      b: int) -> int:\n    """Add."""\n    ...\n'),
+        # methods of a class lose their bodies, class attributes stay
+        ("class Box:\n    size = 2\n\n    def area(self):\n        return self.size ** 2\n",
+         "class Box:\n    size = 2\n\n    def area(self):\n        ...\n"),
+        # nothing to cut: a docstring alone, pass, ..., a body on the def line, code that does not parse
+        ('def f(x):\n    """Doc."""\n', 'def f(x):\n    """Doc."""\n'),
+        ("def f(x):\n    pass\n", "def f(x):\n    pass\n"),
+        ("def f(x): return x\n", "def f(x): return x\n"),
+        ("def f(x) -> int\n", "def f(x) -> int\n"),
+        ("f(3)  # -> 4\n", "f(3)  # -> 4\n"),
+    ],
+)  # fmt: skip
+def test_signatures_only(code: str, kept: str) -> None:
+    assert signatures_only(code) == kept
+
+
+def test_asserts_wrapped_in_a_redefinition_of_the_function_become_a_test_function() -> None:
+    # the 0.5B test writer for dyld_executable_path_search: every assert inside a copy of the signature
+    reply = (
+        "```python\ndef find(name, path=None):\n    # case 1\n    assert find('a') is None, 'case 1'\n"
+        "    assert find('@x/b') == '/p/b'\n```"
+    )
+    tests = extract_tests(reply, "find", "def find(name, path=None):\n    return None\n")
+    assert tests == (
+        "def test_find():\n    assert find('a') is None, 'case 1'\n    assert find('@x/b') == '/p/b'\n\ntest_find()\n"
+    )
+    # a re-definition that returns is a copy of the solution, and still goes
+    copy = "```python\ndef find(name):\n    assert name\n    return find\n\nassert find('a') == '/p/a'\n```"
+    assert extract_tests(copy, "find") == "assert find('a') == '/p/a'\n"
 
 
 def test_tests_never_test_their_own_copy_of_what_the_solution_defines() -> None:

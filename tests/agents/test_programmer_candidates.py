@@ -38,15 +38,27 @@ def test_candidates_are_sampled_at_their_own_temperature_even_for_revisions() ->
     assert context.temperature_for("programmer", revising=True) == 0.8
 
 
-def test_a_turn_keeps_every_candidate_and_counts_all_their_tokens(scripted) -> None:
-    replies = [
-        AIMessage(content=text, usage_metadata={"input_tokens": 10, "output_tokens": n, "total_tokens": 10 + n})
-        for text, n in [("No code, sorry.", 3), (CODE, 5)]
-    ]
-    name, model = scripted(replies)
+def test_a_turn_asks_once_and_its_other_candidates_answer_the_same_view_and_are_paid_for(scripted) -> None:
+    def reply(text: str, n: int) -> AIMessage:
+        return AIMessage(content=text, usage_metadata={"input_tokens": 10, "output_tokens": n, "total_tokens": 10 + n})
+
+    name, model = scripted([reply("No code, sorry.", 3), reply(CODE, 5), reply(CODE, 7)])
     state = {"messages": [HumanMessage(content="Add two numbers.", name="questioner")], "entry_point": "add"}
-    update = programmer.node(state, Runtime(context=Context(programmer_model=name, candidates=2)))
+    runtime = Runtime(context=Context(programmer_model=name, candidates=3))
+    update = programmer.node(state, runtime)
+    assert len(model.calls) == 1  # the turn itself: the others only when it fails
     assert [m.content for m in update["messages"]] == ["No code, sorry."]
-    assert update["solution"] == "" and update["tokens"] == {"input_tokens": 20, "output_tokens": 8}
-    assert [c["solution"] for c in update["candidates"]] == ["", "def add(a, b):\n    return a + b\n"]
-    assert model.calls[0] == model.calls[1]  # both candidates answer the same view
+    assert update["solution"] == "" and update["tokens"] == {"input_tokens": 10, "output_tokens": 3}
+    # later, the tests written: the others answer what the turn answered, not the tests after it
+    later = {
+        **state,
+        "messages": [
+            *state["messages"],
+            *update["messages"],
+            HumanMessage(content="assert add(1, 2) == 3", name="test_writer"),
+        ],
+    }
+    others, tokens = programmer.sample_others(later, runtime)
+    assert [c["solution"] for c in others] == ["def add(a, b):\n    return a + b\n"] * 2
+    assert tokens == {"input_tokens": 20, "output_tokens": 12}
+    assert model.calls[0] == model.calls[1] == model.calls[2]

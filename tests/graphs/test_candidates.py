@@ -1,8 +1,8 @@
 """Several candidates per programmer turn (``Context.candidates``): scripted models, the real local sandbox.
 
-The programmer's script is consumed in call order: the first candidate is asked first, the sampled others at once,
-so which of them gets which scripted reply is not fixed and the tests accept any order among them; every script must
-be used up, so the number of model calls per turn is asserted too.
+The programmer's script is consumed in call order: the turn's reply is asked first, the sampled others at once
+when it failed, so which of them gets which scripted reply is not fixed and the tests accept any order among them;
+every script must be used up, so the number of model calls per turn is asserted too.
 """
 
 from __future__ import annotations
@@ -11,7 +11,20 @@ import json
 from pathlib import Path
 
 import pytest
-from scripted_roles import BAD_CODE, BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
+from langchain_core.messages import AIMessage
+from scripted_roles import (
+    BAD_CODE,
+    BAD_CODES,
+    BAD_TESTS,
+    BLAME_CODE,
+    BLAME_TEST,
+    GOOD_CODE,
+    GOOD_TESTS,
+    PROBLEM,
+    SEED,
+    run_seed,
+    speakers,
+)
 from typer.testing import CliRunner
 
 from aiev.agents import model_call
@@ -52,7 +65,6 @@ def test_a_second_candidate_that_passes_answers_the_round(scripted_roles, monkey
     # candidates after the passing one were sampled but never ran
     [record] = state["executions"]
     assert (record["outcome"], record["candidate"], record["candidates_run"]) == ("passed", chosen, chosen + 1)
-    assert state["candidates"] == []
     programmer = scripted.context.programmer_model
     assert [t for name, t in temperatures if name == programmer] == [0.0, 0.6, 0.6]
     # the training sample is the dialogue: the passing code, no trace of the candidates that failed
@@ -63,7 +75,7 @@ def test_a_second_candidate_that_passes_answers_the_round(scripted_roles, monkey
 def test_when_no_candidate_passes_the_first_ones_failure_is_analysed_and_revised(scripted_roles) -> None:
     scripted = scripted_roles(
         questioner=[PROBLEM],
-        programmer=[*BAD_CODES[:3], GOOD_CODE, *BAD_CODES[3:5]],
+        programmer=[*BAD_CODES[:3], GOOD_CODE],  # a revision that passes has no others sampled
         test_writer=[GOOD_TESTS],
         error_analyst=[BLAME_CODE],
         context={"candidates": 3},
@@ -101,7 +113,7 @@ def test_a_candidate_runs_when_the_first_reply_has_no_code_and_duplicates_run_on
 def test_tests_refused_as_vacuous_are_not_retried_with_other_candidates(scripted_roles) -> None:
     scripted = scripted_roles(
         questioner=[PROBLEM],
-        programmer=[BAD_CODE, GOOD_CODE],
+        programmer=[BAD_CODE],  # none sampled: no code ran
         test_writer=[VACUOUS_TESTS],
         context={"candidates": 2, "max_rounds": 1},
     )
@@ -121,8 +133,33 @@ def test_studio_shows_the_candidate_settings() -> None:
 def test_one_candidate_is_todays_single_reply(scripted_roles) -> None:
     state = run_seed(scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[GOOD_TESTS]))
     assert state["verdict"]["status"] == "passed"
-    assert "candidates" not in state
     assert not {"candidate", "candidates_run"} & set(state["executions"][0])
+
+
+def test_a_first_reply_that_passes_costs_no_other_candidate(scripted_roles) -> None:
+    reply = AIMessage(content=GOOD_CODE, usage_metadata={"input_tokens": 9, "output_tokens": 4, "total_tokens": 13})
+    scripted = scripted_roles(
+        questioner=[PROBLEM], programmer=[reply], test_writer=[GOOD_TESTS], context={"candidates": 4}
+    )
+    state = run_seed(scripted)  # the programmer was asked once
+    assert state["verdict"]["status"] == "passed"
+    assert (state["executions"][0]["candidate"], state["executions"][0]["candidates_run"]) == (0, 1)
+
+
+def test_tests_rewritten_after_a_blame_do_not_resample_the_turn(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[GOOD_CODE, BAD_CODE],  # the turn, and its one other candidate after the wrong tests fail it
+        test_writer=[BAD_TESTS, GOOD_TESTS],
+        error_analyst=[BLAME_TEST],
+        context={"candidates": 2},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    assert [(e["outcome"], e["candidate"], e["candidates_run"]) for e in state["executions"]] == [
+        ("failed", 0, 2),
+        ("passed", 0, 1),
+    ]
 
 
 TASK = "Write `fizz(n)` that returns 'Fizz' when n is divisible by 3 and str(n) otherwise."
@@ -152,9 +189,12 @@ def test_codergen_without_a_pass_returns_the_first_candidate_it_analysed(scripte
     assert (result.executions[0]["candidate"], result.executions[0]["candidates_run"]) == (0, 2)
 
 
-@pytest.mark.parametrize("failure", ["first", "second"])
-def test_a_model_failure_on_any_candidate_ends_the_dialogue(scripted_roles, failure) -> None:
-    calls = iter([GOOD_CODE, None] if failure == "second" else [None])
+@pytest.mark.parametrize(
+    ("failure", "spoke"),
+    [("first", ["questioner"]), ("second", ["questioner", "programmer", "test_writer"])],
+)
+def test_a_model_failure_on_any_candidate_ends_the_dialogue(scripted_roles, failure, spoke) -> None:
+    calls = iter([BAD_CODE, None] if failure == "second" else [None])
 
     def programmer(messages):
         reply = next(calls)
@@ -162,9 +202,11 @@ def test_a_model_failure_on_any_candidate_ends_the_dialogue(scripted_roles, fail
             raise ConnectionError("Connection refused")
         return reply
 
-    scripted = scripted_roles(questioner=[PROBLEM], programmer=programmer, context={"candidates": 2})
+    scripted = scripted_roles(
+        questioner=[PROBLEM], programmer=programmer, test_writer=[GOOD_TESTS], context={"candidates": 2}
+    )
     state = build_graph().invoke({"seed": SEED, "stage": "teaching"}, context=scripted.context)
-    assert state["verdict"]["reason"] == "model_error" and speakers(state) == ["questioner"]
+    assert state["verdict"]["reason"] == "model_error" and speakers(state) == spoke
 
 
 def test_aiev_generate_takes_candidates_and_writes_the_dialogue_only(scripted_roles, tmp_path: Path) -> None:

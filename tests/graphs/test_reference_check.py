@@ -1,4 +1,5 @@
-"""Tests that fail against the seed the problem was derived from are refused (``graphs/reference_check.py``).
+"""Tests that fail against the seed the problem was derived from are repaired from it, or refused
+(``graphs/reference_check.py``).
 
 Seen with the embedded 0.5B model: seed ``safe_name`` maps spaces to ``-``, the questioner's example says
 ``"Hello_World"``, the test writer copies it. Scripted role models and the real local sandbox: the seed really runs.
@@ -12,7 +13,7 @@ from scripted_roles import run_seed, speakers
 from aiev.agents.context import Context
 from aiev.graphs import test_quality
 from aiev.graphs.pipeline import to_record
-from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained
+from aiev.graphs.reference_check import MARKER, RECORD, comparable, contradiction, explained, recording, repaired
 from aiev.graphs.report import compute_stats, render_html
 from aiev.graphs.test_quality import check_tests
 from aiev.sandbox.types import ExecResult, Outcome
@@ -24,9 +25,12 @@ PROBLEM = (
     "Example: `safe_name('Hello World')` returns `'Hello_World'`.\n```python\ndef safe_name(s: str) -> str:\n```"
 )
 RIGHT_CODE = "```python\ndef safe_name(s):\n    return '-'.join(s.split(' '))\n```"
-# The wrong tests are not vacuous: ``'Hello World'`` tells every stand-in (None, an error, the input) apart.
-WRONG_TESTS = "```python\nassert safe_name('Hello World') == 'Hello_World'\nassert safe_name('ab') == 'ab'\n```"
-WRONG_TESTS_AGAIN = "```python\nassert safe_name('a b') == 'a-b'\nassert safe_name('x y z') == 'x_y_z'\n```"
+# The wrong tests are not vacuous: ``'Hello World'`` tells every stand-in (None, an error, the input) apart. They
+# compare by ``in``, not ``== <literal>``, so the reference cannot repair them: they can only be refused.
+WRONG_TESTS = "```python\nassert safe_name('Hello World') in ['Hello_World']\nassert safe_name('ab') == 'ab'\n```"
+WRONG_TESTS_AGAIN = "```python\nassert safe_name('a b') == 'a-b'\nassert safe_name('x y z') in ['x_y_z']\n```"
+# The same mistake as ``== <literal>``: repairable.
+REPAIRABLE_TESTS = "```python\nassert safe_name('Hello World') == 'Hello_World'\nassert safe_name('ab') == 'ab'\n```"
 RIGHT_TESTS = "```python\nassert safe_name('Hello World') == 'Hello-World'\nassert safe_name('a b c') == 'a-b-c'\n```"
 
 
@@ -53,10 +57,81 @@ def test_tests_that_contradict_the_seed_go_back_to_the_test_writer_without_its_c
     assert verified["outcome"] == "passed" and verified["test_quality"]["verdict"] == "verifies"
     told = state["messages"][3].content
     assert told.startswith("The solution was not run: the tests contradict the intended behaviour")
-    assert "assert safe_name('Hello World') == 'Hello_World'" in told and "'Hello-World'" in told
+    assert "assert safe_name('Hello World') in ['Hello_World']" in told and "'Hello-World'" in told
     # what the seed produced, never the seed's code (nor the traceback that would quote it)
     assert "s.replace" not in told and "def safe_name" not in told and "Traceback" not in told and MARKER not in told
     assert told in scripted.models["test_writer"].calls[1][-1].content
+
+
+def test_tests_are_repaired_from_the_seed_and_the_transcript_shows_the_tests_that_ran(scripted_roles) -> None:
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[RIGHT_CODE], test_writer=[REPAIRABLE_TESTS])
+    state = run_seed(scripted, SEED)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    fixed = "assert safe_name('Hello World') == 'Hello-World'\nassert safe_name('ab') == 'ab'\n"
+    assert state["tests"] == fixed
+    [record] = state["executions"]
+    assert record["test_quality"]["verdict"] == "verifies" and record["test_quality"]["repaired"] == fixed
+    assert speakers(state) == ["questioner", "programmer", "test_writer", "interpreter", "programmer"]
+    turn = state["messages"][2]
+    assert turn.content == f"```python\n{fixed}```" and turn.additional_kwargs["repaired_from_reference"] is True
+
+
+def test_a_wrong_solution_fails_the_repaired_tests(scripted_roles) -> None:
+    underscores = "```python\ndef safe_name(s):\n    return s.replace(' ', '_')\n```"
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[underscores],
+        test_writer=[REPAIRABLE_TESTS],
+        context={"max_rounds": 1},
+    )
+    state = run_seed(scripted, SEED)
+    assert state["verdict"]["status"] == "discarded" and state["verdict"]["reason"] == "max_rounds"
+    [record] = state["executions"]
+    assert record["outcome"] == "failed" and record["test_quality"]["repaired"]
+    assert "'Hello-World'" in state["messages"][-1].content  # the repaired assert it failed
+
+
+def test_repaired_tests_that_would_verify_nothing_are_refused_as_contradicting(context) -> None:
+    # a reference that returns None: its values would make the tests pass the ``return None`` stand-in
+    reference = "def safe_name(s):\n    s.replace(' ', '-')\n"
+    verdict, _ = check_tests(code_of(RIGHT_CODE), code_of(REPAIRABLE_TESTS), [], context, [], reference)
+    assert verdict["verdict"] == "contradicts_reference" and "repaired" not in verdict
+
+
+@pytest.mark.parametrize(
+    ("tests", "fixed"),
+    [
+        # either side may be the literal; a message stays; an assert that already holds is not touched
+        ("assert 'a_b' == safe_name('a b'), 'msg'\nassert safe_name('') == ''\n",
+         "assert 'a-b' == safe_name('a b'), 'msg'\nassert safe_name('') == ''\n"),
+        # an input the reference rejects: the assert goes (a block left empty gets ``pass``)
+        ("assert safe_name(3) == '3'\nassert safe_name('a b') == 'a b'\n", "assert safe_name('a b') == 'a-b'\n"),
+        ("def test_bad():\n    assert safe_name(None) == ''\n\ntest_bad()\nassert safe_name('a b') == ''\n",
+         "def test_bad():\n    pass\n\ntest_bad()\nassert safe_name('a b') == 'a-b'\n"),
+        # one assert reached with several values (a loop): left as written, so the tests stay contradicting
+        ("for s in ['a b', 'c d']:\n    assert safe_name(s) == 'x'\n", None),
+        # a value no literal states (an object's repr): left as written, nothing else to repair
+        ("assert safe_name.__class__ == 1\n", None),
+        # another failing assert stops the run before its end: nothing is repaired
+        ("assert safe_name('a b') in ['a_b']\nassert safe_name('c d') == 'c_d'\n", None),
+    ],
+)  # fmt: skip
+def test_repaired_writes_the_references_values_over_the_literals(context, tests, fixed) -> None:
+    from aiev.sandbox.engine import run_request
+    from aiev.sandbox.types import ExecRequest
+
+    result = run_request(context.sandbox, ExecRequest.python(SEED_CODE, tests=recording(tests), timeout_s=10.0))
+    assert repaired(tests, result) == fixed, result.stdout + result.stderr
+
+
+def test_a_recording_run_prints_only_behind_its_marker_and_a_failed_run_repairs_nothing() -> None:
+    tests = "assert safe_name('a b') == 'x'\n"
+    assert RECORD not in tests and RECORD in recording(tests)
+    printed = f"{RECORD}0 value 'a-b'\n"
+    assert repaired(tests, ExecResult(outcome=Outcome.PASSED, stdout=printed)) == "assert safe_name('a b') == 'a-b'\n"
+    assert repaired(tests, ExecResult(outcome=Outcome.FAILED, stdout=printed)) is None
+    assert repaired(tests, ExecResult(outcome=Outcome.PASSED, stdout=printed, stdout_truncated=True)) is None
+    assert repaired(tests, ExecResult(outcome=Outcome.PASSED, stdout="0 value 'a-b'\n")) is None
 
 
 @pytest.mark.parametrize(
@@ -124,8 +199,8 @@ def test_check_tests_refuses_tests_that_fail_against_the_reference(context) -> N
     verdict, broken = check_tests(code_of(RIGHT_CODE), code_of(WRONG_TESTS), [], context, [], SEED_CODE)
     assert broken is None and verdict["verdict"] == "contradicts_reference"
     assert verdict["contradiction"] == (
-        "AssertionError: assert safe_name('Hello World') == 'Hello_World'\n"
-        "  left side: 'Hello-World'\n  right side: 'Hello_World'"
+        "AssertionError: assert safe_name('Hello World') in ['Hello_World']\n"
+        "  left side: 'Hello-World'\n  right side: ['Hello_World']"
     )
     assert "contradict" in test_quality.refusal(verdict) and verdict["contradiction"] in test_quality.refusal(verdict)
     right, _ = check_tests(code_of(RIGHT_CODE), code_of(RIGHT_TESTS), [], context, [], SEED_CODE)
@@ -176,7 +251,7 @@ def test_a_broken_sandbox_during_the_reference_run_refuses_nothing(context, monk
 
 def test_a_failing_assert_with_a_message_keeps_it(context) -> None:
     tests = "def test_spaces():\n    assert safe_name('a b') == 'a_b', 'spaces become underscores'\n\ntest_spaces()\n"
-    verdict, _ = check_tests(code_of(RIGHT_CODE), tests, [], context, [], SEED_CODE)
+    verdict, _ = check_tests(code_of(RIGHT_CODE), tests, [], context, [], SEED_CODE, repair=False)
     assert verdict["contradiction"] == (
         "AssertionError: assert safe_name('a b') == 'a_b'\n  message: spaces become underscores"
     )

@@ -66,6 +66,12 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
         (GOOD.replace("    return value", "    import argparse\n    return argparse.ArgumentParser()"), ["argparse"]),
         (GOOD.replace("    return value", "    import sys\n    sys.stdout.write(value)\n    return 1"), ["uses_io"]),
         (GOOD.replace("    return value", "    with open(value) as f:\n        return f.read()"), ["uses_io"]),
+        # the file system, the environment, a shared library, a process's stream (all seen in yield draws)
+        (GOOD.replace("    return value", "    import os\n    return os.path.exists(value)"), ["uses_io"]),
+        (GOOD.replace("    return value", "    import os\n    return os.listdir(value)"), ["uses_io"]),
+        (GOOD.replace("    return value", "    import os\n    return os.environ.get(value)"), ["uses_io"]),
+        (GOOD.replace("    return value", "    import ctypes\n    return ctypes.CDLL(value)"), ["uses_io"]),
+        (GOOD.replace("    return value", "    return [line for line in value.stdout]"), ["uses_io"]),
         (
             GOOD.replace("    return value", "    global hits\n    hits = 1\n    return value"),
             ["depends_on_module_globals"],
@@ -100,6 +106,9 @@ def test_reasons_are_found_in_their_other_spellings(snippet: str, reasons: list[
         "        self.items.append(item)\n\n    def pop(self):\n        return self.items.pop()\n",
         "class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n\n    def total(self):\n"
         "        return super().__init__ and self.a + self.b + len(__class__.__name__)\n",
+        # os.path's string functions compute from their inputs alone
+        "import os\n\ndef stem(path):\n    base = os.path.basename(path)\n    root, ext = os.path.splitext(base)\n"
+        "    if not ext:\n        return root\n    return os.path.join('out', root)\n",
     ],
 )
 def test_self_contained_functions_and_classes_are_kept(snippet: str) -> None:
