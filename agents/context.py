@@ -77,9 +77,9 @@ class Context:
     candidates: int = field(
         default=1,
         metadata={
-            "description": "Replies the programmer samples per turn (SelfCodeAlign: 10). The first, at the usual "
-            "temperature, is the turn; when it fails, the others are run against the same tests and the first "
-            "that passes replaces it. 1: one reply, no sampling."
+            "description": "Replies a programmer turn may have (SelfCodeAlign: 10). The first, at the usual "
+            "temperature, is the turn; only when it fails are the others sampled and run against the same tests, "
+            "and the first that passes replaces it. 1: one reply, no sampling."
         },
     )
     candidate_temperature: float = field(

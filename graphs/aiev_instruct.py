@@ -1,13 +1,15 @@
 """AIEV-Instruct (AutoCoder): a seed becomes a problem, a solution and tests, verified by execution.
 
-questioner -> programmer -> test_writer -> execute, then: passed -> finalize; failed with rounds left ->
-error_analyst -> programmer (or test_writer when the analyst blames the tests); tests refused as vacuous (they
+questioner -> check_examples -> programmer -> test_writer -> execute, then: passed -> finalize; failed with rounds
+left -> error_analyst -> programmer (or test_writer when the analyst blames the tests); tests refused as vacuous (they
 use nothing the solution defines or pass against a wrong stand-in of it) or as contradicting the seed (they fail
-against the seed's own code, which the solution keeps the signature of) -> test_writer; out of rounds -> discard
-(reason ``vacuous_tests`` or ``tests_contradict_reference`` when the last tests were refused, else ``max_rounds``).
-Messages follow AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language
-analysis, new code, ..., interpreter stdout and the closing answer. Any node that sets a ``verdict``
-(model or sandbox failure) ends the dialogue at once.
+against the seed's own code, which the solution keeps the signature of, and could not be repaired from it) ->
+test_writer; out of rounds -> discard (reason ``vacuous_tests`` or ``tests_contradict_reference`` when the last tests
+were refused, else ``max_rounds``). ``check_examples`` replaces the problem's example values that the seed
+contradicts by the seed's (``problem_examples``) when the problem keeps the seed's function. Messages follow
+AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language analysis, new code, ...,
+interpreter stdout and the closing answer. Any node that sets a ``verdict`` (model or sandbox failure) ends the
+dialogue at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..agents.dialogue import Speaker, say
 from ..agents.model_call import new_dialogue
 from ..agents.prompts import render_prompt
 from ..agents.state import Seed
+from . import problem_examples
 from .execute import last_feedback
 from .execute import node as execute
 from .routing import (
@@ -52,8 +55,22 @@ def discard(state: State) -> State:
     return {"verdict": {"status": "discarded", "reason": failure_reason(state), "last_error": last_error}}
 
 
+def check_examples(state: State, runtime: Runtime[Context]) -> State:
+    """The problem with the example values the seed contradicts replaced by the seed's; the questioner's turn is
+    rewritten to it (same message id), so the dialogue and the training sample state the corrected problem."""
+    context = runtime.context or Context()
+    problem, fixed = problem_examples.checked_problem(
+        state["problem"], state.get("entry_point"), state["seed"]["snippet"], context
+    )
+    if not fixed:
+        return {}
+    original = state["messages"][-1]
+    turn = say(Speaker.QUESTIONER, problem, **original.additional_kwargs, examples_repaired_from_reference=fixed)
+    return {"problem": problem, "messages": [turn.model_copy(update={"id": original.id})]}
+
+
 def after_questioner(state: State) -> str:
-    return END if "verdict" in state else "programmer"
+    return END if "verdict" in state else "check_examples"
 
 
 def after_execute(state: State, runtime: Runtime[Context]) -> str:
@@ -74,6 +91,7 @@ def build_graph(checkpointer: Checkpointer = None):
     """The compiled AIEV-Instruct graph; pass a checkpointer to make runs resumable per thread."""
     builder = StateGraph(State, context_schema=Context)
     builder.add_node("questioner", questioner.node)
+    builder.add_node("check_examples", check_examples)
     builder.add_node("programmer", programmer.node)
     builder.add_node("test_writer", test_writer.node)
     builder.add_node("execute", execute)
@@ -81,7 +99,8 @@ def build_graph(checkpointer: Checkpointer = None):
     builder.add_node("finalize", finalize)
     builder.add_node("discard", discard)
     builder.add_edge(START, "questioner")
-    builder.add_conditional_edges("questioner", after_questioner, ["programmer", END])
+    builder.add_conditional_edges("questioner", after_questioner, ["check_examples", END])
+    builder.add_edge("check_examples", "programmer")
     builder.add_conditional_edges("programmer", after_programmer, ["execute", "test_writer", END])
     builder.add_conditional_edges("test_writer", after_test_writer, ["execute", END])
     builder.add_conditional_edges(

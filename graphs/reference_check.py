@@ -148,18 +148,15 @@ def recording(tests: str) -> str:
 def repaired(tests: str, result: ExecResult) -> str | None:
     """``tests`` with the values a ``recording`` run against the reference printed written in (see the module doc);
     None when the run did not reach the end of the tests, or when nothing could be repaired."""
-    if not result.passed or result.stdout_truncated:
+    seen = recorded(result)
+    if seen is None:
         return None
-    seen: dict[int, set[tuple[str, str]]] = {}
-    for match in _RECORDED.finditer(result.stdout):
-        seen.setdefault(int(match.group(1)), set()).add((match.group(2), match.group(3).strip()))
     lines = tests.splitlines(keepends=True)
     edits: list[tuple[tuple[int, int], tuple[int, int], str]] = []  # (start, end, text), 1-based lines
     for index, expectation in enumerate(expectations(tests)):
-        outcomes = seen.get(index, set())
-        if len(outcomes) != 1:
+        if index not in seen:
             continue  # never reached, or reached with different results (a loop): left as written
-        [(kind, text)] = outcomes
+        kind, text = seen[index]
         statement, literal, sole = expectation
         end = statement.end_lineno or statement.lineno
         if kind == "raises":
@@ -167,7 +164,7 @@ def repaired(tests: str, result: ExecResult) -> str | None:
                 indent = lines[statement.lineno - 1][: statement.col_offset]
                 edits.append(((statement.lineno, 0), (end, -1), f"{indent}pass\n" if sole else ""))
             continue
-        if len(text) > MAX_VALUE_CHARS or not _reads_back(text) or ast.literal_eval(text) == ast.literal_eval(literal):
+        if not writable(text) or ast.literal_eval(text) == ast.literal_eval(literal):
             continue  # a value no literal can state, or the assert already holds
         edits.append(
             ((literal.lineno, literal.col_offset), (literal.end_lineno or 0, literal.end_col_offset or 0), text)
@@ -180,6 +177,29 @@ def repaired(tests: str, result: ExecResult) -> str | None:
     except SyntaxError:
         return None
     return fixed
+
+
+def recorded(result: ExecResult) -> dict[int, tuple[str, str]] | None:
+    """What a ``recording`` run printed: for each assert index reached with one result, ``("value", repr)`` or
+    ``("raises", exception name)``; None when the run did not reach the end of the tests or its output was cut."""
+    if not result.passed or result.stdout_truncated:
+        return None
+    seen: dict[int, set[tuple[str, str]]] = {}
+    for match in _RECORDED.finditer(result.stdout):
+        seen.setdefault(int(match.group(1)), set()).add((match.group(2), match.group(3).strip()))
+    return {index: next(iter(outcomes)) for index, outcomes in seen.items() if len(outcomes) == 1}
+
+
+def writable(text: str) -> bool:
+    """Whether a recorded ``repr`` may be written into source: short, and a literal that evaluates to a value with
+    the same ``repr`` (numbers, strings, bytes, booleans, None and containers of them; not an object's ``<...>`` or
+    ``Name(...)`` form)."""
+    if len(text) > MAX_VALUE_CHARS:
+        return False
+    try:
+        return repr(ast.literal_eval(text)) == text
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
 
 
 def _applied(lines: list[str], edits: list[tuple[tuple[int, int], tuple[int, int], str]]) -> str:
@@ -202,15 +222,6 @@ def _is_literal(node: ast.expr) -> bool:
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     return True
-
-
-def _reads_back(text: str) -> bool:
-    """Whether ``text`` (a ``repr``) is a literal that evaluates to a value with the same ``repr``: numbers,
-    strings, bytes, booleans, None and containers of them; not an object's ``<...>`` or ``Name(...)`` form."""
-    try:
-        return repr(ast.literal_eval(text)) == text
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
 
 
 def _alone_on_its_lines(statement: ast.stmt, lines: list[str]) -> bool:

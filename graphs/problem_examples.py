@@ -1,0 +1,144 @@
+"""The problem's example values checked against the seed: a wrong one is replaced by what the seed returns.
+
+The questioner is asked for 2-3 example calls with the exact values they return, and a small one gets them wrong
+(``weekday(2023, 1, 1)`` "should return ``1`` (Monday)": 1 January 2023 was a Sunday, the seed returns 6). The
+programmer then codes against the wrong example, the test writer copies it into its tests, and a verified sample can
+carry a problem that contradicts its own tests. When the problem keeps the seed's function (its signature is
+comparable with the seed's, as for the tests in ``reference_check``), every example written as a call of the entry
+point followed by its value (``f(x) -> v``, ``f(x) == v``, "``f(x)`` should return ``v``", "returns", ``print(f(x))
+# Output: v``) is run against the seed, and a value the seed contradicts is replaced by the seed's (when its ``repr``
+reads back as a literal, ``reference_check.writable``). The text around it stays as the questioner wrote it, so a
+prose gloss such as "(Monday)" may still be off; examples the seed rejects, or that are not written in one of those
+forms, are left alone. One sandbox run per problem.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import NamedTuple
+
+from ..agents.context import Context
+from ..sandbox.engine import run_request
+from ..sandbox.types import ExecRequest
+from . import reference_check
+
+# What joins an example call to its value: an arrow, ``==``, "should return", "returns", "gives", ``# Output:``; a
+# closing backtick or the ``)`` of a ``print(...)`` around the call may come first.
+_CONNECTOR = re.compile(
+    r"[ \t]*`?[ \t]*\)?[ \t]*(?:->|=>|==|→|(?:should|will|would)[ \t]+(?:return|give|be)|returns|gives|is|#[ \t]*"
+    r"(?:output|returns?|result|->|=>)?[ \t]*:?)[ \t]*:?[ \t]*",
+    re.IGNORECASE,
+)
+MAX_LINE_CHARS = 400
+
+
+class Example(NamedTuple):
+    call: str  # the call as written, ``f(2, [1])``
+    value: str  # the value as written, ``[1, 2]``
+    start: int  # where ``value`` lies in the problem text
+    end: int
+
+
+def examples(problem: str, entry_point: str) -> list[Example]:
+    """Every call of ``entry_point`` in ``problem`` that is followed on its line by a connector and a literal."""
+    found = []
+    for match in re.finditer(rf"(?<![\w.]){re.escape(entry_point)}[ \t]*\(", problem):
+        close = _closing_paren(problem, match.end() - 1)
+        if close is None or not _is_expression(problem[match.start() : close]):
+            continue
+        line_end = problem.find("\n", close)
+        rest = problem[close : line_end if line_end >= 0 else len(problem)][:MAX_LINE_CHARS]
+        connector = _CONNECTOR.match(rest)
+        if not connector or not connector.group(0).strip():
+            continue
+        value = _literal_at(rest, connector.end())
+        if value:
+            start, end = value
+            found.append(Example(problem[match.start() : close], rest[start:end], close + start, close + end))
+    return found
+
+
+def signature_stub(problem: str, entry_point: str) -> str | None:
+    """``def <entry_point>(<parameters>): ...`` as the problem states the signature (in a ``def`` or inline, with
+    type hints and a return annotation), or None when no statement of it parses as a signature."""
+    for match in re.finditer(rf"(?<![\w.]){re.escape(entry_point)}[ \t]*\(", problem):
+        close = _closing_paren(problem, match.end() - 1)
+        if close is None:
+            continue
+        returns = re.match(r"[ \t]*->[ \t]*([^:`\n]+)", problem[close:])
+        stub = f"def {problem[match.start() : close]}{' -> ' + returns.group(1).strip() if returns else ''}: ..."
+        for candidate in (stub, f"def {problem[match.start() : close]}: ..."):
+            try:
+                ast.parse(candidate)
+            except SyntaxError:
+                continue
+            return candidate + "\n"
+    return None
+
+
+def checked_problem(problem: str, entry_point: str | None, reference: str, context: Context) -> tuple[str, int]:
+    """``problem`` with every example value the reference contradicts replaced by the reference's, and how many were
+    replaced; the problem as is (and 0) when it does not keep the reference's function or has no such example."""
+    stub = signature_stub(problem, entry_point) if entry_point else None
+    if not entry_point or not stub or not reference_check.comparable(reference, stub, [entry_point]):
+        return problem, 0
+    found = examples(problem, entry_point)
+    if not found:
+        return problem, 0
+    tests = "".join(f"assert {example.call} == {example.value}\n" for example in found)
+    request = ExecRequest.python(reference, tests=reference_check.recording(tests), timeout_s=context.timeout_s)
+    seen = reference_check.recorded(run_request(context.sandbox, request)) or {}
+    fixed, count = problem, 0
+    for index, example in sorted(enumerate(found), key=lambda pair: pair[1].start, reverse=True):
+        kind, text = seen.get(index, ("", ""))
+        if kind != "value" or not reference_check.writable(text) or _same(text, example.value):
+            continue
+        fixed, count = fixed[: example.start] + text + fixed[example.end :], count + 1
+    return fixed, count
+
+
+def _closing_paren(text: str, opening: int) -> int | None:
+    """The index just after the ``)`` matching the ``(`` at ``opening``, on the same line; None when unbalanced."""
+    depth = 0
+    for index in range(opening, min(len(text), opening + MAX_LINE_CHARS)):
+        char = text[index]
+        if char == "\n":
+            return None
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return index + 1
+    return None
+
+
+def _literal_at(rest: str, start: int) -> tuple[int, int] | None:
+    """The span in ``rest`` of the longest literal starting at ``start`` (inside backticks when one opens there)."""
+    if rest[start : start + 1] == "`":
+        end = rest.find("`", start + 1)
+        text = rest[start + 1 : end] if end > 0 else ""
+        return (start + 1, end) if text.strip() == text and _is_literal(text) else None
+    for end in range(len(rest), start, -1):
+        text = rest[start:end]
+        if text.strip() == text and _is_literal(text):
+            return start, end
+    return None
+
+
+def _is_literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _is_expression(text: str) -> bool:
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _same(recorded: str, written: str) -> bool:
+    return ast.literal_eval(recorded) == ast.literal_eval(written)

@@ -1,0 +1,105 @@
+"""The problem's example values are checked against the seed and corrected from it (``graphs/problem_examples.py``).
+
+Seen with the embedded 0.5B questioner: "``weekday(2023, 1, 1)`` should return ``1`` (Monday)" for a seed that
+returns 6 (a Sunday). Scripted role models and the real local sandbox: the seed really runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from scripted_roles import run_seed
+
+from aiev.agents.context import Context
+from aiev.graphs.problem_examples import checked_problem, examples, signature_stub
+
+SEED_CODE = "def safe_name(s):\n    return s.replace(' ', '-')\n"
+SEED = {"id": "safe", "snippet": SEED_CODE, "source": "test"}
+RIGHT_CODE = "```python\ndef safe_name(s):\n    return s.replace(' ', '-')\n```"
+RIGHT_TESTS = "```python\nassert safe_name('Hello World') == 'Hello-World'\nassert safe_name('a b c') == 'a-b-c'\n```"
+
+
+@pytest.fixture
+def context() -> Context:
+    return Context.from_mapping({"sandbox": "local", "timeout_s": 10.0})
+
+
+@pytest.mark.parametrize(
+    ("line", "call", "value"),
+    [
+        ("- `safe_name('a b')` should return `'a_b'` (spaces).", "safe_name('a b')", "'a_b'"),
+        ("safe_name('a b') -> 'a_b'", "safe_name('a b')", "'a_b'"),
+        ("`safe_name('a b') -> 'a_b'`", "safe_name('a b')", "'a_b'"),
+        ("print(safe_name('a b'))  # Output: 'a_b'", "safe_name('a b')", "'a_b'"),
+        ("assert safe_name('a (b)') == 'a_(b)'", "safe_name('a (b)')", "'a_(b)'"),
+        ("safe_name('x') returns ['x', 1].", "safe_name('x')", "['x', 1]"),
+    ],
+)
+def test_examples_are_found_in_the_forms_questioners_write(line: str, call: str, value: str) -> None:
+    [example] = examples(f"Examples:\n{line}\n", "safe_name")
+    assert (example.call, example.value) == (call, value)
+    assert f"Examples:\n{line}\n"[example.start : example.end] == value
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Call `safe_name(s)` with a string.",  # no value
+        "safe_name('a b') -> a string with hyphens",  # not a literal
+        "not_safe_name('a b') -> 'a_b'",  # another function
+        "safe_name('a b' -> 'a_b'",  # unbalanced
+    ],
+)
+def test_text_that_is_not_an_example_with_a_value_is_not_one(line: str) -> None:
+    assert examples(line, "safe_name") == []
+
+
+@pytest.mark.parametrize(
+    ("problem", "stub"),
+    [
+        ("Signature: `safe_name(s: str) -> str`", "def safe_name(s: str) -> str: ...\n"),
+        ("```python\ndef safe_name(s: str) -> str:\n    ...\n```", "def safe_name(s: str) -> str: ...\n"),
+        ("Example: safe_name('a b') -> 'a-b'\nSignature: safe_name(s)", "def safe_name(s): ...\n"),
+        ("Write safe_name for strings.", None),
+    ],
+)
+def test_the_signature_is_read_where_the_problem_states_it(problem: str, stub: str | None) -> None:
+    assert signature_stub(problem, "safe_name") == stub
+
+
+def test_wrong_example_values_are_replaced_by_the_seeds_and_the_rest_stays(context) -> None:
+    problem = (
+        "Write `safe_name(s: str) -> str`: spaces become hyphens.\n"
+        "- `safe_name('Hello World')` should return `'Hello_World'`.\n"
+        "- `safe_name('ab')` should return `'ab'`.\n"
+        "- `safe_name(3)` should return `'3'`.\n"  # the seed raises: left alone
+    )
+    fixed, count = checked_problem(problem, "safe_name", SEED_CODE, context)
+    assert count == 1
+    assert fixed == problem.replace("`'Hello_World'`", "`'Hello-World'`")
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "Write `slug(s)`: spaces become underscores.\n- `slug('a b')` returns `'a_b'`.",  # renamed
+        "Write `safe_name(text)`.\n- `safe_name('a b')` returns `'a_b'`.",  # another parameter
+    ],
+)
+def test_a_problem_that_does_not_keep_the_seeds_function_is_left_alone(context, problem: str) -> None:
+    entry = problem.split("`")[1].split("(")[0]
+    assert checked_problem(problem, entry, SEED_CODE, context) == (problem, 0)
+
+
+def test_the_dialogue_states_the_corrected_problem(scripted_roles) -> None:
+    problem = (
+        "Write `safe_name(s: str) -> str`: spaces become hyphens.\n"
+        "Example: `safe_name('Hello World')` should return `'Hello_World'`."
+    )
+    scripted = scripted_roles(questioner=[problem], programmer=[RIGHT_CODE], test_writer=[RIGHT_TESTS])
+    state = run_seed(scripted, SEED)
+    assert state["verdict"]["status"] == "passed"
+    corrected = problem.replace("'Hello_World'", "'Hello-World'")
+    assert state["problem"] == corrected and state["messages"][0].content == corrected
+    assert state["messages"][0].additional_kwargs["examples_repaired_from_reference"] == 1
+    shown = [message.content for message in scripted.models["programmer"].calls[0]]
+    assert corrected in shown[-1] and "Hello_World" not in str(shown)  # what the programmer was shown
