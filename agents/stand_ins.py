@@ -24,7 +24,7 @@ import builtins
 import copy
 from typing import Literal
 
-StandInKind = Literal["returns_none", "raises", "returns_input"]
+StandInKind = Literal["returns_none", "raises", "returns_input", "returns_constant"]
 STAND_IN_KINDS: tuple[StandInKind, ...] = ("returns_none", "raises", "returns_input")
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -36,16 +36,20 @@ class UnparsableSource(ValueError):
     """The solution or the tests are not valid Python, so neither stand-ins nor names can be read from them."""
 
 
-def stand_ins(solution: str) -> dict[StandInKind, str]:
+def stand_ins(solution: str, constant: str | None = None) -> dict[StandInKind, str]:
     """The solution with every function and method body replaced, one source per kind; empty when the solution
     has no function or method (a class of plain fields, constants): its stand-in would be the solution itself.
+    With ``constant`` (a literal's source), a fourth stand-in returns it from every function: tests whose every
+    expected value is that one constant pass it (the 0.5B asserted ``isfuture(x) == False`` for 26 floats, and a
+    programmer's ``isinstance`` on a wrong class was verified by them).
 
     Raises ``UnparsableSource`` when the solution does not parse.
     """
     tree = _parse(solution, "solution")
     if not _has_functions(tree.body):
         return {}
-    return {kind: ast.unparse(_StandInModule(tree, kind).build()) + "\n" for kind in STAND_IN_KINDS}
+    kinds = [*STAND_IN_KINDS, *(["returns_constant"] if constant is not None else [])]
+    return {kind: ast.unparse(_StandInModule(tree, kind, constant).build()) + "\n" for kind in kinds}
 
 
 def solution_names(solution: str) -> frozenset[str]:
@@ -148,9 +152,10 @@ class _StandInModule:
     statement never reads a name the stand-in dropped; ``defined`` are the solution's own functions and classes,
     which no kept top-level code may call (they now return None or raise)."""
 
-    def __init__(self, tree: ast.Module, kind: StandInKind) -> None:
+    def __init__(self, tree: ast.Module, kind: StandInKind, constant: str | None = None) -> None:
         self.tree = tree
         self.kind = kind
+        self.constant = constant
         self.defined = {node.name for node in tree.body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))} | {
             spelled.name for spelled in map(_as_def, tree.body) if spelled is not None
         }
@@ -204,15 +209,17 @@ class _StandInModule:
         return value if _free_names(value) <= safe else ast.Constant(value=None)
 
     def _body(self, *, generator: bool, echoed: str | None) -> list[ast.stmt]:
-        """``return None``, ``raise NotImplementedError`` or ``return <first argument>`` (None without one); a
-        generator stays one (an unreachable ``yield``) so that it still returns a generator, which yields nothing
-        or raises on the first ``next``."""
+        """``return None``, ``raise NotImplementedError``, ``return <first argument>`` (None without one) or
+        ``return <constant>``; a generator stays one (an unreachable ``yield``) so that it still returns a
+        generator, which yields nothing or raises on the first ``next``."""
         if self.kind == "raises":
             message = ast.Constant(value="stand-in: the solution is not implemented here")
             error = ast.Call(func=ast.Name(id="NotImplementedError", ctx=ast.Load()), args=[message], keywords=[])
             body: list[ast.stmt] = [ast.Raise(exc=error)]
         elif self.kind == "returns_input" and echoed and not generator:
             body = [ast.Return(value=ast.Name(id=echoed, ctx=ast.Load()))]
+        elif self.kind == "returns_constant" and self.constant is not None and not generator:
+            body = [ast.Return(value=ast.parse(self.constant, mode="eval").body)]
         else:
             body = [ast.Return(value=None if generator else ast.Constant(value=None))]
         if generator:

@@ -75,6 +75,7 @@ class RoleState(TypedDict, total=False):
     setup: list[str]  # bash lines (pip install ...) the programmer asked for
     environment: list[str]  # setup lines the task itself provides (a benchmark's packages), run before ``setup``
     tests: str  # current assert-based tests; "" after a reply that carried none
+    user_tests: str  # CoderGen: the user's own tests, the specification, never rewritten ("" when generated)
     round: int  # executions so far
     executions: Annotated[list[dict[str, Any]], operator.add]  # ExecResult.model_dump(mode="json"), one per round
     fault: Fault | None  # the error analyst's latest verdict on who is to blame

@@ -52,7 +52,6 @@ from .routing import (
 class CoderGenState(RoleState, total=False):
     task: str  # the user's task as given
     chosen_round: int  # the round whose code is the answer (0: no code ever ran)
-    user_tests: str  # the user's tests ("" when the test writer writes them)
     tests_in_task: bool  # the user's tests are the task's own examples, already in its text
 
 

@@ -87,7 +87,12 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     setup = with_setup(state.get("environment") or [], state.get("setup") or [])
     earlier = [*(state.get("executions") or []), *known]
     reference = (state.get("seed") or {}).get("snippet")  # AIEV-Instruct's seed; CoderGen has none
-    checked = None if missing else check_tests(state["solution"], state["tests"], setup, context, earlier, reference)
+    constant = not state.get("user_tests")  # a user's tests are the specification, whatever they expect
+    checked = (
+        None
+        if missing
+        else check_tests(state["solution"], state["tests"], setup, context, earlier, reference, constant=constant)
+    )
     quality, broken = checked or (None, None)
     tests = (quality or {}).get("repaired") or state.get("tests", "")
     skipped = _skipped(state, missing, quality, inputs)

@@ -3,7 +3,8 @@
 Tests are only evidence when they fail against a wrong solution. Before the execute node runs a solution with its
 tests, the tests must use a name the solution defines (a static check) and must fail against each of the solution's
 wrong stand-ins (``agents/stand_ins.py``: every body ``return None``, then every body ``raise NotImplementedError``,
-then every body returning its first argument), run in the same sandbox with the same setup. Tests that use none of
+then every body returning its first argument, and, when every ``assert <expr> == <literal>`` of the tests expects
+the same value, every body returning that value), run in the same sandbox with the same setup. Tests that use none of
 its names, or pass against a stand-in, are *vacuous*: the round is refused and the test writer is told why (the
 programmer's code is not at fault).
 
@@ -30,6 +31,7 @@ load or fails in any other way (an error of another kind, a timeout, a broken sa
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from collections.abc import Sequence
@@ -43,7 +45,7 @@ from ..sandbox.types import ExecRequest, ExecResult, Outcome
 from . import reference_check
 
 Judgement = Literal["verifies", "vacuous", "contradicts_reference", "unchecked"]  # unchecked: the sandbox broke
-Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input"]
+Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_constant"]
 
 # The execution record's ``skipped`` for each verdict that refuses the tests (the solution is not run).
 REFUSED_TESTS: dict[Judgement, str] = {
@@ -77,14 +79,17 @@ def check_tests(
     reference: str | None = None,
     *,
     repair: bool = True,
+    constant: bool = True,
 ) -> tuple[QualityVerdict, ExecResult | None] | None:
     """The tests' verdict and, for a sandbox failure during the stand-in runs, that failure; ``None`` when the
     solution or the tests do not parse (no check is possible, and the run they are due reports the syntax error and
     cannot pass). ``earlier``: the dialogue's execution records, whose verdicts are reused for an unchanged key;
     ``reference``: known-correct code the tests must pass when it is comparable with the solution; ``repair``:
-    whether tests that contradict it may be repaired from it (see the module doc)."""
+    whether tests that contradict it may be repaired from it (see the module doc); ``constant``: whether tests whose
+    every expected value is one constant face a stand-in returning it (off for a user's tests, which cannot be
+    rewritten: a task may show two examples with the same answer)."""
     try:
-        fakes = stand_ins(solution)
+        fakes = stand_ins(solution, _shared_expectation(tests) if constant else None)
         names = sorted(solution_names(solution))
         used = names_used(tests, solution)
     except UnparsableSource:
@@ -109,7 +114,11 @@ def check_tests(
     failure = _run_against_reference(reference, tests, setup, context) if reference is not None else None
     if failure and reference is not None and repair:
         fixed = _repaired_from_reference(reference, tests, setup, context)
-        checked = check_tests(solution, fixed, setup, context, (), reference, repair=False) if fixed else None
+        checked = (
+            check_tests(solution, fixed, setup, context, (), reference, repair=False, constant=constant)
+            if fixed
+            else None
+        )
         if checked and checked[0]["verdict"] == "verifies":
             return {**checked[0], "key": key, "repaired": fixed}, None
     if failure:
@@ -137,6 +146,20 @@ def _run_against_reference(reference: str, tests: str, setup: list[str], context
     tests = reference_check.explained(tests)
     request = ExecRequest.python(reference, tests=tests, setup=setup, timeout_s=context.timeout_s)
     return reference_check.contradiction(run_request(context.sandbox, request))
+
+
+def _shared_expectation(tests: str) -> str | None:
+    """The literal every ``assert <expr> == <literal>`` of the tests expects, when there are at least two and they
+    all expect the same value; None otherwise."""
+    literals = [ast.get_source_segment(tests, e.literal) or "" for e in reference_check.expectations(tests)]
+    values = [ast.literal_eval(literal) for literal in literals if literal]
+    if (
+        len(values) < 2
+        or len(values) != len(literals)
+        or any(v != values[0] or type(v) is not type(values[0]) for v in values)
+    ):
+        return None
+    return literals[0]
 
 
 def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:

@@ -65,6 +65,13 @@ def constant():
     assert echo["constant"]() is None
 
 
+def test_the_constant_stand_in_returns_the_given_literal_and_only_exists_when_asked_for() -> None:
+    solution = "def is_even(n):\n    return n % 2 == 0\n\nclass Box:\n    def get(self, key):\n        return key\n"
+    assert "returns_constant" not in stand_ins(solution)
+    constant = load(stand_ins(solution, "False")["returns_constant"])
+    assert constant["is_even"](2) is False and constant["Box"]().get("k") is False
+
+
 def test_a_solution_written_as_a_lambda_gets_stand_ins_too() -> None:
     # seen: the 0.5B programmer answered with `restart_line = lambda width, filename: f"..."`; without stand-ins
     # only the static check applied to its tests

@@ -22,6 +22,8 @@ SWALLOWS = "```python\ntry:\n    assert add(1, 2) == 3\nexcept Exception:\n    p
 ANY_ERROR = "```python\ntry:\n    add(1, 'x')\nexcept Exception:\n    pass\nelse:\n    assert False, 'no error'\n```"
 # Every expected value is the first argument: ``return a`` passes (seen: ``reorder_params(d) == d`` for a sort).
 ECHOES = "```python\nassert add(5, 0) == 5\nassert add(0, 0) == 0\nassert add(-2, 0) == -2\n```"
+# Every expected value is the same: ``return 0`` passes (seen: ``isfuture(x) == False`` for 26 floats).
+CONSTANT = "```python\nassert add(1, -1) == 0\nassert add(2, -2) == 0\nassert add(-3, 3) == 0\n```"
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,7 @@ ECHOES = "```python\nassert add(5, 0) == 5\nassert add(0, 0) == 0\nassert add(-2
         (SWALLOWS, "returns_none", "every function returns None"),
         (ANY_ERROR, "raises", "every function raises NotImplementedError"),
         (ECHOES, "returns_input", "every function returns its first argument unchanged"),
+        (CONSTANT, "returns_constant", "every function returns that one constant"),
     ],
 )
 def test_vacuous_tests_are_refused_and_go_back_to_the_test_writer(scripted_roles, tests, vacuity, told) -> None:
@@ -105,3 +108,11 @@ def test_the_stand_ins_run_in_the_docker_sandbox_too(scripted_roles, docker_engi
     refused, verified = run_seed(scripted)["executions"]
     assert refused["skipped"] == "vacuous_tests" and refused["test_quality"]["vacuity"] == "returns_none"
     assert verified["outcome"] == "passed" and verified["engine"] == "docker"
+
+
+def test_a_users_tests_that_expect_one_value_are_the_specification_not_vacuous(scripted_roles) -> None:
+    from aiev.graphs.codergen import solve
+
+    scripted = scripted_roles(programmer=[GOOD_CODE])
+    result = solve(PROBLEM, tests="assert add(1, -1) == 0\nassert add(2, -2) == 0\n", context=scripted.context)
+    assert result.passed and result.executions[0]["test_quality"]["verdict"] == "verifies"
