@@ -7,7 +7,7 @@ carry a problem that contradicts its own tests. When the problem keeps the seed'
 comparable with the seed's, as for the tests in ``reference_check``), every example written as a call of the entry
 point followed by its value (``f(x) -> v``, ``f(x) == v``, "``f(x)`` should return ``v``", "returns", ``print(f(x))
 # Output: v``) is run against the seed, and a value the seed contradicts is replaced by the seed's (when its ``repr``
-reads back as a literal, ``reference_check.writable``). The text around it stays as the questioner wrote it, so a
+reads back as a literal, ``assert_values.writable``). The text around it stays as the questioner wrote it, so a
 prose gloss such as "(Monday)" may still be off; examples the seed rejects, or that are not written in one of those
 forms, are left alone. One sandbox run per problem.
 """
@@ -21,7 +21,7 @@ from typing import NamedTuple
 from ..agents.context import Context
 from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest
-from . import reference_check
+from . import assert_values, reference_check
 
 # What joins an example call to its value: an arrow, ``==``, "should return", "returns", "gives", ``# Output:``; a
 # closing backtick or the ``)`` of a ``print(...)`` around the call may come first.
@@ -87,12 +87,12 @@ def checked_problem(problem: str, entry_point: str | None, reference: str, conte
     if not found:
         return problem, 0
     tests = "".join(f"assert {example.call} == {example.value}\n" for example in found)
-    request = ExecRequest.python(reference, tests=reference_check.recording(tests), timeout_s=context.timeout_s)
-    seen = reference_check.recorded(run_request(context.sandbox, request)) or {}
+    request = ExecRequest.python(reference, tests=assert_values.recording(tests), timeout_s=context.timeout_s)
+    seen = assert_values.recorded(run_request(context.sandbox, request)) or {}
     fixed, count = problem, 0
     for index, example in sorted(enumerate(found), key=lambda pair: pair[1].start, reverse=True):
         kind, text = seen.get(index, ("", ""))
-        if kind != "value" or not reference_check.writable(text) or _same(text, example.value):
+        if kind != "value" or not assert_values.writable(text) or _same(text, example.value):
             continue
         fixed, count = fixed[: example.start] + text + fixed[example.end :], count + 1
     return fixed, count

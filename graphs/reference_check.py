@@ -22,11 +22,11 @@ run, never the traceback, whose source lines would quote the seed when a frame l
 
 Before refusing, the tests are *repaired* where the reference can say what they should expect: small test writers
 pick good inputs and wrong outputs (the 0.5B asserted ``weekday(2023, 1, k) == k`` for k = 1..24, and resent the
-same tests after each refusal). ``recording`` turns every ``assert <expr> == <literal>`` (either side) into a call
-that prints, behind ``RECORD``, what ``<expr>`` gives against the reference (its value's ``repr``, or the exception
-it raised); ``repaired`` writes each value whose ``repr`` reads back as an equal literal over the literal the test
-writer wrote, and deletes an assert whose expression raised against the reference (a case the reference does not
-accept, so nothing can be expected of it). Inputs stay the test writer's, expected values become the reference's:
+same tests after each refusal). A recording run (``assert_values``) of the tests against the reference says what
+each ``assert <expr> == <literal>`` gets there; ``repaired`` writes each value whose ``repr`` reads back as a literal
+over the literal the test writer wrote, and deletes an assert whose expression raised against the reference (a case
+the reference does not accept, so nothing can be expected of it). Inputs stay the test writer's, expected values
+become the reference's:
 differential testing against a known-correct implementation. Asserts of other shapes stay as written, so repaired
 tests still go through every check (``test_quality``) and are refused when they still contradict the reference.
 """
@@ -34,11 +34,10 @@ tests still go through every check (``test_quality``) and are refused when they 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from ..sandbox.types import ExecResult, Outcome
+from . import assert_values
 
 # Opens the message of every rewritten assert: an AssertionError carrying it was raised by an assert of the tests,
 # not by the seed's own code (whose asserts, and errors of any other kind, say nothing about the tests).
@@ -47,22 +46,6 @@ _RAISED = f"AssertionError: {MARKER}"
 MAX_FAILURE_CHARS = 1500
 # Where a rewritten ``assert a == b`` keeps both sides for its message (the walrus evaluates each once, in order).
 _LEFT, _RIGHT = "_aiev_reference_left", "_aiev_reference_right"
-
-# Opens every line a recording run prints: the index of an assert, then ``value <repr>`` or ``raises <exception>``.
-RECORD = "[aiev reference value] "
-_RECORDED = re.compile(r"^" + re.escape(RECORD) + r"(\d+) (value|raises) (.*)$", re.MULTILINE)
-_RECORDER = "_aiev_reference_value"
-# A value whose repr is longer is not written into tests (a test writer would not have written it either).
-MAX_VALUE_CHARS = 300
-_PRELUDE = f"""\
-def {_RECORDER}(index, compute):
-    try:
-        value = compute()
-    except Exception as error:
-        print({RECORD!r} + str(index) + " raises " + type(error).__name__, flush=True)
-    else:
-        print({RECORD!r} + str(index) + " value " + repr(value).replace("\\n", " "), flush=True)
-"""
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Shape = tuple  # what a definition looks like from outside (kind, parameters, decorators, members): equal is comparable
@@ -103,57 +86,15 @@ def contradiction(result: ExecResult) -> str | None:
     return text if len(text) <= MAX_FAILURE_CHARS else text[:MAX_FAILURE_CHARS] + "\n...[truncated]"
 
 
-class Expectation(NamedTuple):
-    """An ``assert <expr> == <literal>`` of the tests, by position: the assert and its literal side."""
-
-    statement: ast.Assert
-    literal: ast.expr
-    sole: bool  # the only statement of its block: deleting it would leave the block empty, so it becomes ``pass``
-
-
-def expectations(tests: str) -> list[Expectation]:
-    """Every assert of ``tests`` that compares an expression with a literal by ``==`` (either side), in source
-    order; a test that does not parse has none."""
-    try:
-        tree = ast.parse(tests)
-    except (SyntaxError, ValueError):
-        return []
-    sole = {
-        id(block[0])
-        for node in ast.walk(tree)
-        for field in ("body", "orelse", "finalbody")
-        if isinstance(block := getattr(node, field, None), list) and len(block) == 1
-    }
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1:
-            if isinstance(node.test.ops[0], ast.Eq):
-                sides = [node.test.left, node.test.comparators[0]]
-                literals = [side for side in sides if _is_literal(side)]
-                if len(literals) == 1:
-                    found.append(Expectation(node, literals[0], id(node) in sole))
-    return sorted(found, key=lambda e: (e.statement.lineno, e.statement.col_offset))
-
-
-def recording(tests: str) -> str:
-    """``tests`` with every ``expectations`` assert replaced by a call that prints, behind ``RECORD``, what its
-    expression gives (see the module doc); every other statement as it was. Raises ``SyntaxError`` when the tests
-    do not parse."""
-    tree = ast.parse(tests)
-    spots = {(e.statement.lineno, e.statement.col_offset): index for index, e in enumerate(expectations(tests))}
-    tree = _Recording(spots).visit(tree)
-    return _PRELUDE + ast.unparse(ast.fix_missing_locations(tree)) + "\n"
-
-
 def repaired(tests: str, result: ExecResult) -> str | None:
     """``tests`` with the values a ``recording`` run against the reference printed written in (see the module doc);
     None when the run did not reach the end of the tests, or when nothing could be repaired."""
-    seen = recorded(result)
+    seen = assert_values.recorded(result)
     if seen is None:
         return None
     lines = tests.splitlines(keepends=True)
     edits: list[tuple[tuple[int, int], tuple[int, int], str]] = []  # (start, end, text), 1-based lines
-    for index, expectation in enumerate(expectations(tests)):
+    for index, expectation in enumerate(assert_values.expectations(tests)):
         if index not in seen:
             continue  # never reached, or reached with different results (a loop): left as written
         kind, text = seen[index]
@@ -164,7 +105,7 @@ def repaired(tests: str, result: ExecResult) -> str | None:
                 indent = lines[statement.lineno - 1][: statement.col_offset]
                 edits.append(((statement.lineno, 0), (end, -1), f"{indent}pass\n" if sole else ""))
             continue
-        if not writable(text) or ast.literal_eval(text) == ast.literal_eval(literal):
+        if not assert_values.writable(text) or ast.literal_eval(text) == ast.literal_eval(literal):
             continue  # a value no literal can state, or the assert already holds
         edits.append(
             ((literal.lineno, literal.col_offset), (literal.end_lineno or 0, literal.end_col_offset or 0), text)
@@ -179,29 +120,6 @@ def repaired(tests: str, result: ExecResult) -> str | None:
     return fixed
 
 
-def recorded(result: ExecResult) -> dict[int, tuple[str, str]] | None:
-    """What a ``recording`` run printed: for each assert index reached with one result, ``("value", repr)`` or
-    ``("raises", exception name)``; None when the run did not reach the end of the tests or its output was cut."""
-    if not result.passed or result.stdout_truncated:
-        return None
-    seen: dict[int, set[tuple[str, str]]] = {}
-    for match in _RECORDED.finditer(result.stdout):
-        seen.setdefault(int(match.group(1)), set()).add((match.group(2), match.group(3).strip()))
-    return {index: next(iter(outcomes)) for index, outcomes in seen.items() if len(outcomes) == 1}
-
-
-def writable(text: str) -> bool:
-    """Whether a recorded ``repr`` may be written into source: short, and a literal that evaluates to a value with
-    the same ``repr`` (numbers, strings, bytes, booleans, None and containers of them; not an object's ``<...>`` or
-    ``Name(...)`` form)."""
-    if len(text) > MAX_VALUE_CHARS:
-        return False
-    try:
-        return repr(ast.literal_eval(text)) == text
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-
-
 def _applied(lines: list[str], edits: list[tuple[tuple[int, int], tuple[int, int], str]]) -> str:
     """``lines`` with each edit made, from the last to the first so earlier positions stay valid; an end column of
     -1 replaces whole lines (by nothing, or by a line of its own). Columns are UTF-8 byte offsets, as ``ast``
@@ -214,14 +132,6 @@ def _applied(lines: list[str], edits: list[tuple[tuple[int, int], tuple[int, int
         head, tail = encoded[start_line - 1][:start_col], encoded[end_line - 1][end_col:]
         encoded[start_line - 1 : end_line] = [head + text.encode() + tail]
     return b"".join(encoded).decode()
-
-
-def _is_literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def _alone_on_its_lines(statement: ast.stmt, lines: list[str]) -> bool:
@@ -287,21 +197,3 @@ def _formatted(head: str, template: str, *values: str | ast.expr) -> ast.expr:
     elements = [ast.Name(id=v, ctx=ast.Load()) if isinstance(v, str) else v for v in values]
     text = ast.Constant(head.replace("%", "%%") + template)
     return ast.BinOp(left=text, op=ast.Mod(), right=ast.Tuple(elts=elements, ctx=ast.Load()))
-
-
-class _Recording(ast.NodeTransformer):
-    def __init__(self, spots: dict[tuple[int, int], int]) -> None:
-        self.spots = spots
-
-    def visit_Assert(self, node: ast.Assert) -> ast.stmt:
-        index = self.spots.get((node.lineno, node.col_offset))
-        if index is None:
-            return node
-        test = node.test
-        assert isinstance(test, ast.Compare)
-        expression = test.comparators[0] if _is_literal(test.left) else test.left
-        thunk = ast.Lambda(
-            args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]), body=expression
-        )
-        call = ast.Call(func=ast.Name(id=_RECORDER, ctx=ast.Load()), args=[ast.Constant(index), thunk], keywords=[])
-        return ast.copy_location(ast.Expr(value=call), node)

@@ -42,7 +42,7 @@ from ..agents.prompts import render_prompt
 from ..agents.stand_ins import UnparsableSource, names_used, solution_names, stand_ins
 from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
-from . import reference_check
+from . import assert_values, reference_check
 
 Judgement = Literal["verifies", "vacuous", "contradicts_reference", "unchecked"]  # unchecked: the sandbox broke
 Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_constant"]
@@ -151,7 +151,7 @@ def _run_against_reference(reference: str, tests: str, setup: list[str], context
 def _shared_expectation(tests: str) -> str | None:
     """The literal every ``assert <expr> == <literal>`` of the tests expects, when there are at least two and they
     all expect the same value; None otherwise."""
-    literals = [ast.get_source_segment(tests, e.literal) or "" for e in reference_check.expectations(tests)]
+    literals = [ast.get_source_segment(tests, e.literal) or "" for e in assert_values.expectations(tests)]
     values = [ast.literal_eval(literal) for literal in literals if literal]
     if (
         len(values) < 2
@@ -165,7 +165,7 @@ def _shared_expectation(tests: str) -> str | None:
 def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
     """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None."""
     request = ExecRequest.python(
-        reference, tests=reference_check.recording(tests), setup=setup, timeout_s=context.timeout_s
+        reference, tests=assert_values.recording(tests), setup=setup, timeout_s=context.timeout_s
     )
     return reference_check.repaired(tests, run_request(context.sandbox, request))
 

@@ -12,8 +12,9 @@ from scripted_roles import run_seed, speakers
 
 from aiev.agents.context import Context
 from aiev.graphs import test_quality
+from aiev.graphs.assert_values import RECORD, recording
 from aiev.graphs.pipeline import to_record
-from aiev.graphs.reference_check import MARKER, RECORD, comparable, contradiction, explained, recording, repaired
+from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained, repaired
 from aiev.graphs.report import compute_stats, render_html
 from aiev.graphs.test_quality import check_tests
 from aiev.sandbox.types import ExecResult, Outcome
