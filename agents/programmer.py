@@ -52,14 +52,18 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     }
 
 
-def sample_others(state: RoleState, runtime: Runtime[Context]) -> tuple[list[Candidate], dict[str, int]]:
+def sample_others(
+    state: RoleState, runtime: Runtime[Context], *, start_over: bool = False
+) -> tuple[list[Candidate], dict[str, int]]:
     """``Context.candidates - 1`` more replies to the view the programmer's latest turn answered, sampled at
-    ``candidate_temperature``, and the tokens they cost. Raises ``ModelCallError`` when the model fails."""
+    ``candidate_temperature``, and the tokens they cost; ``start_over``: the turn resent code that had just failed,
+    so the others are drawn from the task alone (shown the dialogue, they resend it too). Raises ``ModelCallError``
+    when the model fails."""
     context = runtime.context or Context()
     messages = state.get("messages", [])
     at = max(index for index, message in enumerate(messages) if speaker_of(message) is Speaker.PROGRAMMER)
     shown = messages[:at]
-    if messages[at].additional_kwargs.get("started_over"):
+    if start_over or messages[at].additional_kwargs.get("started_over"):
         shown = before_first_answer(shown)
     sampled = runtime.override(context=context.for_candidates())
     prompt, count = load_prompt("programmer"), context.candidates - 1

@@ -65,6 +65,11 @@ def expectations(tests: str) -> list[Expectation]:
     return sorted(found, key=lambda e: (e.statement.lineno, e.statement.col_offset))
 
 
+def expected_literals(tests: str) -> list[str]:
+    """The literal of each ``expectations`` assert as written, in the same order."""
+    return [ast.get_source_segment(tests, expectation.literal) or "" for expectation in expectations(tests)]
+
+
 def recording(tests: str) -> str:
     """``tests`` with every ``expectations`` assert replaced by a call that prints, behind ``RECORD``, what its
     expression gives (see the module doc); every other statement as it was. Raises ``SyntaxError`` when the tests

@@ -7,7 +7,10 @@ failed, or was not run because it had no code or resent code that had just faile
 first that passes becomes the round's answer: its text replaces the programmer's turn in the transcript and its
 code the state's solution. When none passes, the first candidate's outcome is the round's, so failed round, analysis
 and revision stay the multi-turn sample AutoCoder trains on: a dialogue keeps the rounds it went through, and
-candidates that also failed leave nothing but a count. A reply that passes costs no other candidate.
+candidates that also failed leave nothing but a count. A reply that passes costs no other candidate. When none
+passes and at least two ran, the round's answer is the failed candidate that dual agreement (``agreement``, CodeT)
+ranks first: the first candidate unless another agrees with more candidates and more asserts; its turn then replaces
+the first's and its failure is the round's feedback.
 
 A candidate passes under the rules the first one does: tests refused as vacuous for its shape are no pass, and
 code resent unchanged after a failure is not run. Refused tests (vacuous, or contradicting the reference), missing
@@ -26,6 +29,7 @@ from langchain_core.messages import AnyMessage, BaseMessage
 from ..agents.dialogue import Speaker, say, speaker_of
 from ..agents.state import Candidate, RoleState
 from ..sandbox.types import ExecResult, Outcome
+from . import agreement, assert_values
 from .test_quality import REFUSED_TESTS
 
 
@@ -41,10 +45,13 @@ class Choice(NamedTuple):
     index: int  # the candidate that answers the round (0: the first, already the programmer's turn)
     attempt: Attempt
     ran: int  # candidates whose code went to the sandbox this round
+    agreement: dict[int, int] | None = None  # the failed candidates' scores, when agreement chose among them
 
 
 # Runs the solution of a state, reusing the test-quality verdicts of the given records of this round.
 Run = Callable[[RoleState, Sequence[dict[str, Any]]], Attempt]
+# The values a state's solution gets for its tests' ``assert <expr> == <literal>`` (``assert_values.recorded``).
+Record = Callable[[RoleState], agreement.Outputs | None]
 
 
 def others_may_pass(state: RoleState, first: Attempt) -> bool:
@@ -65,22 +72,37 @@ def answered(state: RoleState) -> Candidate:
     return {"text": turn.text if turn else "", "solution": state.get("solution", ""), "setup": state.get("setup", [])}
 
 
-def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run) -> Choice:
+def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run, record: Record) -> Choice:
     """The round's answer: the first of ``pool`` (``first`` is its attempt) or, when that failed, the first of the
-    others that passes."""
+    others that passes; when none passes, the failed candidate that agreement ranks first (``agreement``)."""
     tried = [first.record]
+    failed = {0: first} if not first.record["skipped"] else {}
     seen = {_code(pool[0])}
     for index, candidate in enumerate(pool[1:], 1):
         if _code(candidate) in seen:
             continue
         seen.add(_code(candidate))
-        attempt = run({**state, "solution": candidate["solution"], "setup": candidate["setup"]}, tried)
+        attempt = run(_as_state(state, candidate), tried)
         tried.append(attempt.record)
         if attempt.result.passed:
             return Choice(index, attempt, _ran(tried))
         if attempt.result.outcome is Outcome.SANDBOX_ERROR:
-            break  # the sandbox, not the code: the first candidate's real failure stands
-    return Choice(0, first, _ran(tried))
+            return Choice(0, first, _ran(tried))  # the sandbox, not the code: the first candidate's failure stands
+        if not attempt.record["skipped"]:
+            failed[index] = attempt
+    expected = assert_values.expected_literals(state.get("tests", ""))
+    if len(failed) < 2 or not expected:
+        return Choice(0, first, _ran(tried))
+    outputs = {index: record(_as_state(state, pool[index])) for index in failed}
+    chosen = agreement.best(outputs, expected)
+    scores = agreement.scores(outputs, expected)
+    if chosen is None:
+        return Choice(0, first, _ran(tried), scores)
+    return Choice(chosen, failed[chosen], _ran(tried), scores)
+
+
+def _as_state(state: RoleState, candidate: Candidate) -> RoleState:
+    return {**state, "solution": candidate["solution"], "setup": candidate["setup"]}
 
 
 def as_turn(messages: Sequence[AnyMessage], candidate: Candidate, index: int) -> BaseMessage:

@@ -37,6 +37,7 @@ from ..sandbox.engine import run_request
 from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
+from . import assert_values
 from .candidates import Attempt, answered, as_turn, choose, others_may_pass
 from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
 
@@ -54,11 +55,14 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     pool, tokens = [answered(state)], {}
     if others_may_pass(state, first):
         try:
-            others, tokens = programmer.sample_others(state, runtime)
+            start_over = first.record["skipped"] == "unchanged"
+            others, tokens = programmer.sample_others(state, runtime, start_over=start_over)
         except ModelCallError as error:
             return model_failure(error)
         pool += others
-    choice = choose(pool, state, first, lambda view, known: attempt(view, context, known))
+    choice = choose(
+        pool, state, first, lambda view, known: attempt(view, context, known), lambda view: _outputs(view, context)
+    )
     if tokens:
         update["tokens"] = tokens
     if choice.index:
@@ -66,7 +70,22 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         turn = as_turn(state.get("messages", []), chosen, choice.index)
         update = {**update, "solution": chosen["solution"], "setup": chosen["setup"]}
         update["messages"] = [*update.get("messages", []), turn]
-    return _recorded(choice.attempt, round_no, update, candidate=choice.index, candidates_run=choice.ran)
+    chosen = {"candidate": choice.index, "candidates_run": choice.ran}
+    if choice.agreement is not None:  # the failed candidates' agreement scores, by candidate index
+        chosen["agreement"] = {str(index): score for index, score in choice.agreement.items()}
+    return _recorded(choice.attempt, round_no, update, **chosen)
+
+
+def _outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] | None:
+    """What the state's solution gets for each ``assert <expr> == <literal>`` of its tests (``assert_values``); None
+    when the tests do not parse or the run did not reach their end."""
+    try:
+        tests = assert_values.recording(state["tests"])
+    except SyntaxError:
+        return None
+    setup = with_setup(state.get("environment") or [], state.get("setup") or [])
+    request = ExecRequest.python(state["solution"], tests=tests, setup=setup, timeout_s=context.timeout_s)
+    return assert_values.recorded(run_request(context.sandbox, request))
 
 
 def _with_repaired_tests(state: RoleState, tests: str) -> RoleState:
@@ -125,7 +144,7 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     return Attempt(result, text, record)
 
 
-def _recorded(done: Attempt, round_no: int, update: RoleState, **candidate: int) -> RoleState:
+def _recorded(done: Attempt, round_no: int, update: RoleState, **candidate: Any) -> RoleState:
     """The round's state update: ``update`` (turns rewritten this round, tokens), then its execution record and
     interpreter turn, and a verdict when the sandbox broke."""
     result = done.result

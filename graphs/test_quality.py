@@ -151,7 +151,7 @@ def _run_against_reference(reference: str, tests: str, setup: list[str], context
 def _shared_expectation(tests: str) -> str | None:
     """The literal every ``assert <expr> == <literal>`` of the tests expects, when there are at least two and they
     all expect the same value; None otherwise."""
-    literals = [ast.get_source_segment(tests, e.literal) or "" for e in assert_values.expectations(tests)]
+    literals = assert_values.expected_literals(tests)
     values = [ast.literal_eval(literal) for literal in literals if literal]
     if (
         len(values) < 2

@@ -62,3 +62,17 @@ def test_a_turn_asks_once_and_its_other_candidates_answer_the_same_view_and_are_
     assert [c["solution"] for c in others] == ["def add(a, b):\n    return a + b\n"] * 2
     assert tokens == {"input_tokens": 20, "output_tokens": 12}
     assert model.calls[0] == model.calls[1] == model.calls[2]
+
+
+def test_the_others_of_a_turn_that_resent_failed_code_are_drawn_from_the_task_alone(scripted) -> None:
+    name, model = scripted([CODE])
+    task = HumanMessage(content="Add two numbers.", name="questioner")
+    later = [
+        task,
+        AIMessage(content=CODE, name="programmer"),
+        HumanMessage(content="AssertionError", name="interpreter"),
+        AIMessage(content=CODE, name="programmer"),
+    ]
+    runtime = Runtime(context=Context(programmer_model=name, candidates=2))
+    programmer.sample_others({"messages": later, "entry_point": "add"}, runtime, start_over=True)
+    assert "AssertionError" not in str(model.calls[0]) and "Add two numbers." in str(model.calls[0])

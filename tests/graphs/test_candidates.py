@@ -223,3 +223,37 @@ def test_aiev_generate_takes_candidates_and_writes_the_dialogue_only(scripted_ro
     assert sample["messages"][1]["data"]["content"] == GOOD_CODE and "a - b" not in json.dumps(sample)
     refused = CliRunner().invoke(app, [*args, "--candidates", "0"])
     assert refused.exit_code == 2 and "--candidates" in refused.output
+
+
+def test_when_none_passes_the_candidate_that_agrees_with_more_candidates_and_tests_answers_the_round(
+    scripted_roles,
+) -> None:
+    # the second assert is wrong (2 + 2 is not 5): nothing passes, but two candidates agree on the outputs and meet
+    # the first assert; the first candidate meets none and agrees with none (CodeT's dual agreement)
+    tests = "```python\nassert add(1, 2) == 3\nassert add(2, 2) == 5\n```"
+    plus = "```python\ndef add(a, b):\n    return a + b\n```"
+    plus_too = "```python\ndef add(a, b):\n    return b + a\n```"
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[BAD_CODE, plus, plus_too],
+        test_writer=[tests],
+        context={"candidates": 3, "max_rounds": 1},
+    )
+    state = run_seed(scripted)
+    [record] = state["executions"]
+    assert record["outcome"] == "failed" and record["candidate"] == 1 and record["candidates_run"] == 3
+    assert record["agreement"] == {"0": 0, "1": 2, "2": 2}
+    assert state["messages"][1].content in (plus, plus_too) and "add(2, 2) == 5" in state["messages"][3].content
+
+
+def test_agreement_leaves_the_first_candidate_when_no_candidate_meets_a_test(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=BAD_CODES[:3],
+        test_writer=[GOOD_TESTS],
+        context={"candidates": 3, "max_rounds": 1},
+    )
+    state = run_seed(scripted)
+    [record] = state["executions"]
+    assert record["candidate"] == 0 and record["agreement"] == {"0": 0, "1": 0, "2": 0}
+    assert state["messages"][1].content == BAD_CODES[0]
