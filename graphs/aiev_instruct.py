@@ -5,8 +5,9 @@ left -> error_analyst -> programmer (or test_writer when the analyst blames the 
 use nothing the solution defines or pass against a wrong stand-in of it) or as contradicting the seed (they fail
 against the seed's own code, which the solution keeps the signature of, and could not be repaired from it) ->
 test_writer; out of rounds -> discard (reason ``vacuous_tests`` or ``tests_contradict_reference`` when the last tests
-were refused, else ``max_rounds``). ``check_examples`` replaces the problem's example values that the seed
-contradicts by the seed's (``problem_examples``) when the problem keeps the seed's function. Messages follow
+were refused, else ``max_rounds``). ``check_examples`` keeps the problem's first few examples and replaces the
+example values that the seed contradicts by the seed's (``problem_examples``) when the problem keeps the seed's
+function. Messages follow
 AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language analysis, new code, ...,
 interpreter stdout and the closing answer. Any node that sets a ``verdict`` (model or sandbox failure) ends the
 dialogue at once.
@@ -56,16 +57,18 @@ def discard(state: State) -> State:
 
 
 def check_examples(state: State, runtime: Runtime[Context]) -> State:
-    """The problem with the example values the seed contradicts replaced by the seed's; the questioner's turn is
-    rewritten to it (same message id), so the dialogue and the training sample state the corrected problem."""
+    """The problem with its examples bounded (a looping questioner's 28 become 5) and the values the seed
+    contradicts replaced by the seed's (``problem_examples``); the questioner's turn is rewritten to it (same
+    message id), so the dialogue and the training sample state the corrected problem."""
     context = runtime.context or Context()
-    problem, fixed = problem_examples.checked_problem(
-        state["problem"], state.get("entry_point"), state["seed"]["snippet"], context
-    )
-    if not fixed:
+    entry_point = state.get("entry_point")
+    problem, dropped = problem_examples.bounded(state["problem"], entry_point)
+    problem, fixed = problem_examples.checked_problem(problem, entry_point, state["seed"]["snippet"], context)
+    if not dropped and not fixed:
         return {}
     original = state["messages"][-1]
-    turn = say(Speaker.QUESTIONER, problem, **original.additional_kwargs, examples_repaired_from_reference=fixed)
+    meta = {**original.additional_kwargs, "examples_dropped": dropped, "examples_repaired_from_reference": fixed}
+    turn = say(Speaker.QUESTIONER, problem, **meta)
     return {"problem": problem, "messages": [turn.model_copy(update={"id": original.id})]}
 
 

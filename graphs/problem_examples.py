@@ -31,6 +31,8 @@ _CONNECTOR = re.compile(
     re.IGNORECASE,
 )
 MAX_LINE_CHARS = 400
+# Examples a problem keeps (the questioner is asked for 2 or 3).
+MAX_EXAMPLES = 5
 
 
 class Example(NamedTuple):
@@ -96,6 +98,40 @@ def checked_problem(problem: str, entry_point: str | None, reference: str, conte
             continue
         fixed, count = fixed[: example.start] + text + fixed[example.end :], count + 1
     return fixed, count
+
+
+def bounded(problem: str, entry_point: str | None, keep: int = MAX_EXAMPLES) -> tuple[str, int]:
+    """``problem`` without the lines of examples past the first ``keep`` distinct ones, and how many went.
+
+    A small questioner at greedy decoding loops: it was asked for 2 or 3 examples and wrote 28 (``strtobool('true')
+    -> 1``, ``strtobool('false') -> 0``, ...) until the token cap cut the last one; the programmer and the test writer
+    then copy the list, loop the same way and run into the cap before their code or tests end. A line is removed
+    only when it holds nothing but such an example (and the list markup, backticks, ``print`` around it); an example
+    whose call repeats an earlier one counts as past the bound.
+    """
+    if not entry_point:
+        return problem, 0
+    seen: set[str] = set()
+    doomed: set[int] = set()  # line starts
+    for example in examples(problem, entry_point):
+        start = problem.rfind("\n", 0, example.start) + 1
+        end = problem.find("\n", example.end)
+        line = problem[start : end if end >= 0 else len(problem)]
+        if example.call in seen or len(seen) >= keep:
+            if _only_an_example(line, example.call, example.value):
+                doomed.add(start)
+        seen.add(example.call)
+    if not doomed:
+        return problem, 0
+    lines = problem.splitlines(keepends=True)
+    starts = [sum(len(line) for line in lines[:index]) for index in range(len(lines))]
+    kept = [line for line, start in zip(lines, starts, strict=True) if start not in doomed]
+    return "".join(kept), len(doomed)
+
+
+def _only_an_example(line: str, call: str, value: str) -> bool:
+    rest = line.replace(call, "", 1).replace(value, "", 1)
+    return not re.sub(r"[-*`'\"()\s:#=>→.,]|print|output|returns?|should|will|would|give|be|is", "", rest, flags=re.I)
 
 
 def _closing_paren(text: str, opening: int) -> int | None:

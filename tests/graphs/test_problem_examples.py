@@ -10,7 +10,7 @@ import pytest
 from scripted_roles import run_seed
 
 from aiev.agents.context import Context
-from aiev.graphs.problem_examples import checked_problem, examples, signature_stub
+from aiev.graphs.problem_examples import bounded, checked_problem, examples, signature_stub
 
 SEED_CODE = "def safe_name(s):\n    return s.replace(' ', '-')\n"
 SEED = {"id": "safe", "snippet": SEED_CODE, "source": "test"}
@@ -103,3 +103,17 @@ def test_the_dialogue_states_the_corrected_problem(scripted_roles) -> None:
     assert state["messages"][0].additional_kwargs["examples_repaired_from_reference"] == 1
     shown = [message.content for message in scripted.models["programmer"].calls[0]]
     assert corrected in shown[-1] and "Hello_World" not in str(shown)  # what the programmer was shown
+
+
+def test_a_looping_list_of_examples_is_cut_to_the_first_distinct_ones() -> None:
+    # the 0.5B's strtobool problem: 28 examples, then the token cap
+    calls = [("'y'", 1), ("'yes'", 1), ("'t'", 1), ("'n'", 0), ("'y'", 1), ("'true'", 1), ("'on'", 1)]
+    calls += [("'false'", 0), ("'true'", 1)]
+    listed = "".join(f"- `strtobool({arg})` -> `{value}`\n" for arg, value in calls)
+    problem = f"Write `strtobool(val)`.\n\nExamples:\n{listed}\nEdge: strtobool('on') -> 1 because 'on' is true.\n"
+    fixed, dropped = bounded(problem, "strtobool", keep=5)
+    assert dropped == 4  # the repeated 'y', then 'true', 'on', 'false' past the fifth distinct call ('true' kept)
+    kept = [line for line in fixed.splitlines() if line.startswith("- ")]
+    assert [line.split("(")[1].split(")")[0] for line in kept] == ["'y'", "'yes'", "'t'", "'n'", "'true'"]
+    assert "Edge: strtobool('on') -> 1 because 'on' is true." in fixed  # more than an example on its line
+    assert bounded(problem, None) == (problem, 0)
