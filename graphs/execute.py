@@ -70,10 +70,10 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         turn = as_turn(state.get("messages", []), chosen, choice.index)
         update = {**update, "solution": chosen["solution"], "setup": chosen["setup"]}
         update["messages"] = [*update.get("messages", []), turn]
-    chosen = {"candidate": choice.index, "candidates_run": choice.ran}
+    which: dict[str, Any] = {"candidate": choice.index, "candidates_run": choice.ran}
     if choice.agreement is not None:  # the failed candidates' agreement scores, by candidate index
-        chosen["agreement"] = {str(index): score for index, score in choice.agreement.items()}
-    return _recorded(choice.attempt, round_no, update, **chosen)
+        which["agreement"] = {str(index): score for index, score in choice.agreement.items()}
+    return _recorded(choice.attempt, round_no, update, **which)
 
 
 def _outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] | None:
@@ -92,7 +92,9 @@ def _with_repaired_tests(state: RoleState, tests: str) -> RoleState:
     """The update that puts tests repaired from the reference (``test_quality``) in place of the test writer's: the
     state's tests, and its latest turn rewritten to them (same message id, so ``add_messages`` replaces the turn in
     place), so that the transcript, hence the training sample, shows the tests that ran."""
-    original = next(m for m in reversed(state.get("messages", [])) if speaker_of(m) is Speaker.TEST_WRITER)
+    original = next((m for m in reversed(state.get("messages", [])) if speaker_of(m) is Speaker.TEST_WRITER), None)
+    if original is None:  # tests no test writer wrote: nothing in the transcript to rewrite
+        return {"tests": tests}
     meta = {**original.additional_kwargs, "repaired_from_reference": True}
     turn = say(Speaker.TEST_WRITER, f"```python\n{tests.rstrip()}\n```", **meta)
     return {"tests": tests, "messages": [turn.model_copy(update={"id": original.id})]}

@@ -26,9 +26,9 @@ same tests after each refusal). A recording run (``assert_values``) of the tests
 each ``assert <expr> == <literal>`` gets there; ``repaired`` writes each value whose ``repr`` reads back as a literal
 over the literal the test writer wrote, and deletes an assert whose expression raised against the reference (a case
 the reference does not accept, so nothing can be expected of it). Inputs stay the test writer's, expected values
-become the reference's:
-differential testing against a known-correct implementation. Asserts of other shapes stay as written, so repaired
-tests still go through every check (``test_quality``) and are refused when they still contradict the reference.
+become the reference's: differential testing against a known-correct implementation. Asserts of other shapes stay as
+written, so repaired tests still go through every check (``test_quality``) and are refused when they still
+contradict the reference.
 """
 
 from __future__ import annotations
