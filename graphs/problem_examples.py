@@ -106,21 +106,24 @@ def bounded(problem: str, entry_point: str | None, keep: int = MAX_EXAMPLES) -> 
     A small questioner at greedy decoding loops: it was asked for 2 or 3 examples and wrote 28 (``strtobool('true')
     -> 1``, ``strtobool('false') -> 0``, ...) until the token cap cut the last one; the programmer and the test writer
     then copy the list, loop the same way and run into the cap before their code or tests end. A line is removed
-    only when it holds nothing but such an example (and the list markup, backticks, ``print`` around it); an example
-    whose call repeats an earlier one counts as past the bound.
+    when it repeats an earlier example line word for word, or when it is past the bound (its call repeats an
+    earlier one, or ``keep`` distinct calls came before) and holds nothing but the example (list markup,
+    backticks, ``print``, a short gloss in parentheses).
     """
     if not entry_point:
         return problem, 0
     seen: set[str] = set()
+    lines_seen: set[str] = set()
     doomed: set[int] = set()  # line starts
     for example in examples(problem, entry_point):
         start = problem.rfind("\n", 0, example.start) + 1
         end = problem.find("\n", example.end)
         line = problem[start : end if end >= 0 else len(problem)]
-        if example.call in seen or len(seen) >= keep:
-            if _only_an_example(line, example.call, example.value):
-                doomed.add(start)
+        repeated = line.strip() in lines_seen
+        if repeated or ((example.call in seen or len(seen) >= keep) and _only_an_example(line, example)):
+            doomed.add(start)
         seen.add(example.call)
+        lines_seen.add(line.strip())
     if not doomed:
         return problem, 0
     lines = problem.splitlines(keepends=True)
@@ -129,8 +132,11 @@ def bounded(problem: str, entry_point: str | None, keep: int = MAX_EXAMPLES) -> 
     return "".join(kept), len(doomed)
 
 
-def _only_an_example(line: str, call: str, value: str) -> bool:
-    rest = line.replace(call, "", 1).replace(value, "", 1)
+def _only_an_example(line: str, example: Example) -> bool:
+    """Nothing but the example on the line: list markup, backticks, ``print``, the connector, and at most a short
+    gloss in parentheses at its end ("(Monday)")."""
+    rest = line.replace(example.call, "", 1).replace(example.value, "", 1)
+    rest = re.sub(r"\([^()]{0,30}\)\s*\.?\s*$", "", rest)
     return not re.sub(r"[-*`'\"()\s:#=>→.,]|print|output|returns?|should|will|would|give|be|is", "", rest, flags=re.I)
 
 

@@ -117,3 +117,15 @@ def test_a_looping_list_of_examples_is_cut_to_the_first_distinct_ones() -> None:
     assert [line.split("(")[1].split(")")[0] for line in kept] == ["'y'", "'yes'", "'t'", "'n'", "'true'"]
     assert "Edge: strtobool('on') -> 1 because 'on' is true." in fixed  # more than an example on its line
     assert bounded(problem, None) == (problem, 0)
+
+
+def test_example_lines_repeated_word_for_word_go_and_a_gloss_does_not_keep_one_past_the_bound() -> None:
+    # the 0.5B's weekday problem: two lines alternating 11 times, each with a day name after it
+    pair = (
+        "- `weekday(2023, 12, 30)` should return `5` (Saturday)\n- `weekday(2023, 1, 31)` should return `1` (Monday)\n"
+    )
+    problem = "Write `weekday(year, month, day)`.\nExamples:\n" + pair * 11
+    fixed, dropped = bounded(problem, "weekday")
+    assert dropped == 20 and fixed == "Write `weekday(year, month, day)`.\nExamples:\n" + pair
+    glossed = "".join(f"- `weekday(2023, 1, {d})` should return `{d % 7}` (day {d}).\n" for d in range(1, 9))
+    assert bounded(glossed, "weekday")[1] == 3
