@@ -291,7 +291,7 @@ def _drop_shadowing(code: str, tree: ast.Module, names: set[str]) -> str:
     doomed: list[tuple[int, int, list[str]]] = []  # 1-based line ranges and what replaces them
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            start = _lines_of(node).start
             if isinstance(node, ast.FunctionDef) and _is_disguised_test(node) and node.body[0].lineno > node.lineno:
                 doomed.append((start, node.body[0].lineno - 1, [f"def test_{node.name}():"]))
             else:
