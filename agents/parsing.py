@@ -14,8 +14,10 @@ the result tokens. ``interpreter_request`` reduces such a reply to what it asks 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from ..sandbox.requirements import is_install
@@ -30,6 +32,7 @@ SHELL_LANGS = frozenset({"bash", "sh", "shell", "console"})
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _FAULT = re.compile(r"FAULT\s*[:=]\s*\**\s*(code|tests?)\b", re.IGNORECASE)
 _DEF_NAME = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
+_BUILTIN_NAMES = frozenset(dir(builtins))
 # A heading that opens a worked solution ("**Solution:**", "## Solution", "Solution:"): questioners that
 # were told not to solve the problem sometimes do, and a solution inside the problem spoils the sample.
 _SOLUTION_HEADING = re.compile(
@@ -258,14 +261,19 @@ def extract_tests(reply: str, entry_point: str | None = None, solution: str | No
     return _call_uncalled_tests(tests)
 
 
-def _top_level_names(code: str | None) -> set[str]:
-    """Functions and classes a program defines at module level (none when it does not parse)."""
+def top_level_functions(code: str) -> list[str]:
+    """The functions (and classes) a snippet defines at module level, in order; none when it does not parse."""
     try:
-        tree = ast.parse(code or "")
-    except SyntaxError:
-        return set()
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return []
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    return {node.name for node in tree.body if isinstance(node, kinds) and not node.name.startswith("test")}
+    return [node.name for node in tree.body if isinstance(node, kinds)]
+
+
+def _top_level_names(code: str | None) -> set[str]:
+    """Functions and classes a program defines at module level, test functions aside."""
+    return {name for name in top_level_functions(code or "") if not name.startswith("test")}
 
 
 def _complete_prefix(code: str, needed: str) -> str | None:
@@ -412,12 +420,19 @@ def _signatures_block(block: re.Match[str]) -> str:
     return block.group(0).replace(code, signatures_only(code), 1) if code else block.group(0)
 
 
-def entry_point_of(problem: str) -> str | None:
-    """The function a problem asks for: the first ``def name(`` it shows (signature in the statement)."""
+def entry_point_of(problem: str, expected: Iterable[str] = ()) -> str | None:
+    """The function a problem asks for: the first of ``expected`` (the seed's functions, which the questioner is
+    asked to keep) that the problem calls or defines, else the first ``def name(`` it shows (signature in the
+    statement), else the first name it calls in backticks that is not a builtin (the 0.5B's "does not support the
+    ``len()`` method" came before its ``length_hint(...)`` examples)."""
+    for name in expected:
+        if re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", problem):
+            return name
     names = [name for name in _DEF_NAME.findall(problem) if not name.startswith("test")]
     if names:
         return names[0]
-    match = re.search(r"`([A-Za-z_]\w*)\s*\(", problem) or re.search(
-        r"\bfunction\s+(?:named\s+|called\s+)?`([A-Za-z_]\w*)`", problem, re.IGNORECASE
-    )
+    called = [name for name in re.findall(r"`([A-Za-z_]\w*)\s*\(", problem) if name not in _BUILTIN_NAMES]
+    if called:
+        return called[0]
+    match = re.search(r"\bfunction\s+(?:named\s+|called\s+)?`([A-Za-z_]\w*)`", problem, re.IGNORECASE)
     return match.group(1) if match else None

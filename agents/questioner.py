@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from .context import Context
 from .dialogue import Speaker, say
 from .model_call import ModelCallError, ask_view, model_failure
-from .parsing import entry_point_of, problem_statement
+from .parsing import entry_point_of, problem_statement, top_level_functions
 from .prompts import load_prompt, render_prompt
 from .state import RoleState
 
@@ -42,6 +42,6 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     return {
         "messages": [say(Speaker.QUESTIONER, problem)],
         "problem": problem,
-        "entry_point": entry_point_of(problem),
+        "entry_point": entry_point_of(problem, top_level_functions(state["seed"]["snippet"])),
         "tokens": reply.tokens,
     }

@@ -283,3 +283,13 @@ def test_a_fence_glued_to_the_text_before_it_is_a_fence() -> None:
     reply = "I will run it.```python\ndef add(a, b):\n    return a + b```\nDone."
     assert extract_solution(reply, "add") == "def add(a, b):\n    return a + b\n"
     assert code_blocks("Use ```x``` inline, then:\n```python\nx = 1\n```") == [("python", "x = 1")]
+
+
+def test_the_entry_point_is_the_seeds_function_when_the_problem_calls_it_and_never_a_builtin() -> None:
+    # the 0.5B's length_hint problem: "does not support the `len()` method" came before the examples
+    problem = "Count the items, also for objects that do not support the `len()` method.\n- `length_hint([1]) -> 1`"
+    assert entry_point_of(problem) == "length_hint"
+    assert entry_point_of(problem, ["length_hint"]) == "length_hint"
+    both = "Use `helper(x)` inside.\n```python\ndef main_task(x):\n    ...\n```\nmain_task(1) -> 2"
+    assert entry_point_of(both) == "main_task" and entry_point_of(both, ["helper", "main_task"]) == "helper"
+    assert entry_point_of("Call `print(x)`.", ["absent"]) is None
