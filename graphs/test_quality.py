@@ -26,7 +26,10 @@ are first repaired from the reference where they can be (``reference_check.repai
 the repaired tests are checked from the start (stand-ins, reference): when they verify, the verdict carries them
 as ``repaired`` and they are what runs. Otherwise the round is refused as for vacuous tests, and the test writer is
 shown the failing assert and the values the reference gave, never the reference's code. A reference that cannot
-load or fails in any other way (an error of another kind, a timeout, a broken sandbox) refuses nothing.
+load or fails in any other way (an error of another kind, a timeout, a broken sandbox) refuses nothing. Tests
+checked against a reference, repaired or not, also compare their non-integral floats within a tolerance
+(``reference_check.tolerant``), checked again from the start in the same way: exact to the last bit, they would
+only pass a copy of the reference's arithmetic.
 """
 
 from __future__ import annotations
@@ -65,8 +68,9 @@ class QualityVerdict(TypedDict):
     # The failing assert and the values the reference's run compared (None unless contradicts_reference); absent
     # from verdicts recorded before the reference check existed.
     contradiction: NotRequired[str | None]
-    # The tests with the reference's values written in, when the tests checked contradicted the reference and these
-    # verify (``verdict`` is then theirs): the tests to run instead. Absent when nothing was repaired.
+    # The tests with the reference's values written in (when the tests checked contradicted the reference) and their
+    # floats compared within a tolerance, when these verify (``verdict`` is then theirs): the tests to run instead.
+    # Absent when nothing was rewritten.
     repaired: NotRequired[str]
 
 
@@ -112,8 +116,9 @@ def check_tests(
         if result.passed:
             return _verdict(key, names, "vacuous", kind), None
     failure = _run_against_reference(reference, tests, setup, context) if reference is not None else None
-    if failure and reference is not None and repair:
-        fixed = _repaired_from_reference(reference, tests, setup, context)
+    if reference is not None and repair:
+        fixed = _repaired_from_reference(reference, tests, setup, context) if failure else None
+        fixed = reference_check.tolerant(fixed or tests) or fixed
         checked = (
             check_tests(solution, fixed, setup, context, (), reference, repair=False, constant=constant)
             if fixed

@@ -14,7 +14,7 @@ from aiev.agents.context import Context
 from aiev.graphs import test_quality
 from aiev.graphs.assert_values import RECORD, recording
 from aiev.graphs.pipeline import to_record
-from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained, repaired
+from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained, repaired, tolerant
 from aiev.graphs.report import compute_stats, render_html
 from aiev.graphs.test_quality import check_tests
 from aiev.sandbox.types import ExecResult, Outcome
@@ -308,3 +308,62 @@ def test_only_a_failed_run_on_an_explained_assert_is_a_contradiction() -> None:
     assert contradiction(ExecResult(outcome=Outcome.TIMEOUT, stderr=raised)) is None
     long = contradiction(ExecResult(outcome=Outcome.FAILED, stderr=raised + "x" * 5000))
     assert long is not None and len(long) < 1600 and long.endswith("...[truncated]")
+
+
+SUM_SEED = {"id": "sum", "snippet": "def total(a, b, c):\n    return a + b + c\n", "source": "test"}
+SUM_PROBLEM = (
+    "Write `total(a, b, c)`, the sum of three numbers.\n"
+    "```python\ndef total(a: float, b: float, c: float) -> float:\n```"
+)
+# The same sum in another order: 0.6 where the seed gives 0.6000000000000001.
+SUM_REVERSED = "```python\ndef total(a, b, c):\n    return c + b + a\n```"
+SUM_TESTS = "```python\nassert total(0.1, 0.2, 0.3) == 0.6000000000000001\nassert total(1, 2, 3) == 6\n```"
+
+
+def test_tests_checked_against_the_seed_compare_floats_within_a_tolerance(scripted_roles) -> None:
+    scripted = scripted_roles(questioner=[SUM_PROBLEM], programmer=[SUM_REVERSED], test_writer=[SUM_TESTS])
+    state = run_seed(scripted, SUM_SEED)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    loose = "import math\nassert math.isclose(total(0.1, 0.2, 0.3), 0.6000000000000001, rel_tol=1e-09, abs_tol=1e-09)"
+    assert state["tests"] == loose + "\nassert total(1, 2, 3) == 6\n"  # an integral value stays exact
+    assert state["messages"][2].additional_kwargs["repaired_from_reference"] is True
+    assert state["executions"][0]["test_quality"]["repaired"] == state["tests"]
+
+
+def test_tolerant_tests_still_fail_a_wrong_formula(context) -> None:
+    from aiev.sandbox.engine import run_request
+    from aiev.sandbox.types import ExecRequest
+
+    verdict, _ = check_tests(code_of(SUM_REVERSED), code_of(SUM_TESTS), [], context, [], SUM_SEED["snippet"])
+    loose = verdict["repaired"]
+    for solution, passes in [("c + b + a", True), ("a + b", False), ("round(a + b + c, 6) + 1e-6", False)]:
+        code = f"def total(a, b, c):\n    return {solution}\n"
+        assert run_request(context.sandbox, ExecRequest.python(code, tests=loose, timeout_s=10.0)).passed is passes
+    exact = run_request(context.sandbox, ExecRequest.python(code_of(SUM_REVERSED), tests=code_of(SUM_TESTS)))
+    assert not exact.passed  # what the loosening is for
+
+
+def test_a_tolerance_a_stand_in_would_pass_is_not_used(context) -> None:
+    # 2e-12 is within 1e-9 of the first argument: the ``return a`` stand-in fails the exact tests, not the loose ones
+    tests = "assert total(1e-12, 1e-12, 0.0) == 2e-12\n"
+    verdict, _ = check_tests(code_of(SUM_REVERSED), tests, [], context, [], SUM_SEED["snippet"])
+    assert verdict["verdict"] == "verifies" and "repaired" not in verdict
+
+
+@pytest.mark.parametrize(
+    ("tests", "loose"),
+    [
+        # a tuple compares element by element, with equal lengths; a message and a trailing comment stay
+        ("assert f(1) == (0.5, 2.6e-17)  # gray\n",
+         "import math\nassert all(math.isclose(a, b, rel_tol=1e-09, abs_tol=1e-09) "
+         "for a, b in zip(f(1), (0.5, 2.6e-17), strict=True))  # gray\n"),
+        ("import math\ndef test_f():\n    assert 0.25 == f(\n        1), 'quarter'\n",
+         "import math\ndef test_f():\n    assert math.isclose(f(\n        1), 0.25, rel_tol=1e-09, abs_tol=1e-09), "
+         "'quarter'\n"),
+        # integral floats, ints, strings, nested or mixed containers, infinities: nothing to loosen
+        ("assert f(1) == 2.0\nassert f(2) == [1, 2]\nassert f(3) == 'a'\nassert f(4) == [[0.5]]\n"
+         "assert f(5) == (0.5, 'x')\nassert f(6) == float('inf')\nassert f(7) in (0.5,)\n", None),
+    ],
+)  # fmt: skip
+def test_tolerant_rewrites_only_asserts_that_expect_fractions(tests, loose) -> None:
+    assert tolerant(tests) == loose
