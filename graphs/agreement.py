@@ -5,23 +5,24 @@ generated tests are often partly wrong (a small test writer's expected values), 
 right is not the first but the one that (a) behaves like many other candidates and (b) meets many of the tests:
 CodeT scores each group of candidates that give the same outputs by the group's size times the number of tests they
 pass, which lifted code-davinci-002's HumanEval pass@1 from 47.0 to 65.8 with generated tests alone. Here the outputs
-are the values a recording run of the tests (``assert_values``) gets for each ``assert <expr> == <literal>``; a
-candidate's score is the number of candidates with the same outputs times the number of those asserts whose literal
-its outputs equal. A candidate whose recording did not reach the end of the tests (it crashed outside those asserts,
-or another assert failed) scores nothing.
+are the values a recording run of the tests (``assert_values``) gets for each ``assert <expr> == <literal>`` (or its
+``math.isclose`` form); a candidate's score is the number of candidates with the same outputs times the number of
+those asserts it meets (``assert_values.holds``: equal, or within the tolerance). A candidate whose recording did
+not reach the end of the tests (it crashed outside those asserts, or another assert failed) scores nothing.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping, Sequence
+
+from .assert_values import Expected, holds
 
 Outputs = Mapping[int, tuple[str, str]]  # assert index -> ("value", repr) or ("raises", exception name)
 
 
-def scores(outputs: Mapping[int, Outputs | None], expected: Sequence[str]) -> dict[int, int]:
+def scores(outputs: Mapping[int, Outputs | None], expected: Sequence[Expected]) -> dict[int, int]:
     """Each candidate's score (see the module doc); ``outputs``: per candidate index, its recorded outputs or None;
-    ``expected``: the literal of each recorded assert, as written in the tests."""
+    ``expected``: what each recorded assert expects (``assert_values.expected``)."""
     groups: dict[frozenset[tuple[int, tuple[str, str]]], int] = {}
     for vector in outputs.values():
         if vector is not None:
@@ -32,22 +33,17 @@ def scores(outputs: Mapping[int, Outputs | None], expected: Sequence[str]) -> di
         if vector is None:
             result[index] = 0
             continue
-        met = sum(1 for at, literal in enumerate(expected) if _meets(vector.get(at), literal))
+        met = sum(1 for at, expectation in enumerate(expected) if _meets(vector.get(at), expectation))
         result[index] = groups[frozenset(vector.items())] * met
     return result
 
 
-def best(outputs: Mapping[int, Outputs | None], expected: Sequence[str]) -> int | None:
+def best(outputs: Mapping[int, Outputs | None], expected: Sequence[Expected]) -> int | None:
     """The candidate with the highest score, the lowest index among equals; None when every score is 0."""
     ranked = scores(outputs, expected)
     top = max(ranked.values(), default=0)
     return min(index for index, score in ranked.items() if score == top) if top else None
 
 
-def _meets(output: tuple[str, str] | None, literal: str) -> bool:
-    if output is None or output[0] != "value":
-        return False
-    try:
-        return ast.literal_eval(output[1]) == ast.literal_eval(literal)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return output[1] == literal
+def _meets(output: tuple[str, str] | None, expectation: Expected) -> bool:
+    return output is not None and output[0] == "value" and holds(output[1], expectation)

@@ -6,11 +6,16 @@ among a round's candidates (``agreement``: candidates that give the same values 
 such assert (the literal on either side) into a call that prints, behind ``RECORD``, what ``<expr>`` gives (its
 value's ``repr``, or the name of the exception it raised) and goes on; every other statement stays as it was, so
 the run still stops at any other failing assert. ``recorded`` reads the printed values back from the run.
+
+The forms ``reference_check.tolerant`` writes count as such asserts too, compared within the tolerance they state:
+``assert math.isclose(<expr>, <literal>, ...)`` (either order) and ``assert all(math.isclose(a, b, ...) for a, b in
+zip(<expr>, <literal>, strict=True))``; so does a test writer's own ``math.isclose`` assert.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from typing import NamedTuple
 
@@ -22,6 +27,9 @@ _RECORDED = re.compile(r"^" + re.escape(RECORD) + r"(\d+) (value|raises) (.*)$",
 _RECORDER = "_aiev_assert_value"
 # A value whose repr is longer is not written into tests (a test writer would not have written it either).
 MAX_VALUE_CHARS = 300
+# The tolerance of tolerant asserts (``reference_check.tolerant`` writes it): about nine significant digits, or within
+# 1e-9 of zero.
+REL_TOL = ABS_TOL = 1e-09
 _PRELUDE = f"""\
 def {_RECORDER}(index, compute):
     try:
@@ -34,16 +42,25 @@ def {_RECORDER}(index, compute):
 
 
 class Expectation(NamedTuple):
-    """An ``assert <expr> == <literal>`` of the tests, by position: the assert and its literal side."""
+    """An assert of the tests that expects a literal of an expression, by position (see the module doc)."""
 
     statement: ast.Assert
+    expression: ast.expr
     literal: ast.expr
     sole: bool  # the only statement of its block: deleting it would leave the block empty, so it becomes ``pass``
+    tolerant: bool  # compared by ``math.isclose`` (``REL_TOL``, ``ABS_TOL``), not ``==``
+
+
+class Expected(NamedTuple):
+    """What an ``Expectation`` expects: its literal as written, and whether it is compared within the tolerance."""
+
+    literal: str
+    tolerant: bool
 
 
 def expectations(tests: str) -> list[Expectation]:
-    """Every assert of ``tests`` that compares an expression with a literal by ``==`` (either side), in source
-    order; a test that does not parse has none."""
+    """Every assert of ``tests`` that expects a literal of an expression (see the module doc), in source order; a
+    test that does not parse has none."""
     try:
         tree = ast.parse(tests)
     except (SyntaxError, ValueError):
@@ -56,18 +73,34 @@ def expectations(tests: str) -> list[Expectation]:
     }
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1:
-            if isinstance(node.test.ops[0], ast.Eq):
-                sides = [node.test.left, node.test.comparators[0]]
-                literals = [side for side in sides if _is_literal(side)]
-                if len(literals) == 1:
-                    found.append(Expectation(node, literals[0], id(node) in sole))
+        if isinstance(node, ast.Assert) and (matched := _matched(node.test)):
+            expression, literal, tolerant = matched
+            found.append(Expectation(node, expression, literal, id(node) in sole, tolerant))
     return sorted(found, key=lambda e: (e.statement.lineno, e.statement.col_offset))
 
 
-def expected_literals(tests: str) -> list[str]:
-    """The literal of each ``expectations`` assert as written, in the same order."""
-    return [ast.get_source_segment(tests, expectation.literal) or "" for expectation in expectations(tests)]
+def expected(tests: str) -> list[Expected]:
+    """What each ``expectations`` assert expects, in the same order."""
+    return [
+        Expected(ast.get_source_segment(tests, expectation.literal) or "", expectation.tolerant)
+        for expectation in expectations(tests)
+    ]
+
+
+def holds(value: str, expectation: Expected) -> bool:
+    """Whether a recorded ``repr`` meets what an assert expects: equal values, as the assert compares them (within
+    the tolerance for a tolerant one); the text itself when either side is not a literal."""
+    try:
+        got, wanted = ast.literal_eval(value), ast.literal_eval(expectation.literal)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return value == expectation.literal
+    if not expectation.tolerant:
+        return got == wanted
+    pairs = zip(got, wanted, strict=True) if isinstance(wanted, (tuple, list)) else [(got, wanted)]
+    try:
+        return all(math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL) for a, b in pairs)
+    except (TypeError, ValueError):  # not numbers, or not as many
+        return False
 
 
 def recording(tests: str) -> str:
@@ -103,6 +136,55 @@ def writable(text: str) -> bool:
         return False
 
 
+def _matched(test: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
+    """``(expression, literal, tolerant)`` when an assert's test expects a literal of an expression (see the
+    module doc); None otherwise."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        pair = _one_literal(test.left, test.comparators[0])
+        return (*pair, False) if pair else None
+    if _is_isclose(test):
+        assert isinstance(test, ast.Call)
+        pair = _one_literal(*test.args)
+        return (*pair, True) if pair else None
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Name)
+        and test.func.id == "all"
+        and len(test.args) == 1
+        and isinstance(generator := test.args[0], ast.GeneratorExp)
+        and _is_isclose(generator.elt)
+        and len(generator.generators) == 1
+        and isinstance(zipped := generator.generators[0].iter, ast.Call)
+        and isinstance(zipped.func, ast.Name)
+        and zipped.func.id == "zip"
+        and len(zipped.args) == 2
+        and _is_literal(zipped.args[1])
+        and not _is_literal(zipped.args[0])
+    ):
+        return zipped.args[0], zipped.args[1], True
+    return None
+
+
+def _one_literal(*sides: ast.expr) -> tuple[ast.expr, ast.expr] | None:
+    """``(expression, literal)`` when exactly one of two sides is a literal."""
+    literals = [side for side in sides if _is_literal(side)]
+    if len(sides) != 2 or len(literals) != 1:
+        return None
+    return sides[1] if literals[0] is sides[0] else sides[0], literals[0]
+
+
+def _is_isclose(node: ast.expr) -> bool:
+    """``math.isclose(x, y, ...)``: two positional arguments, tolerances by keyword."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "isclose"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "math"
+        and len(node.args) == 2
+    )
+
+
 def _is_literal(node: ast.expr) -> bool:
     try:
         ast.literal_eval(node)
@@ -117,11 +199,10 @@ class _Recording(ast.NodeTransformer):
 
     def visit_Assert(self, node: ast.Assert) -> ast.stmt:
         index = self.spots.get((node.lineno, node.col_offset))
-        if index is None:
+        matched = _matched(node.test)
+        if index is None or matched is None:
             return node
-        test = node.test
-        assert isinstance(test, ast.Compare)
-        expression = test.comparators[0] if _is_literal(test.left) else test.left
+        expression = matched[0]
         thunk = ast.Lambda(
             args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]), body=expression
         )

@@ -89,7 +89,7 @@ def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run
             return Choice(0, first, _ran(tried))  # the sandbox, not the code: the first candidate's failure stands
         if not attempt.record["skipped"]:
             failed[index] = attempt
-    expected = assert_values.expected_literals(state.get("tests", ""))
+    expected = assert_values.expected(state.get("tests", ""))
     if len(failed) < 2 or not expected:
         return Choice(0, first, _ran(tried))
     outputs = {index: record(_as_state(state, pool[index])) for index in failed}

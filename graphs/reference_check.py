@@ -45,8 +45,6 @@ from . import assert_values
 MARKER = "[aiev reference check] "
 _RAISED = f"AssertionError: {MARKER}"
 MAX_FAILURE_CHARS = 1500
-# How ``tolerant`` tests compare floats: agreement to about nine significant digits, or within 1e-9 of zero.
-FLOAT_TOLERANCE = "rel_tol=1e-09, abs_tol=1e-09"
 # Where a rewritten ``assert a == b`` keeps both sides for its message (the walrus evaluates each once, in order).
 _LEFT, _RIGHT = "_aiev_reference_left", "_aiev_reference_right"
 
@@ -101,14 +99,15 @@ def repaired(tests: str, result: ExecResult) -> str | None:
         if index not in seen:
             continue  # never reached, or reached with different results (a loop): left as written
         kind, text = seen[index]
-        statement, literal, sole = expectation
+        statement, literal = expectation.statement, expectation.literal
         end = statement.end_lineno or statement.lineno
         if kind == "raises":
             if _alone_on_its_lines(statement, lines):
                 indent = lines[statement.lineno - 1][: statement.col_offset]
-                edits.append(((statement.lineno, 0), (end, -1), f"{indent}pass\n" if sole else ""))
+                edits.append(((statement.lineno, 0), (end, -1), f"{indent}pass\n" if expectation.sole else ""))
             continue
-        if not assert_values.writable(text) or ast.literal_eval(text) == ast.literal_eval(literal):
+        said = assert_values.Expected(ast.get_source_segment(tests, literal) or "", expectation.tolerant)
+        if not assert_values.writable(text) or assert_values.holds(text, said):
             continue  # a value no literal can state, or the assert already holds
         edits.append(
             ((literal.lineno, literal.col_offset), (literal.end_lineno or 0, literal.end_col_offset or 0), text)
@@ -131,22 +130,21 @@ def tolerant(tests: str) -> str | None:
     Why: a value recorded from the reference is exact to the last bit, and a correct solution that adds the same
     terms in another order differs there (``0.49999999999999994`` against ``0.5``). Tests that hold the reference to
     its last bit fail such a solution, so every program that "passes" them is a copy of the reference's arithmetic.
-    The tolerance (``FLOAT_TOLERANCE``) is far below any difference a wrong formula makes, and the rewritten tests
-    still go through every check (stand-ins, reference) before they run."""
+    The tolerance (``assert_values.REL_TOL``, ``ABS_TOL``) is far below any difference a wrong formula makes, and the
+    rewritten tests still go through every check (stand-ins, reference) before they run. Asserts already in a
+    tolerant form (``assert_values.expectations``) stay as written."""
     lines = tests.splitlines(keepends=True)
+    tolerance = f"rel_tol={assert_values.REL_TOL!r}, abs_tol={assert_values.ABS_TOL!r}"
     edits: list[tuple[tuple[int, int], tuple[int, int], str]] = []
-    for statement, literal, _sole in assert_values.expectations(tests):
-        if not _has_fraction(ast.literal_eval(literal)):
+    for statement, expression, literal, _sole, already in assert_values.expectations(tests):
+        if already or not _has_fraction(ast.literal_eval(literal)):
             continue
-        test = statement.test
-        assert isinstance(test, ast.Compare)
-        expression = test.comparators[0] if test.left is literal else test.left
         actual, expected = ast.get_source_segment(tests, expression), ast.get_source_segment(tests, literal)
         if isinstance(ast.literal_eval(literal), float):
-            check = f"math.isclose({actual}, {expected}, {FLOAT_TOLERANCE})"
+            check = f"math.isclose({actual}, {expected}, {tolerance})"
         else:
             pairs = f"zip({actual}, {expected}, strict=True)"
-            check = f"all(math.isclose(a, b, {FLOAT_TOLERANCE}) for a, b in {pairs})"
+            check = f"all(math.isclose(a, b, {tolerance}) for a, b in {pairs})"
         message = f", {ast.get_source_segment(tests, statement.msg)}" if statement.msg else ""
         end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
         edits.append(((statement.lineno, statement.col_offset), end, f"assert {check}{message}"))

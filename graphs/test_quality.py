@@ -156,7 +156,7 @@ def _run_against_reference(reference: str, tests: str, setup: list[str], context
 def _shared_expectation(tests: str) -> str | None:
     """The literal every ``assert <expr> == <literal>`` of the tests expects, when there are at least two and they
     all expect the same value; None otherwise."""
-    literals = assert_values.expected_literals(tests)
+    literals = [expectation.literal for expectation in assert_values.expected(tests)]
     values = [ast.literal_eval(literal) for literal in literals if literal]
     if (
         len(values) < 2

@@ -12,7 +12,7 @@ from scripted_roles import run_seed, speakers
 
 from aiev.agents.context import Context
 from aiev.graphs import test_quality
-from aiev.graphs.assert_values import RECORD, recording
+from aiev.graphs.assert_values import RECORD, expectations, recording
 from aiev.graphs.pipeline import to_record
 from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained, repaired, tolerant
 from aiev.graphs.report import compute_stats, render_html
@@ -367,3 +367,20 @@ def test_a_tolerance_a_stand_in_would_pass_is_not_used(context) -> None:
 )  # fmt: skip
 def test_tolerant_rewrites_only_asserts_that_expect_fractions(tests, loose) -> None:
     assert tolerant(tests) == loose
+
+
+def test_tolerant_asserts_are_expectations_recorded_and_repaired_within_their_tolerance(context) -> None:
+    from aiev.sandbox.engine import run_request
+    from aiev.sandbox.types import ExecRequest
+
+    loose = tolerant(code_of(SUM_TESTS))
+    assert tolerant(loose) is None  # nothing left to loosen
+    assert [e.tolerant for e in expectations(loose)] == [True, False]
+    # a test writer's own isclose assert with a wrong value, and one that holds within the tolerance
+    tests = (
+        "import math\nassert math.isclose(total(1, 2, 0.5), 4.0, rel_tol=1e-09, abs_tol=1e-09)\n"
+        "assert all(math.isclose(a, b) for a, b in zip([total(0.1, 0.2, 0.3)], [0.6], strict=True))\n"
+    )
+    assert [e.tolerant for e in expectations(tests)] == [True, True]
+    run = run_request(context.sandbox, ExecRequest.python(SUM_SEED["snippet"], tests=recording(tests)))
+    assert repaired(tests, run) == tests.replace("4.0", "3.5")
