@@ -47,12 +47,12 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     context = runtime.context or Context()
     round_no = state.get("round", 0) + 1
     first = attempt(state, context)
-    repaired = (first.record["test_quality"] or {}).get("repaired")
-    update: RoleState = _with_repaired_tests(state, repaired) if repaired else {}
+    repaired = _repaired(first)
+    if context.candidates == 1:
+        return _recorded(first, round_no, _with_repaired_tests(state, repaired) if repaired else {})
+    written = state  # the transcript as it stands, whose test writer turn a repair rewrites
     if repaired:  # what runs from now on, the other candidates included
         state = {**state, "tests": repaired}
-    if context.candidates == 1:
-        return _recorded(first, round_no, update)
     pool, tokens = [answered(state)], {}
     if others_may_pass(state, first):
         try:
@@ -64,6 +64,10 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     choice = choose(
         pool, state, first, lambda view, known: attempt(view, context, known), lambda view: _outputs(view, context)
     )
+    # The tests the round's answer ran against: its own check may have rewritten them (a later candidate that keeps
+    # the seed's signature where the first did not), and the sample must show the tests that ran.
+    repaired = _repaired(choice.attempt) or repaired
+    update: RoleState = _with_repaired_tests(written, repaired) if repaired else {}
     if tokens:
         update["tokens"] = tokens
     if choice.index:
@@ -87,6 +91,12 @@ def _outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] |
     setup = with_setup(state.get("environment") or [], state.get("setup") or [])
     request = ExecRequest.python(state["solution"], tests=tests, setup=setup, timeout_s=context.timeout_s)
     return assert_values.recorded(run_request(context.sandbox, request))
+
+
+def _repaired(tried: Attempt) -> str | None:
+    """The tests an attempt's test-quality check rewrote (``test_quality``: repaired from the seed, more cases,
+    tolerant floats), which are what it ran against; None when they ran as they were."""
+    return (tried.record["test_quality"] or {}).get("repaired")
 
 
 def _with_repaired_tests(state: RoleState, tests: str) -> RoleState:

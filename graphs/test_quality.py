@@ -27,9 +27,10 @@ the repaired tests are checked from the start (stand-ins, reference): when they 
 as ``repaired`` and they are what runs. Otherwise the round is refused as for vacuous tests, and the test writer is
 shown the failing assert and the values the reference gave, never the reference's code. A reference that cannot
 load or fails in any other way (an error of another kind, a timeout, a broken sandbox) refuses nothing. Tests
-checked against a reference, repaired or not, also compare their non-integral floats within a tolerance
-(``reference_check.tolerant``), checked again from the start in the same way: exact to the last bit, they would
-only pass a copy of the reference's arithmetic.
+that agree with a reference (as written or repaired) also get more cases: calls near their own with the values the
+reference gives (``seed_cases``: a solution must not pass by hard-coding the tested inputs); and they compare their
+non-integral floats within a tolerance (``reference_check.tolerant``: exact to the last bit, they would only pass a
+copy of the reference's arithmetic). Such tests are checked again from the start in the same way.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from ..agents.prompts import render_prompt
 from ..agents.stand_ins import UnparsableSource, names_used, solution_names, stand_ins
 from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
-from . import assert_values, reference_check
+from . import assert_values, reference_check, seed_cases
 
 Judgement = Literal["verifies", "vacuous", "contradicts_reference", "unchecked"]  # unchecked: the sandbox broke
 Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_constant"]
@@ -116,8 +117,12 @@ def check_tests(
         if result.passed:
             return _verdict(key, names, "vacuous", kind), None
     failure = _run_against_reference(reference, tests, setup, context) if reference is not None else None
+    if any((record.get("test_quality") or {}).get("repaired") == tests for record in earlier):
+        repair = False  # what an earlier check of this dialogue made of its tests: rewriting them again would compound
     if reference is not None and repair:
         fixed = _repaired_from_reference(reference, tests, setup, context) if failure else None
+        if fixed or not failure:
+            fixed = _with_seed_cases(reference, fixed or tests, used, setup, context) or fixed
         fixed = reference_check.tolerant(fixed or tests) or fixed
         checked = (
             check_tests(solution, fixed, setup, context, (), reference, repair=False, constant=constant)
@@ -173,6 +178,20 @@ def _repaired_from_reference(reference: str, tests: str, setup: list[str], conte
         reference, tests=assert_values.recording(tests), setup=setup, timeout_s=context.timeout_s
     )
     return reference_check.repaired(tests, run_request(context.sandbox, request))
+
+
+def _with_seed_cases(
+    reference: str, tests: str, used: frozenset[str], setup: list[str], context: Context
+) -> str | None:
+    """``tests`` with calls near their own and the values the reference gives for them (``seed_cases``), or None."""
+    calls = seed_cases.near_calls(tests, used)
+    if not calls:
+        return None
+    probe = assert_values.recording(seed_cases.probe(calls))
+    result = run_request(
+        context.sandbox, ExecRequest.python(reference, tests=probe, setup=setup, timeout_s=context.timeout_s)
+    )
+    return seed_cases.with_seed_cases(tests, calls, result)
 
 
 def _verdict(

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .errors import TrainingInputError
-from .sft_settings import SFTSettings
+from .sft_settings import SFTSettings, trains_on_cpu
 
 ENTRY_MODULE = "aiev.training.sft_entry"
 
@@ -46,12 +46,12 @@ def deepspeed_command(
     return command + ["--module", ENTRY_MODULE, *settings.to_flags()]
 
 
-def launch_environment() -> dict[str, str]:
-    """The launcher's environment: the CPU accelerator when there is no CUDA device to train on."""
-    import torch  # here, not at import: `aiev --help` should not pay for loading torch
-
+def launch_environment(hostfile: Path | None = None) -> dict[str, str]:
+    """The launcher's environment: the CPU accelerator when the run trains on this machine's CPU
+    (``trains_on_cpu``). Not with a hostfile: a CPU-only head node launching onto GPU workers would otherwise tell
+    the launcher, and every rank it starts here, to use the CPU."""
     env = dict(os.environ)
-    if not torch.cuda.is_available():
+    if trains_on_cpu(hostfile):
         env.setdefault("DS_ACCELERATOR", "cpu")
     return env
 

@@ -105,7 +105,7 @@ class DefaultSteps:
             cpu=trains_on_cpu(self.r.hostfile),
         )
         command = deepspeed_command(settings, self.r.num_gpus, self.r.hostfile)
-        code = run_launcher(command, launch_environment())
+        code = run_launcher(command, launch_environment(self.r.hostfile))
         if code != 0:
             raise TrainingStepError(f"student training failed (deepspeed exit code {code}); rerun `aiev loop` to retry")
         return str(out)

@@ -222,7 +222,7 @@ def sft(
         command = deepspeed_command(settings, num_gpus, hostfile, master_port)
     except TrainingInputError as error:
         fail(error)
-    env = launch_environment()
+    env = launch_environment(hostfile)
     console.print(render(command, env), highlight=False, markup=False)
     if dry_run:
         return

@@ -7,6 +7,8 @@ Seen with the embedded 0.5B model: seed ``safe_name`` maps spaces to ``-``, the 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from scripted_roles import run_seed, speakers
 
@@ -69,12 +71,13 @@ def test_tests_are_repaired_from_the_seed_and_the_transcript_shows_the_tests_tha
     state = run_seed(scripted, SEED)
     assert state["verdict"]["status"] == "passed" and state["round"] == 1
     fixed = "assert safe_name('Hello World') == 'Hello-World'\nassert safe_name('ab') == 'ab'\n"
-    assert state["tests"] == fixed
+    assert state["tests"].startswith(fixed)  # then the seed's own cases (``seed_cases``)
+    assert all(line.startswith("assert safe_name(") for line in state["tests"].removeprefix(fixed).splitlines())
     [record] = state["executions"]
-    assert record["test_quality"]["verdict"] == "verifies" and record["test_quality"]["repaired"] == fixed
+    assert record["test_quality"]["verdict"] == "verifies" and record["test_quality"]["repaired"] == state["tests"]
     assert speakers(state) == ["questioner", "programmer", "test_writer", "interpreter", "programmer"]
     turn = state["messages"][2]
-    assert turn.content == f"```python\n{fixed}```" and turn.additional_kwargs["repaired_from_reference"] is True
+    assert turn.content == f"```python\n{state['tests']}```" and turn.additional_kwargs["repaired_from_reference"]
 
 
 def test_a_wrong_solution_fails_the_repaired_tests(scripted_roles) -> None:
@@ -324,8 +327,11 @@ def test_tests_checked_against_the_seed_compare_floats_within_a_tolerance(script
     scripted = scripted_roles(questioner=[SUM_PROBLEM], programmer=[SUM_REVERSED], test_writer=[SUM_TESTS])
     state = run_seed(scripted, SUM_SEED)
     assert state["verdict"]["status"] == "passed" and state["round"] == 1
-    loose = "import math\nassert math.isclose(total(0.1, 0.2, 0.3), 0.6000000000000001, rel_tol=1e-09, abs_tol=1e-09)"
-    assert state["tests"] == loose + "\nassert total(1, 2, 3) == 6\n"  # an integral value stays exact
+    loose = "assert math.isclose(total(0.1, 0.2, 0.3), 0.6000000000000001, rel_tol=1e-09, abs_tol=1e-09)"
+    lines = state["tests"].splitlines()
+    assert lines[:3] == ["import math", loose, "assert total(1, 2, 3) == 6"]  # an integral value stays exact
+    for added in lines[3:]:  # the seed's cases: tolerant where they expect fractions too
+        assert "math.isclose" in added or re.fullmatch(r"assert total\(\d+, \d+, \d+\) == \d+", added), added
     assert state["messages"][2].additional_kwargs["repaired_from_reference"] is True
     assert state["executions"][0]["test_quality"]["repaired"] == state["tests"]
 
@@ -345,7 +351,7 @@ def test_tolerant_tests_still_fail_a_wrong_formula(context) -> None:
 
 def test_a_tolerance_a_stand_in_would_pass_is_not_used(context) -> None:
     # 2e-12 is within 1e-9 of the first argument: the ``return a`` stand-in fails the exact tests, not the loose ones
-    tests = "assert total(1e-12, 1e-12, 0.0) == 2e-12\n"
+    tests = "x = 1e-12\nassert total(x, x, 0.0) == 2e-12\n"  # no constant arguments: no seed cases either
     verdict, _ = check_tests(code_of(SUM_REVERSED), tests, [], context, [], SUM_SEED["snippet"])
     assert verdict["verdict"] == "verifies" and "repaired" not in verdict
 

@@ -28,6 +28,7 @@ INPUTS = {"data": Path("d"), "base": "b", "out": Path("o")}
 @pytest.fixture
 def no_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv("DS_ACCELERATOR", raising=False)  # what the command sets, not what the caller's shell had
 
 
 def test_bf16_only_where_the_cpu_has_native_bf16(no_cuda):
@@ -81,8 +82,9 @@ def test_without_cuda_the_printed_command_spells_out_the_cpu_recipe(no_cuda, tmp
     assert (chosen.per_device_batch_size, chosen.activation_checkpointing) == (2, False)
     hostfile = tmp_path / "hostfile"
     hostfile.write_text("gpu-node slots=8\n")
-    _, remote = _dry_run("--hostfile", str(hostfile))  # the nodes that train are elsewhere: the GPU recipe
+    printed, remote = _dry_run("--hostfile", str(hostfile))  # the nodes that train are elsewhere: the GPU recipe
     assert (remote.per_device_batch_size, remote.activation_checkpointing) == (8, False)
+    assert "DS_ACCELERATOR" not in printed.split("--module")[0]  # nor the CPU accelerator for the launcher
 
 
 def _sft(data: Path, base: Path, out: Path, epochs: int) -> subprocess.CompletedProcess:

@@ -1,0 +1,119 @@
+"""More cases for tests checked against the seed: calls near the tests' own, with the values the seed gives.
+
+Tests a small test writer writes check a handful of inputs, and a programmer can pass them without solving the
+problem: the 1.5B, told its ``waitstatus_to_exitcode`` failed ``f(128 + 1) == -1``, answered with ``elif status ==
+128 + 1: return -1`` for each tested input and was "verified" (the seed gives -1 for a status of 1, the hard-coded
+answer 1). The seed a problem was derived from is a known-correct implementation, so it can judge inputs the test
+writer did not think of: differential testing, as EvalPlus extends HumanEval's tests with mutated inputs judged by
+the reference solution.
+
+``near_calls`` takes each ``assert <f>(<args>) == <literal>`` of the tests (``assert_values.expectations``) whose
+function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one
+argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
+becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
+repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none); no sign flips, no empty
+inputs, which a problem may rule out although the seed accepts them. ``with_seed_cases`` appends the new calls the
+seed answers (a value whose ``repr`` reads back as a literal; calls the seed rejects are left out) as asserts of
+that value. The result goes through every check again (stand-ins, the seed) before it runs (``test_quality``).
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from collections.abc import Iterable
+
+from ..sandbox.types import ExecResult
+from . import assert_values
+
+# At most this many calls are added: enough to catch answers that hard-code the tested inputs, few enough that the
+# tests stay readable in the training sample.
+MAX_CASES = 6
+
+
+def near_calls(tests: str, functions: Iterable[str], limit: int = MAX_CASES) -> list[str]:
+    """Up to ``limit`` calls (source text) near the tests' own (see the module doc), none already in the tests; the
+    choice among more is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
+    functions = set(functions)
+    present, found = set(), []
+    for expectation in assert_values.expectations(tests):
+        call = expectation.expression
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+            present.add(ast.unparse(call))
+            if call.func.id in functions and not call.keywords:
+                found.extend(_variants(call))
+    fresh = list(dict.fromkeys(text for text in found if text not in present))
+    random.Random(tests).shuffle(fresh)
+    return fresh[:limit]
+
+
+def probe(calls: list[str]) -> str:
+    """Tests that ask the seed for each call's value (run as an ``assert_values.recording``): one ``assert <call> ==
+    None`` per call, in order."""
+    return "".join(f"assert {call} == None\n" for call in calls)
+
+
+def with_seed_cases(tests: str, calls: list[str], result: ExecResult) -> str | None:
+    """``tests`` with ``assert <call> == <value>`` appended for each call the recording run of ``probe(calls)``
+    against the seed answered with a writable value; None when there is none (or the run did not reach its end)."""
+    seen = assert_values.recorded(result)
+    if seen is None:
+        return None
+    cases = [
+        f"assert {call} == {seen[index][1]}\n"
+        for index, call in enumerate(calls)
+        if index in seen and seen[index][0] == "value" and assert_values.writable(seen[index][1])
+    ]
+    if not cases:
+        return None
+    return tests.rstrip("\n") + "\n" + "".join(cases)
+
+
+def _variants(call: ast.Call) -> list[str]:
+    """The call with one argument changed at a time (see the module doc), as source text; none when an argument
+    is not a constant."""
+    values = [_constant(argument) for argument in call.args]
+    if any(value is _NOT_CONSTANT for value in values):
+        return []
+    texts = []
+    for position, value in enumerate(values):
+        for changed in _near(value):
+            arguments = [*values[:position], changed, *values[position + 1 :]]
+            texts.append(f"{call.func.id}({', '.join(map(repr, arguments))})")  # type: ignore[attr-defined]
+    return texts
+
+
+def _near(value: object) -> list[object]:
+    """Values of the same kind as ``value``, in the same domain as far as a change can tell (see the module doc)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int):
+        return [value + 1, 2 * value] if value else [1]
+    if isinstance(value, float):
+        return [value * 2, value + 0.5]
+    if isinstance(value, (str, bytes, tuple, list)) and len(value) >= 2:
+        return [value[:-1], value + value[-1:]]
+    return []
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node: ast.expr) -> object:
+    """The value of a literal, or of arithmetic on numbers (``128 + 1``); ``_NOT_CONSTANT`` otherwise."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+        left, right = _constant(node.left), _constant(node.right)
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
+        if numbers and max(abs(left), abs(right)) < 10**9:  # type: ignore[arg-type]
+            match node.op:
+                case ast.Add():
+                    return left + right  # type: ignore[operator]
+                case ast.Sub():
+                    return left - right  # type: ignore[operator]
+                case _:
+                    return left * right  # type: ignore[operator]
+    return _NOT_CONSTANT

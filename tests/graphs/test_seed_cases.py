@@ -1,0 +1,83 @@
+"""More cases from the seed (``graphs/seed_cases.py``): calls near the tests' own, judged by the seed, so that a
+solution that hard-codes the tested inputs is not verified."""
+
+from __future__ import annotations
+
+from scripted_roles import run_seed, speakers
+
+from aiev.graphs.assert_values import RECORD
+from aiev.graphs.seed_cases import near_calls, probe, with_seed_cases
+from aiev.sandbox.types import ExecResult, Outcome
+
+SEED = {"id": "double", "snippet": "def double(n):\n    return 2 * n\n", "source": "test"}
+PROBLEM = "Write `double(n)`, twice `n`.\n```python\ndef double(n: int) -> int:\n```"
+TESTS = "```python\nassert double(3) == 6\nassert double(5) == 10\n```"
+# Passes the test writer's two asserts and nothing else (what the 1.5B did with ``waitstatus_to_exitcode``).
+HARD_CODED = (
+    "```python\ndef double(n):\n    if n == 3:\n        return 6\n    if n == 5:\n        return 10\n    return 0\n```"
+)
+RIGHT = "```python\ndef double(n):\n    return n + n\n```"
+
+
+def test_a_solution_that_hard_codes_the_tested_inputs_fails_the_seeds_cases_and_is_revised(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM], programmer=[HARD_CODED, RIGHT], test_writer=[TESTS], error_analyst=["It is a table."]
+    )
+    state = run_seed(scripted, SEED)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2  # a multi-round sample, not a fake pass
+    first, second = state["executions"]
+    assert first["outcome"] == "failed" and second["outcome"] == "passed"
+    added = state["tests"].removeprefix("assert double(3) == 6\nassert double(5) == 10\n").splitlines()
+    assert added and all(line.startswith("assert double(") for line in added)
+    assert sorted(added) == sorted(f"assert double({n}) == {2 * n}" for n in (4, 6, 10))
+    assert any(line in state["messages"][3].content for line in added)  # the interpreter shows the case it failed
+    assert state["messages"][2].additional_kwargs["repaired_from_reference"] is True  # the transcript shows them
+    assert speakers(state)[:5] == ["questioner", "programmer", "test_writer", "interpreter", "error_analyst"]
+
+
+def test_near_calls_change_one_constant_argument_at_a_time_within_its_kind() -> None:
+    tests = (
+        "assert f(0, 2.5) == 1\nassert f(128 + 1, 1.0) == 2\nassert g('abc', [1, 2]) == 3\n"
+        "assert g('a', [True]) == 0\nassert h(x) == 1\nassert f(n=1) == 1\nassert other(3) == 3\n"
+        "assert f(1, 2.5) == 1\nassert f(None, b'xy') == 0\n"
+    )
+    calls = near_calls(tests, {"f", "g", "h"}, limit=100)
+    assert sorted(calls) == sorted([
+        "f(0, 5.0)", "f(0, 3.0)", "f(130, 1.0)", "f(258, 1.0)", "f(129, 2.0)", "f(129, 1.5)",  # 0 -> 1 is tested
+        "f(2, 2.5)", "f(1, 5.0)", "f(1, 3.0)",
+        "g('ab', [1, 2])", "g('abcc', [1, 2])", "g('abc', [1])", "g('abc', [1, 2, 2])",
+        "f(None, b'x')", "f(None, b'xyy')",
+    ])  # fmt: skip
+    # a name (h(x)), keywords, functions the solution lacks, one-element or boolean values: no variant
+    assert near_calls(tests, {"f", "g", "h"}, limit=3) == near_calls(tests, {"f", "g", "h"}, limit=100)[:3]
+    assert near_calls(tests, {"f", "g", "h"}) == near_calls(tests, {"f", "g", "h"})  # fixed by the tests' text
+    assert near_calls("assert f(True) == 1\nassert f([]) == 0\n", {"f"}) == []
+
+
+def test_only_values_the_seed_gives_as_literals_become_cases() -> None:
+    calls = ["f(1)", "f(2)", "f(3)", "f(4)"]
+    assert probe(calls).splitlines() == [f"assert {call} == None" for call in calls]
+    printed = f"{RECORD}0 value 2\n{RECORD}1 raises ValueError\n{RECORD}2 value <object at 0x1>\n{RECORD}3 value None\n"
+    ran = ExecResult(outcome=Outcome.PASSED, stdout=printed)
+    assert (
+        with_seed_cases("assert f(0) == 0\n", calls, ran) == "assert f(0) == 0\nassert f(1) == 2\nassert f(4) == None\n"
+    )
+    assert with_seed_cases("assert f(0) == 0\n", calls, ExecResult(outcome=Outcome.FAILED, stdout=printed)) is None
+    raised = ExecResult(outcome=Outcome.PASSED, stdout=f"{RECORD}0 raises ValueError\n")
+    assert with_seed_cases("assert f(0) == 0\n", ["f(2)"], raised) is None
+
+
+def test_the_sample_shows_the_tests_a_later_candidate_ran_after_its_own_check_rewrote_them(scripted_roles) -> None:
+    # The first candidate renames the parameter, so the seed cannot judge its tests (no rewrite); the second keeps
+    # the seed's signature, so its check adds the seed's cases. The 1.5B's ``text_encoding`` passed that way while
+    # the sample kept the tests before the rewrite, which its own solution fails.
+    renamed = "```python\ndef double(k):\n    return k * 3\n```"
+    scripted = scripted_roles(
+        questioner=[PROBLEM], programmer=[renamed, RIGHT], test_writer=[TESTS], context={"candidates": 2}
+    )
+    state = run_seed(scripted, SEED)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    [record] = state["executions"]
+    assert record["candidate"] == 1 and record["test_quality"]["repaired"] == state["tests"]
+    assert state["tests"] != "assert double(3) == 6\nassert double(5) == 10\n"  # the seed's cases are there
+    assert state["messages"][2].content == f"```python\n{state['tests'].rstrip()}\n```"
