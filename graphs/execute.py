@@ -11,9 +11,9 @@ recorded as ``skipped="vacuous_tests"`` with the check's verdict, whose interpre
 writer what is wrong, so no dialogue is ever verified by such tests. So are tests that fail against the seed
 the problem was derived from, when the solution keeps the seed's names and signatures (``skipped=
 "tests_contradict_reference"``): the seed is correct by construction, so such tests expect wrong values. Where the
-seed can say which values they should expect, the tests are repaired instead and the repaired tests run (their
-floats compared within a tolerance, ``reference_check.tolerant``): they become the state's tests and the test
-writer's turn shows them (``repaired_from_reference`` in its metadata).
+seed can say which values they should expect, the tests are repaired instead and the repaired tests run (with the
+seed's own cases added and floats compared within a tolerance, ``test_quality``): they become the state's tests and
+the test writer's turn shows them (``repaired_from_reference`` in its metadata).
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``). With several candidates per programmer

@@ -69,9 +69,9 @@ class QualityVerdict(TypedDict):
     # The failing assert and the values the reference's run compared (None unless contradicts_reference); absent
     # from verdicts recorded before the reference check existed.
     contradiction: NotRequired[str | None]
-    # The tests with the reference's values written in (when the tests checked contradicted the reference) and their
-    # floats compared within a tolerance, when these verify (``verdict`` is then theirs): the tests to run instead.
-    # Absent when nothing was rewritten.
+    # The tests rewritten from the reference (its values written in when the tests contradicted it, its own cases
+    # added, floats compared within a tolerance), when these verify (``verdict`` is then theirs): the tests to run
+    # instead. Absent when nothing was rewritten.
     repaired: NotRequired[str]
 
 
