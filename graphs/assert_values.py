@@ -7,9 +7,10 @@ such assert (the literal on either side) into a call that prints, behind ``RECOR
 value's ``repr``, or the name of the exception it raised) and goes on; every other statement stays as it was, so
 the run still stops at any other failing assert. ``recorded`` reads the printed values back from the run.
 
-The forms ``reference_check.tolerant`` writes count as such asserts too, compared within the tolerance they state:
-``assert math.isclose(<expr>, <literal>, ...)`` (either order) and ``assert all(math.isclose(a, b, ...) for a, b in
-zip(<expr>, <literal>, strict=True))``; so does a test writer's own ``math.isclose`` assert.
+The forms ``reference_check.tolerant`` writes count as such asserts too, a value meeting them within ``REL_TOL`` and
+``ABS_TOL`` (the tolerance that function writes): ``assert math.isclose(<expr>, <literal>, ...)`` (either order) and
+``assert all(math.isclose(a, b, ...) for a, b in zip(<expr>, <literal>, strict=True))``; so does a test writer's own
+``math.isclose`` assert, whatever tolerance it states.
 """
 
 from __future__ import annotations
