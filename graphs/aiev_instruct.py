@@ -25,7 +25,7 @@ from ..agents.dialogue import Speaker, say
 from ..agents.model_call import new_dialogue
 from ..agents.prompts import render_prompt
 from ..agents.state import Seed
-from . import problem_examples
+from . import problem_examples, problem_names
 from .execute import last_feedback
 from .execute import node as execute
 from .routing import (
@@ -57,19 +57,28 @@ def discard(state: State) -> State:
 
 
 def check_examples(state: State, runtime: Runtime[Context]) -> State:
-    """The problem with its examples bounded (a looping questioner's 28 become 5) and the values the seed
-    contradicts replaced by the seed's (``problem_examples``); the questioner's turn is rewritten to it (same
-    message id), so the dialogue and the training sample state the corrected problem."""
+    """The problem with its function under the seed's name when the questioner renamed it (``problem_names``), its
+    examples bounded (a looping questioner's 28 become 5) and the values the seed contradicts replaced by the seed's
+    (``problem_examples``); the questioner's turn is rewritten to it (same message id), so the dialogue and the
+    training sample state the corrected problem."""
     context = runtime.context or Context()
-    entry_point = state.get("entry_point")
-    problem, dropped = problem_examples.bounded(state["problem"], entry_point)
-    problem, fixed = problem_examples.checked_problem(problem, entry_point, state["seed"]["snippet"], context)
-    if not dropped and not fixed:
+    entry_point, problem = state.get("entry_point"), state["problem"]
+    seed_name = problem_names.seed_named(problem, entry_point, state["seed"]["snippet"])
+    if seed_name and entry_point:  # the questioner renamed the seed's function: the seed could check nothing
+        problem = problem_names.renamed(problem, entry_point, seed_name)
+    problem, dropped = problem_examples.bounded(problem, seed_name or entry_point)
+    problem, fixed = problem_examples.checked_problem(
+        problem, seed_name or entry_point, state["seed"]["snippet"], context
+    )
+    if not dropped and not fixed and not seed_name:
         return {}
     original = state["messages"][-1]
     meta = {**original.additional_kwargs, "examples_dropped": dropped, "examples_repaired_from_reference": fixed}
+    if seed_name:
+        meta["renamed_from"] = entry_point
     turn = say(Speaker.QUESTIONER, problem, **meta)
-    return {"problem": problem, "messages": [turn.model_copy(update={"id": original.id})]}
+    update: State = {"problem": problem, "messages": [turn.model_copy(update={"id": original.id})]}
+    return {**update, "entry_point": seed_name} if seed_name else update
 
 
 def after_questioner(state: State) -> str:
