@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import re
 
+from .reference_check import parameters
+
 
 def seed_named(problem: str, entry_point: str | None, seed: str) -> str | None:
     """The name of the seed's function the problem's entry point stands for (see the module doc); None when the
@@ -46,7 +48,7 @@ def _problem_parameters(problem: str, entry_point: str) -> tuple[str, ...] | Non
     match = re.search(rf"def[ \t]+{re.escape(entry_point)}[ \t]*\(", problem)
     if match is None:
         return None
-    depth = 0
+    depth = 0  # a signature may span lines (``problem_examples`` reads calls within one)
     for at in range(match.end() - 1, len(problem)):
         depth += {"(": 1, ")": -1}.get(problem[at], 0)
         if depth == 0:
@@ -59,14 +61,6 @@ def _problem_parameters(problem: str, entry_point: str) -> tuple[str, ...] | Non
 
 
 def _functions(body: list[ast.stmt]) -> dict[str, tuple[str, ...]]:
-    """Each top-level function's parameter names, in order (``*args`` and ``**kwargs`` marked as such)."""
-    found = {}
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            args = node.args
-            names = [a.arg for a in (*args.posonlyargs, *args.args)]
-            names += [f"*{args.vararg.arg}"] if args.vararg else []
-            names += [a.arg for a in args.kwonlyargs]
-            names += [f"**{args.kwarg.arg}"] if args.kwarg else []
-            found[node.name] = tuple(names)
-    return found
+    """Each top-level function's parameter names (``reference_check.parameters``)."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    return {node.name: parameters(node.args) for node in body if isinstance(node, kinds)}

@@ -212,12 +212,17 @@ def _definitions(body: list[ast.stmt]) -> dict[str, Shape]:
     return shapes
 
 
-def _function(args: ast.arguments, decorators: list[ast.expr], *, is_async: bool) -> Shape:
+def parameters(args: ast.arguments) -> tuple[str, ...]:
+    """A signature's parameter names in order, ``*args`` and ``**kwargs`` marked: what calls by name depend on."""
     params = [a.arg for a in (*args.posonlyargs, *args.args)]
     params += [f"*{args.vararg.arg}"] if args.vararg else []
     params += [a.arg for a in args.kwonlyargs]
     params += [f"**{args.kwarg.arg}"] if args.kwarg else []
-    return ("function", is_async, tuple(params), tuple(ast.dump(decorator) for decorator in decorators))
+    return tuple(params)
+
+
+def _function(args: ast.arguments, decorators: list[ast.expr], *, is_async: bool) -> Shape:
+    return ("function", is_async, parameters(args), tuple(ast.dump(decorator) for decorator in decorators))
 
 
 class _Explained(ast.NodeTransformer):
