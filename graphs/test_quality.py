@@ -174,10 +174,7 @@ def _shared_expectation(tests: str) -> str | None:
 
 def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
     """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None."""
-    request = ExecRequest.python(
-        reference, tests=assert_values.recording(tests), setup=setup, timeout_s=context.timeout_s
-    )
-    return reference_check.repaired(tests, run_request(context.sandbox, request))
+    return reference_check.repaired(tests, _recorded_run(reference, tests, setup, context))
 
 
 def _with_seed_cases(
@@ -187,11 +184,15 @@ def _with_seed_cases(
     calls = seed_cases.near_calls(tests, used)
     if not calls:
         return None
-    probe = assert_values.recording(seed_cases.probe(calls))
-    result = run_request(
-        context.sandbox, ExecRequest.python(reference, tests=probe, setup=setup, timeout_s=context.timeout_s)
+    return seed_cases.with_seed_cases(tests, calls, _recorded_run(reference, seed_cases.probe(calls), setup, context))
+
+
+def _recorded_run(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
+    """The reference run with ``tests`` as a recording (``assert_values``): what each expectation gets there."""
+    request = ExecRequest.python(
+        reference, tests=assert_values.recording(tests), setup=setup, timeout_s=context.timeout_s
     )
-    return seed_cases.with_seed_cases(tests, calls, result)
+    return run_request(context.sandbox, request)
 
 
 def _verdict(
