@@ -18,7 +18,9 @@ settings is refused rather than mixed into it.
 Figures (``yield_figures``, computed from the run directory alone, also written to ``figures.json``): verified count
 and share of the drawn seeds; generation wall time, the sum over every session that worked on the directory of its
 time to its last finished seed (``graphs/pipeline.py`` records it per result), and verified samples per hour of it;
-the share of verified samples that needed >= 2 execution rounds and the rounds histogram of verified samples; discard
+the share of verified samples that needed >= 2 execution rounds and the rounds histogram of verified samples; how many
+verified samples passed tests that also passed against their seed (known-correct code: the rest are checked only by
+the model's own tests); discard
 reasons; tokens (input + output) of every seed's final dialogue, verified or discarded, per verified sample. With
 several draws, a summary gives each figure's mean and spread across them.
 
@@ -167,6 +169,7 @@ def yield_figures(run_dir: Path) -> dict[str, Any]:
         "multi_round": sum(count for rounds, count in stats["rounds_to_pass"].items() if int(rounds) >= 2),
         "multi_round_share": stats["multi_round_share"] if verified else None,
         "rounds_histogram": stats["rounds_to_pass"],
+        "verified_against_seed": stats["passed_against_seed"],
         "discard_reasons": dict(sorted(stats["discard_reasons"].items(), key=lambda item: (-item[1], item[0]))),
         "tokens": {"input": stats["tokens"]["input"], "output": stats["tokens"]["output"], "total": tokens},
         "tokens_per_verified": tokens / verified if verified else None,
@@ -241,6 +244,10 @@ def print_figures(figures: dict[str, Any], run_dir: Path) -> None:
         ("generation wall time", wall),
         ("verified samples per hour", _number(figures["verified_per_hour"])),
         ("verified with >= 2 rounds", f"{figures['multi_round']} ({_percent(figures['multi_round_share'])})"),
+        (
+            "verified, tests also passed by the seed",
+            f"{figures['verified_against_seed']} (the others only by stand-ins and the test writer's own reading)",
+        ),
         ("rounds histogram (verified)", histogram),
         ("discard reasons", reasons),
         (

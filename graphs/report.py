@@ -42,6 +42,7 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "discard_reasons": dict(Counter(r["reason"] for r in records if r["status"] != "passed")),
         "rounds_to_pass": {str(k): v for k, v in sorted(rounds_to_pass.items())},
         "multi_round_share": sum(1 for r in passed if r["rounds"] > 1) / len(passed) if passed else 0.0,
+        "passed_against_seed": sum(1 for r in passed if _passed_against_seed(r)),
         "mean_rounds": sum(r["rounds"] for r in records) / len(records) if records else 0.0,
         "blamed_tests": sum(len(r.get("blamed_tests", [])) for r in records),
         "vacuous_test_rounds": _rounds_skipped(records, "vacuous_tests"),
@@ -53,6 +54,13 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
             "wall_seconds_last_run": round(wall_s, 3),
         },
     }
+
+
+def _passed_against_seed(record: dict[str, Any]) -> bool:
+    """Whether the tests a passed dialogue's solution passed also passed against its seed (``test_quality``'s
+    ``reference_passed``): the others were checked only by the stand-ins and by the model that wrote them."""
+    passing = [e for e in record.get("executions", []) if e.get("outcome") == "passed"]
+    return bool(passing and (passing[-1].get("test_quality") or {}).get("reference_passed"))
 
 
 def _rounds_skipped(records: list[dict[str, Any]], skipped: str) -> int:
@@ -79,6 +87,7 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("discarded", stats["discarded"]),
         ("pass rate", f"{stats['pass_rate']:.1%}"),
         ("multi-round share of samples", f"{stats['multi_round_share']:.1%}"),
+        ("samples whose tests also passed against the seed", stats["passed_against_seed"]),
         ("mean rounds", f"{stats['mean_rounds']:.2f}"),
         ("tests blamed by the analyst", stats["blamed_tests"]),
         ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),

@@ -11,7 +11,8 @@ the reference solution.
 function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one
 argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
-repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none); no sign flips, no empty
+repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
+characters also gets an inner character doubled (its first separator, else its middle one); no sign flips, no empty
 inputs, which a problem may rule out although the seed accepts them. ``with_seed_cases`` appends the new calls the
 seed answers (a value whose ``repr`` reads back as a literal; calls the seed rejects are left out) as asserts of
 that value. The result goes through every check again (stand-ins, the seed) before it runs (``test_quality``).
@@ -92,8 +93,19 @@ def _near(value: object) -> list[object]:
     if isinstance(value, float):
         return [value * 2, value + 0.5]
     if isinstance(value, (str, bytes, tuple, list)) and len(value) >= 2:
-        return [value[:-1], value + value[-1:]]
+        return [value[:-1], value + value[-1:], *_inner_repeat(value)]
     return []
+
+
+def _inner_repeat(value: str | bytes | tuple | list) -> list[str | bytes]:
+    """A string with one inner character doubled: the first separator (not a letter or digit) inside it, or else
+    its middle character. Runs of separators are where splitting and normalising code goes wrong (the 1.5B's
+    ``normalize_encoding`` was verified although it left ``"utf--8"`` alone) and the other variants never make one."""
+    if not isinstance(value, (str, bytes)) or len(value) < 3:
+        return []
+    inner = range(1, len(value) - 1)
+    at = next((i for i in inner if not value[i : i + 1].isalnum()), len(value) // 2)
+    return [value[: at + 1] + value[at:]]
 
 
 _NOT_CONSTANT = object()

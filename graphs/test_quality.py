@@ -73,6 +73,10 @@ class QualityVerdict(TypedDict):
     # added, floats compared within a tolerance), when these verify (``verdict`` is then theirs): the tests to run
     # instead. Absent when nothing was rewritten.
     repaired: NotRequired[str]
+    # Whether the tests (``repaired`` when present) ran to their end against the reference and passed there: only
+    # then are they checked against known-correct code, not only against the stand-ins and their own writer's idea
+    # of the problem. Absent from verdicts recorded before it existed (read as False).
+    reference_passed: NotRequired[bool]
 
 
 def check_tests(
@@ -116,7 +120,8 @@ def check_tests(
             return _verdict(key, names, "unchecked"), result
         if result.passed:
             return _verdict(key, names, "vacuous", kind), None
-    failure = _run_against_reference(reference, tests, setup, context) if reference is not None else None
+    reference_run = _run_against_reference(reference, tests, setup, context) if reference is not None else None
+    failure = reference_check.contradiction(reference_run) if reference_run else None
     if any((record.get("test_quality") or {}).get("repaired") == tests for record in earlier):
         repair = False  # what an earlier check of this dialogue made of its tests: rewriting them again would compound
     if reference is not None and repair:
@@ -133,7 +138,7 @@ def check_tests(
             return {**checked[0], "key": key, "repaired": fixed}, None
     if failure:
         return _verdict(key, names, "contradicts_reference", contradiction=failure), None
-    return _verdict(key, names, "verifies"), None
+    return {**_verdict(key, names, "verifies"), "reference_passed": bool(reference_run and reference_run.passed)}, None
 
 
 def refusal(verdict: QualityVerdict) -> str:
@@ -150,12 +155,12 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
 
 
-def _run_against_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
-    """The assert of the tests that fails against the reference, with the values it compared; None when they
-    pass, or when the run fails in any other way (that is the reference's trouble, not evidence against the tests)."""
+def _run_against_reference(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
+    """The run of the tests against the reference, their asserts ``explained`` so that a failing one says what it
+    compared (``reference_check.contradiction`` reads it back)."""
     tests = reference_check.explained(tests)
     request = ExecRequest.python(reference, tests=tests, setup=setup, timeout_s=context.timeout_s)
-    return reference_check.contradiction(run_request(context.sandbox, request))
+    return run_request(context.sandbox, request)
 
 
 def _shared_expectation(tests: str) -> str | None:

@@ -116,6 +116,7 @@ def test_figures_printed_and_written_match_the_runs_files(stdlib_like, tmp_path,
     assert figures["rounds_histogram"] == {str(r): count for r, count in sorted(rounds.items())}
     assert figures["multi_round"] == kinds["twice"]
     assert figures["multi_round_share"] == pytest.approx(kinds["twice"] / len(samples))
+    assert figures["verified_against_seed"] == 0  # no seed defines ``add``: none could check the tests
     assert figures["discard_reasons"] == dict(Counter(d["reason"] for d in discards)) == {"max_rounds": kinds["hard"]}
     tokens = sum(sum(r["tokens"].values()) for r in results)
     assert figures["tokens"]["total"] == tokens > 0
@@ -129,6 +130,7 @@ def test_figures_printed_and_written_match_the_runs_files(stdlib_like, tmp_path,
     assert f"{len(samples)} of 8 = {len(samples) / 8:.1%}" in printed
     assert f"{kinds['twice']} ({kinds['twice'] / len(samples):.1%})" in printed
     assert f"max_rounds {kinds['hard']}" in printed
+    assert "verified, tests also passed by the seed  0 (the others only" in printed
 
 
 def test_a_draw_seed_draws_the_same_seeds_another_draws_others(stdlib_like, tmp_path) -> None:

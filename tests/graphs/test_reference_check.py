@@ -78,6 +78,10 @@ def test_tests_are_repaired_from_the_seed_and_the_transcript_shows_the_tests_tha
     assert speakers(state) == ["questioner", "programmer", "test_writer", "interpreter", "programmer"]
     turn = state["messages"][2]
     assert turn.content == f"```python\n{state['tests']}```" and turn.additional_kwargs["repaired_from_reference"]
+    assert record["test_quality"]["reference_passed"]  # the repaired tests, with the seed's cases, passed there too
+    stats = compute_stats([to_record(SEED, state, scripted.context, 1.0)], wall_s=1.0)
+    assert stats["passed"] == stats["passed_against_seed"] == 1
+    assert "<th>samples whose tests also passed against the seed</th><td>1</td>" in render_html(stats)
 
 
 def test_a_wrong_solution_fails_the_repaired_tests(scripted_roles) -> None:
@@ -195,6 +199,7 @@ def test_a_dialogue_whose_tests_contradict_the_seed_to_the_end_is_discarded_with
 
     stats = compute_stats([to_record(SEED, state, scripted.context, 1.0)], wall_s=1.0)
     assert stats["discard_reasons"] == {"tests_contradict_reference": 1} and stats["contradicting_test_rounds"] == 2
+    assert stats["passed_against_seed"] == 0
     assert stats["vacuous_test_rounds"] == 0
     assert "<th>rounds whose tests contradicted the seed&#39;s code</th><td>2</td>" in render_html(stats)
 
@@ -208,7 +213,9 @@ def test_check_tests_refuses_tests_that_fail_against_the_reference(context) -> N
     )
     assert "contradict" in test_quality.refusal(verdict) and verdict["contradiction"] in test_quality.refusal(verdict)
     right, _ = check_tests(code_of(RIGHT_CODE), code_of(RIGHT_TESTS), [], context, [], SEED_CODE)
-    assert right["verdict"] == "verifies" and right["contradiction"] is None
+    assert right["verdict"] == "verifies" and right["contradiction"] is None and right["reference_passed"]
+    unchecked, _ = check_tests(code_of(RIGHT_CODE), code_of(RIGHT_TESTS), [], context, [])
+    assert unchecked["verdict"] == "verifies" and not unchecked["reference_passed"]  # nothing known-correct ran them
 
 
 def test_the_reference_is_part_of_the_verdicts_key(context, monkeypatch) -> None:
@@ -238,6 +245,7 @@ def test_a_reference_that_fails_other_than_on_an_assert_of_the_tests_refuses_not
     context = Context.from_mapping({"sandbox": "local", "timeout_s": 2.0})
     verdict, broken = check_tests(code_of(RIGHT_CODE), code_of(WRONG_TESTS), [], context, [], reference)
     assert broken is None and verdict["verdict"] == "verifies", why
+    assert not verdict["reference_passed"], why  # accepted, but not as checked against the seed
 
 
 def test_a_broken_sandbox_during_the_reference_run_refuses_nothing(context, monkeypatch) -> None:
@@ -390,3 +398,17 @@ def test_tolerant_asserts_are_expectations_recorded_and_repaired_within_their_to
     assert [e.tolerant for e in expectations(tests)] == [True, True]
     run = run_request(context.sandbox, ExecRequest.python(SUM_SEED["snippet"], tests=recording(tests)))
     assert repaired(tests, run) == tests.replace("4.0", "3.5")
+
+
+def test_an_error_checked_the_way_the_test_writer_is_told_verifies_and_passes_against_the_seed(context) -> None:
+    seed = "def root(x):\n    if x < 0:\n        raise ValueError(x)\n    return x ** 0.5\n"
+    solution = "def root(x):\n    if x < 0:\n        raise ValueError('negative')\n    return x ** 0.5\n"
+    raises = "try:\n    root(-1)\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError('no error')\n"
+    verdict, _ = check_tests(solution, "assert root(4) == 2.0\n" + raises, [], context, [], seed)
+    assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
+    # alone it still fails every stand-in: one returning None, one raising NotImplementedError, one echoing its input
+    alone, _ = check_tests(solution, raises, [], context, [], seed)
+    assert alone["verdict"] == "verifies"
+    # an exception object compared with a result (what the prompt rules out) never passes against the seed
+    compared = "assert root(4) == 2.0\nassert root(-1) == ValueError(-1)\n"
+    assert not check_tests(solution, compared, [], context, [], seed)[0]["reference_passed"]

@@ -45,13 +45,16 @@ def test_near_calls_change_one_constant_argument_at_a_time_within_its_kind() -> 
     assert sorted(calls) == sorted([
         "f(0, 5.0)", "f(0, 3.0)", "f(130, 1.0)", "f(258, 1.0)", "f(129, 2.0)", "f(129, 1.5)",  # 0 -> 1 is tested
         "f(2, 2.5)", "f(1, 5.0)", "f(1, 3.0)",
-        "g('ab', [1, 2])", "g('abcc', [1, 2])", "g('abc', [1])", "g('abc', [1, 2, 2])",
+        "g('ab', [1, 2])", "g('abcc', [1, 2])", "g('abbc', [1, 2])", "g('abc', [1])", "g('abc', [1, 2, 2])",
         "f(None, b'x')", "f(None, b'xyy')",
     ])  # fmt: skip
     # a name (h(x)), keywords, functions the solution lacks, one-element or boolean values: no variant
     assert near_calls(tests, {"f", "g", "h"}, limit=3) == near_calls(tests, {"f", "g", "h"}, limit=100)[:3]
     assert near_calls(tests, {"f", "g", "h"}) == near_calls(tests, {"f", "g", "h"})  # fixed by the tests' text
     assert near_calls("assert f(True) == 1\nassert f([]) == 0\n", {"f"}) == []
+    # the first separator inside a string is doubled (a run of them), not one at its ends
+    assert "f('utf--8')" in near_calls("assert f('utf-8') == 'utf_8'\n", {"f"})
+    assert "f(b'a  b-')" in near_calls("assert f(b'a b-') == 1\n", {"f"})
 
 
 def test_only_values_the_seed_gives_as_literals_become_cases() -> None:
