@@ -20,7 +20,6 @@ from typing import NamedTuple
 
 from ..agents.context import Context
 from ..sandbox.engine import run_request
-from ..sandbox.types import ExecRequest
 from . import assert_values, reference_check
 
 # What joins an example call to its value: an arrow, ``==``, "should return", "returns", "gives", ``# Output:``; a
@@ -89,7 +88,7 @@ def checked_problem(problem: str, entry_point: str | None, reference: str, conte
     if not found:
         return problem, 0
     tests = "".join(f"assert {example.call} == {example.value}\n" for example in found)
-    request = ExecRequest.python(reference, tests=assert_values.recording(tests), timeout_s=context.timeout_s)
+    request = reference_check.request(reference, assert_values.recording(tests), [], context.timeout_s)
     seen = assert_values.recorded(run_request(context.sandbox, request)) or {}
     fixed, count = problem, 0
     for index, example in sorted(enumerate(found), key=lambda pair: pair[1].start, reverse=True):

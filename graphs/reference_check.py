@@ -37,9 +37,11 @@ import ast
 import math
 from collections.abc import Iterable
 
-from ..sandbox.types import ExecResult, Outcome
+from ..sandbox.types import ExecRequest, ExecResult, Limits, Outcome
 from . import assert_values
 
+# The module the reference runs as (``request``): a name no test or solution uses.
+REFERENCE_MODULE = "_aiev_reference"
 # Opens the message of every rewritten assert: an AssertionError carrying it was raised by an assert of the tests,
 # not by the seed's own code (whose asserts, and errors of any other kind, say nothing about the tests).
 MARKER = "[aiev reference check] "
@@ -61,6 +63,24 @@ def comparable(reference: str, solution: str, used: Iterable[str]) -> bool:
         return False
     used = list(used)
     return bool(used) and all(name in ours and name in theirs and ours[name] == theirs[name] for name in used)
+
+
+def request(reference: str, tests: str, setup: list[str], timeout_s: float) -> ExecRequest:
+    """The run of ``tests`` against the reference, which is kept in a module of its own (``REFERENCE_MODULE``) whose
+    every name but the dunders the program binds before the tests run.
+
+    Why not one file, as the solution runs: tests are written for the solution and share its namespace, so an import
+    of theirs rebinds a name the reference reads. The 1.5B's tests for ``time2isoz`` began ``from datetime import
+    datetime``, the seed (``import datetime``) then failed on ``datetime.datetime`` before any assert could say
+    anything, and tests that contradicted it ran unchecked. In its own module the reference keeps its globals."""
+    main = (
+        f"import {REFERENCE_MODULE} as _aiev_reference_module\n\n"
+        "globals().update(\n"
+        "    {k: v for k, v in vars(_aiev_reference_module).items() if not (k.startswith('__') and k.endswith('__'))}\n"
+        ")\n"
+    )
+    files = {"main.py": main, f"{REFERENCE_MODULE}.py": reference}
+    return ExecRequest(files=files, tests=tests, setup=setup, limits=Limits(timeout_s=timeout_s))
 
 
 def explained(tests: str) -> str:

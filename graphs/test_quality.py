@@ -158,8 +158,7 @@ def digest(value: Any) -> str:
 def _run_against_reference(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
     """The run of the tests against the reference, their asserts ``explained`` so that a failing one says what it
     compared (``reference_check.contradiction`` reads it back)."""
-    tests = reference_check.explained(tests)
-    request = ExecRequest.python(reference, tests=tests, setup=setup, timeout_s=context.timeout_s)
+    request = reference_check.request(reference, reference_check.explained(tests), setup, context.timeout_s)
     return run_request(context.sandbox, request)
 
 
@@ -194,9 +193,7 @@ def _with_seed_cases(
 
 def _recorded_run(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
     """The reference run with ``tests`` as a recording (``assert_values``): what each expectation gets there."""
-    request = ExecRequest.python(
-        reference, tests=assert_values.recording(tests), setup=setup, timeout_s=context.timeout_s
-    )
+    request = reference_check.request(reference, assert_values.recording(tests), setup, context.timeout_s)
     return run_request(context.sandbox, request)
 
 

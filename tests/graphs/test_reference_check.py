@@ -16,7 +16,15 @@ from aiev.agents.context import Context
 from aiev.graphs import test_quality
 from aiev.graphs.assert_values import RECORD, expectations, recording
 from aiev.graphs.pipeline import to_record
-from aiev.graphs.reference_check import MARKER, comparable, contradiction, explained, repaired, tolerant
+from aiev.graphs.reference_check import (
+    MARKER,
+    REFERENCE_MODULE,
+    comparable,
+    contradiction,
+    explained,
+    repaired,
+    tolerant,
+)
 from aiev.graphs.report import compute_stats, render_html
 from aiev.graphs.test_quality import check_tests
 from aiev.sandbox.types import ExecResult, Outcome
@@ -252,7 +260,7 @@ def test_a_broken_sandbox_during_the_reference_run_refuses_nothing(context, monk
     real = test_quality.run_request
 
     def breaks_on_the_reference(sandbox, request):
-        if request.files["main.py"] == SEED_CODE:
+        if request.files.get(f"{REFERENCE_MODULE}.py") == SEED_CODE:
             return ExecResult(outcome=Outcome.SANDBOX_ERROR, stderr="docker daemon gone")
         return real(sandbox, request)
 
@@ -412,3 +420,16 @@ def test_an_error_checked_the_way_the_test_writer_is_told_verifies_and_passes_ag
     # an exception object compared with a result (what the prompt rules out) never passes against the seed
     compared = "assert root(4) == 2.0\nassert root(-1) == ValueError(-1)\n"
     assert not check_tests(solution, compared, [], context, [], seed)[0]["reference_passed"]
+
+
+def test_an_import_of_the_tests_does_not_rebind_a_name_the_seed_reads(context) -> None:
+    # the 1.5B's tests for ``time2isoz``: ``from datetime import datetime`` over the seed's ``import datetime``
+    seed = "import datetime\n\ndef year(t):\n    return datetime.datetime.fromtimestamp(t, datetime.UTC).year\n"
+    solution = "from datetime import UTC, datetime\n\ndef year(t):\n    return datetime.fromtimestamp(t, UTC).year\n"
+    wrong = "from datetime import datetime\n\nassert year(0) == 1971\nassert year(86400 * 366) in [1970]\n"
+    verdict, _ = check_tests(solution, wrong, [], context, [], seed)
+    assert verdict["verdict"] == "contradicts_reference"
+    assert "left side: 1970\n  right side: 1971" in verdict["contradiction"]  # the seed ran, and disagreed
+    right = "from datetime import datetime\n\nassert year(0) == 1970\nassert year(86400 * 366) in [1971]\n"
+    verdict, _ = check_tests(solution, right, [], context, [], seed)
+    assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
