@@ -106,7 +106,8 @@ class Context:
         return self.temperature
 
     def for_candidates(self) -> Context:
-        """This context with every call sampled at ``candidate_temperature``: the programmer's extra candidates."""
+        """This context with every call sampled at ``candidate_temperature``: the programmer's extra candidates, and
+        the test writer's second reply after it resent the tests it was asked to rewrite."""
         return replace(self, temperature=self.candidate_temperature, revision_temperature=None)
 
     @classmethod

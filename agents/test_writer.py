@@ -4,6 +4,12 @@ Tests are plain asserts run in the same interpreter as the solution (no pytest, 
 HumanEval and AutoCoder's interpreter execute them. The test writer is not shown the programmer's code:
 tests derived from the problem alone can catch a wrong solution instead of confirming it, and small
 models shown code tend to copy it back instead of testing it.
+
+Asked to rewrite its tests (refused as vacuous or as contradicting the seed, or blamed by the analyst), a small model
+at greedy decoding resends them verbatim: the 1.5B sent the same three identical asserts after each of three
+refusals and the dialogue was discarded. A reply that carries exactly the tests it was asked to rewrite is therefore
+drawn once more at ``Context.candidate_temperature`` (the programmer's extra candidates are sampled the same way), and
+that reply is the turn; both cost their tokens.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from .dialogue import Speaker, say, speaker_of, view_for
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import extract_tests
 from .prompts import load_prompt, render_prompt
-from .state import RoleState
+from .state import RoleState, add_token_counts
 
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
@@ -24,18 +30,20 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     request = HumanMessage(
         content=render_prompt("test_writer_request", entry_point=state.get("entry_point") or "the function")
     )
+    view = view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request])
     try:
-        reply = ask_view(
-            Speaker.TEST_WRITER,
-            view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request]),
-            runtime,
-        )
+        reply = ask_view(Speaker.TEST_WRITER, view, runtime)
+        tests, tokens = _tests_of(reply.text, state), reply.tokens
+        resampled = bool(tests) and tests == state.get("tests")
+        if resampled:  # the very tests it was asked to rewrite (see the module doc)
+            sampled = runtime.override(context=(runtime.context or Context()).for_candidates())
+            reply = ask_view(Speaker.TEST_WRITER, view, sampled)
+            tests, tokens = _tests_of(reply.text, state), add_token_counts(tokens, reply.tokens)
     except ModelCallError as error:
         return model_failure(error)
-    tests = extract_tests(reply.text, state.get("entry_point"), state.get("solution"))
-    return {
-        "messages": [say(Speaker.TEST_WRITER, reply.text, has_code=tests is not None)],
-        "tests": tests or "",
-        "fault": None,
-        "tokens": reply.tokens,
-    }
+    turn = say(Speaker.TEST_WRITER, reply.text, has_code=tests is not None, resampled=resampled)
+    return {"messages": [turn], "tests": tests or "", "fault": None, "tokens": tokens}
+
+
+def _tests_of(text: str, state: RoleState) -> str | None:
+    return extract_tests(text, state.get("entry_point"), state.get("solution"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from scripted_roles import BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
 
+from aiev.agents import model_call
+from aiev.agents.models import get_chat_model
 from aiev.graphs import test_quality
 from aiev.graphs.pipeline import to_record
 from aiev.graphs.report import compute_stats, render_html
@@ -116,3 +118,32 @@ def test_a_users_tests_that_expect_one_value_are_the_specification_not_vacuous(s
     scripted = scripted_roles(programmer=[GOOD_CODE])
     result = solve(PROBLEM, tests="assert add(1, -1) == 0\nassert add(2, -2) == 0\n", context=scripted.context)
     assert result.passed and result.executions[0]["test_quality"]["verdict"] == "verifies"
+
+
+def test_refused_tests_resent_verbatim_are_drawn_again_at_the_candidate_temperature(
+    scripted_roles, monkeypatch
+) -> None:
+    temperatures: list[tuple[str, float]] = []
+
+    def recording(name: str, *, temperature: float, max_tokens: int, affinity: str | None):
+        temperatures.append((name, temperature))
+        return get_chat_model(name)
+
+    monkeypatch.setattr(model_call, "get_chat_model", recording)
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[GOOD_CODE],
+        test_writer=[CONSTANT, CONSTANT, GOOD_TESTS],  # the 1.5B resent its refused tests verbatim
+        context={"candidate_temperature": 0.6},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    # one turn per request: the resent copy is replaced by the sampled reply, which is what ran
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer", "interpreter", "test_writer", "interpreter", "programmer",
+    ]  # fmt: skip
+    rewrite = state["messages"][4]
+    assert rewrite.content == GOOD_TESTS and rewrite.additional_kwargs["resampled"] is True
+    assert state["messages"][2].additional_kwargs["resampled"] is False
+    writer = scripted.context.test_writer_model
+    assert [t for name, t in temperatures if name == writer] == [0.0, 0.0, 0.6]
