@@ -27,6 +27,7 @@ from langgraph.runtime import Runtime
 
 from .context import Context
 from .dialogue import Speaker, say, speaker_of
+from .echoes import without_echoes
 from .model_call import ModelCallError, ask, model_failure
 from .parsing import extract_setup, extract_solution
 from .prompts import load_prompt
@@ -42,8 +43,8 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask(Speaker.PROGRAMMER, load_prompt("programmer"), shown, runtime, revising=bool(executions))
     except ModelCallError as error:
         return model_failure(error)
-    answer = candidate(reply.text, state.get("entry_point"))
-    turn = say(Speaker.PROGRAMMER, reply.text, has_code=bool(answer["solution"]), started_over=starting_over)
+    answer = candidate(reply.text, state.get("entry_point"), messages)
+    turn = say(Speaker.PROGRAMMER, answer["text"], has_code=bool(answer["solution"]), started_over=starting_over)
     return {
         "messages": [turn],
         "solution": answer["solution"],
@@ -70,13 +71,16 @@ def sample_others(
     with ContextThreadPoolExecutor(count) as pool:  # the calling thread's run context goes with each call
         futures = [pool.submit(ask, Speaker.PROGRAMMER, prompt, shown, sampled) for _ in range(count)]
         replies = [future.result() for future in futures]
-    others = [candidate(reply.text, state.get("entry_point")) for reply in replies]
+    others = [candidate(reply.text, state.get("entry_point"), messages) for reply in replies]
     return others, reduce(add_token_counts, (reply.tokens for reply in replies), {})
 
 
-def candidate(text: str, entry_point: str | None) -> Candidate:
-    """A reply's code and setup. Each revision is complete (see the prompt), so its bash block replaces the
-    previous setup: an install that failed can be dropped by simply not repeating it."""
+def candidate(text: str, entry_point: str | None, messages: Sequence[AnyMessage] = ()) -> Candidate:
+    """A reply's text without what it echoed of the feedback in ``messages`` (``echoes``), its code and setup. Each
+    revision is complete (see the prompt), so its bash block replaces the previous setup: an install that failed can
+    be dropped by simply not repeating it."""
+    feedback = [str(m.content) for m in messages if speaker_of(m) in (Speaker.INTERPRETER, Speaker.ERROR_ANALYST)]
+    text = without_echoes(text, feedback)
     return {"text": text, "solution": extract_solution(text, entry_point) or "", "setup": extract_setup(text)}
 
 

@@ -217,3 +217,15 @@ def test_generate_one_takes_a_bare_snippet(scripted_roles) -> None:
     state = generate_one("def plus(x, y):\n    return x + y", scripted.context, stage="self_learning")
     assert state["verdict"]["status"] == "passed" and state["stage"] == "self_learning"
     assert state["seed"]["id"].startswith("seed-") and state["seed"]["source"] == "inline"
+
+
+def test_a_revision_that_echoes_the_feedback_is_stored_without_the_echo(scripted_roles) -> None:
+    echoing = f"{GOOD_CODE}\n\nExecution failed with exit code 1.\n\n{BLAME_CODE.splitlines()[0]}"  # the 1.5B's habit
+    state = run(
+        scripted_roles(
+            questioner=[PROBLEM], programmer=[BAD_CODE, echoing], test_writer=[GOOD_TESTS], error_analyst=[BLAME_CODE]
+        )
+    )
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    revision = state["messages"][5]
+    assert speaker_of(revision).value == "programmer" and revision.content == GOOD_CODE

@@ -1,0 +1,43 @@
+"""A programmer's reply loses what it copied from the interpreter and the analyst (``agents/echoes.py``)."""
+
+from __future__ import annotations
+
+from aiev.agents.echoes import without_echoes
+
+CODE = '```python\ndef strong(text):\n    if not text:\n        return ""\n    return f"<strong>{text}</strong>"\n```'
+INTERPRETER = (
+    "Execution failed with exit code 1.\nTraceback (most recent call last):\n"
+    "  File \"/work/3e1a/main.py\", line 12, in <module>\n    assert strong('') == ''\nAssertionError"
+)
+ANALYST = (
+    "The problem with the code is that it does not handle the case where the input text is empty.\n\n"
+    f"The correct solution should be:\n{CODE}\n\nThe unit tests are correct."
+)
+
+
+def test_a_revision_that_repeats_the_traceback_and_the_analysis_keeps_only_its_own_code() -> None:
+    # the 1.5B's revision of ``strong``, verbatim in shape: its code, then the two turns it answered
+    reply = f"{CODE}\n\n{INTERPRETER}\n\n{ANALYST}"
+    assert without_echoes(reply, [INTERPRETER, ANALYST]) == CODE
+
+
+def test_own_words_and_code_stay_and_a_reply_without_echoes_is_untouched() -> None:
+    reply = f"The empty string needs its own case.\n\n{CODE}\n\nNow `strong('')` returns `''`.\n"
+    assert without_echoes(reply, [INTERPRETER, ANALYST]) is reply
+    # an echo goes, with the whitespace around it; the rest keeps its order
+    echoed = f"The empty string needs its own case.\n\n{CODE}\n\n  Execution failed with exit code 1.\n\nDone."
+    assert without_echoes(echoed, [INTERPRETER]) == f"The empty string needs its own case.\n\n{CODE}\n\nDone."
+
+
+def test_code_is_never_dropped_for_matching_feedback_only_for_repeating_itself() -> None:
+    # the analyst suggested this code: the programmer's only copy of it is its answer
+    assert without_echoes(f"Fixed:\n{CODE}", [ANALYST]) == f"Fixed:\n{CODE}"
+    # an unfinished fence (the token cap) is a block too
+    cut = '```python\ndef strong(text):\n    return "<strong>"'
+    assert without_echoes(f"{cut}", [ANALYST]) == cut
+
+
+def test_code_keeps_its_blank_lines_when_an_echo_is_cut() -> None:
+    code = "```python\nimport re\n\n\ndef f(s):\n    return '''a\n\n\nb'''\n```"
+    reply = f"Here:\n{code}\n\nExecution failed with exit code 1.\n\nThat is all."
+    assert without_echoes(reply, [INTERPRETER]) == f"Here:\n{code}\n\nThat is all."
