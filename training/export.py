@@ -7,14 +7,13 @@ leaves a half-written dataset that ``aiev train sft`` would silently train on.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from datasets import Dataset, DatasetDict
 
-from ..graphs.durable import atomic_write_jsonl
+from ..graphs.durable import atomic_write_jsonl, staging_dir
 from .errors import TrainingInputError
 from .samples import DialogueSample
 
@@ -41,8 +40,7 @@ def save_dataset(splits: Mapping[str, Iterable[DialogueSample]], directory: Path
 
 def save_atomically(dataset: Dataset | DatasetDict, directory: Path) -> None:
     """``save_to_disk`` into ``directory``, replacing it only once the new copy is complete."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    staging = staging_dir(directory)
     try:
         dataset.save_to_disk(str(staging / "data"), num_shards=_one_shard_if_empty(dataset))
         if directory.exists():

@@ -22,13 +22,13 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..agents.local_model.cache import cache_root, is_installed, model_file
 from ..agents.model_specs import LlamaCppSpec, ModelError, ModelSpec, load_model_specs
+from ..graphs.durable import staging_dir
 from .errors import TrainingInputError
 from .special_tokens import SpecialTokens, load_special_tokens
 
@@ -155,8 +155,7 @@ def _materialize(record: BaseRecord, source: Path, out: Path | None, tokens: Spe
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         where = f"--out {target}" if out is not None else f"{named}: cache directory {target}"
         raise TrainingInputError(f"{where}: exists and holds something else; choose an empty or new directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = staging_dir(target)
     staging.chmod(0o755)  # mkdtemp's 0700 would stay on the renamed checkpoint
     try:
         if source.is_file():

@@ -21,16 +21,16 @@ while it is newer than every file of the checkpoint.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Literal
 
 from ..agents.local_model.cache import cache_root
-from ..graphs.durable import fsync_dir
+from ..graphs.durable import fsync_dir, staging_dir
 from .errors import TrainingInputError, TrainingStepError
 
 OutType = Literal["f16", "q8_0"]
@@ -55,14 +55,17 @@ def student_gguf(checkpoint: Path, outtype: OutType = "f16") -> Path:
     if _fresh(target, checkpoint):
         return target
     converter = converter_script()
-    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as scratch:
-        source = merged_checkpoint(checkpoint, Path(scratch) / "merged") if is_adapter(checkpoint) else checkpoint
-        partial = Path(scratch) / target.name
+    scratch = staging_dir(target)
+    try:
+        source = merged_checkpoint(checkpoint, scratch / "merged") if is_adapter(checkpoint) else checkpoint
+        partial = scratch / target.name
         _convert(converter, source, partial, outtype)
         with open(partial, "rb+") as written:
             os.fchmod(written.fileno(), 0o644)
             os.fsync(written.fileno())
         os.replace(partial, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     fsync_dir(target.parent)
     return target
 
@@ -105,16 +108,18 @@ def converter_script() -> Path:
     script = directory / _CONVERTER_PARTS[0]
     if script.is_file():
         return script
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".llama-convert-", dir=directory.parent) as scratch:
-        sdist = _download_sdist(version, Path(scratch))
-        staging = Path(scratch) / "tree"
+    scratch = staging_dir(directory)
+    try:
+        sdist = _download_sdist(version, scratch)
+        staging = scratch / "tree"
         _unpack_converter(sdist, staging)
         try:
             os.replace(staging, directory)  # complete or absent: never a half-unpacked converter
         except OSError:
             if not script.is_file():  # another process unpacked it meanwhile: theirs is the same release
                 raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return script
 
 
