@@ -14,7 +14,11 @@ a function (``def``, ``async def`` or a name bound to a lambda) with the same pa
 decorators; a class with the same bases and decorators whose members (methods, compared as functions, and class
 attributes, by name) are exactly the solution's, since a method or dunder the solution adds (``__eq__``) changes
 what the tests see; any other name by existence. Stricter than needed on purpose: a pair that is not comparable
-only goes without this check, while a false contradiction would refuse good tests.
+only goes without this check, while a false contradiction would refuse good tests. One exception, because a call
+that names no parameter cannot tell names apart: a top-level function whose parameters were renamed (the 1.5B's
+``decode_source(source_code)`` for the seed's ``decode_source(source_bytes)``) is comparable when everything else
+of its signature is the same (how many parameters, how many defaults, ``*args``, keyword-only names, ``**kwargs``)
+and the tests never call it with a keyword argument.
 
 The refusal is shown to the test writer and stays in the dialogue (the training sample), so it must never show the
 seed's code: only the failing assert (written by the test writer) and the values it compared are read back from the
@@ -54,15 +58,35 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Shape = tuple  # what a definition looks like from outside (kind, parameters, decorators, members): equal is comparable
 
 
-def comparable(reference: str, solution: str, used: Iterable[str]) -> bool:
-    """Whether the tests, which use the solution's names ``used``, can run against the reference as they are
+def comparable(reference: str, solution: str, used: Iterable[str], tests: str = "") -> bool:
+    """Whether ``tests``, which use the solution's names ``used``, can run against the reference as they are
     meant to run against the solution (see the module doc); False when either does not parse or nothing is used."""
     try:
         ours, theirs = _definitions(ast.parse(reference).body), _definitions(ast.parse(solution).body)
+        by_keyword = _called_by_keyword(tests)
     except (SyntaxError, ValueError):
         return False
     used = list(used)
-    return bool(used) and all(name in ours and name in theirs and ours[name] == theirs[name] for name in used)
+    return bool(used) and all(
+        name in ours and name in theirs and _same_outside(ours[name], theirs[name], name in by_keyword) for name in used
+    )
+
+
+def _same_outside(ours: Shape, theirs: Shape, by_keyword: bool) -> bool:
+    """Equal shapes, or functions that differ only in the names of parameters that calls pass by position."""
+    if ours == theirs:
+        return True
+    functions = ours[0] == theirs[0] == "function"
+    return functions and not by_keyword and ours[:2] + ours[3:] == theirs[:2] + theirs[3:]
+
+
+def _called_by_keyword(tests: str) -> set[str]:
+    """Names the tests call with a keyword argument (or ``**mapping``) somewhere."""
+    return {
+        node.func.id
+        for node in ast.walk(ast.parse(tests))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.keywords
+    }
 
 
 def request(reference: str, tests: str, setup: list[str], timeout_s: float) -> ExecRequest:
@@ -242,7 +266,13 @@ def parameters(args: ast.arguments) -> tuple[str, ...]:
 
 
 def _function(args: ast.arguments, decorators: list[ast.expr], *, is_async: bool) -> Shape:
-    return ("function", is_async, parameters(args), tuple(ast.dump(decorator) for decorator in decorators))
+    """``("function", async, parameter names, decorators, how it is called)``: the last part is the signature
+    without positional parameters' names (``_same_outside``)."""
+    positional = [*args.posonlyargs, *args.args]
+    keyword_only = tuple((a.arg, d is not None) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    called = (len(args.posonlyargs), len(positional), len(args.defaults), bool(args.vararg), keyword_only)
+    decorated = tuple(ast.dump(decorator) for decorator in decorators)
+    return ("function", is_async, parameters(args), decorated, (*called, bool(args.kwarg)))
 
 
 class _Explained(ast.NodeTransformer):

@@ -103,7 +103,7 @@ def check_tests(
         used = names_used(tests, solution)
     except UnparsableSource:
         return None
-    if reference is not None and not reference_check.comparable(reference, solution, used):
+    if reference is not None and not reference_check.comparable(reference, solution, used, tests):
         reference = None  # the tests cannot run against it as they are meant to run against the solution
     key = digest([tests, fakes, names, setup, reference])
     for record in reversed(earlier):

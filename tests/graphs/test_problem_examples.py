@@ -82,12 +82,18 @@ def test_wrong_example_values_are_replaced_by_the_seeds_and_the_rest_stays(conte
     "problem",
     [
         "Write `slug(s)`: spaces become underscores.\n- `slug('a b')` returns `'a_b'`.",  # renamed
-        "Write `safe_name(text)`.\n- `safe_name('a b')` returns `'a_b'`.",  # another parameter
+        "Write `safe_name(text, sep)`.\n- `safe_name('a b', '_')` returns `'a_b'`.",  # another signature
+        "Write `safe_name(text)`.\n- `safe_name(text='a b')` returns `'a_b'`.",  # a renamed parameter, named
     ],
 )
 def test_a_problem_that_does_not_keep_the_seeds_function_is_left_alone(context, problem: str) -> None:
     entry = problem.split("`")[1].split("(")[0]
     assert checked_problem(problem, entry, SEED_CODE, context) == (problem, 0)
+
+
+def test_a_renamed_parameter_is_checked_when_the_examples_pass_it_by_position(context) -> None:
+    problem = "Write `safe_name(text)`.\n- `safe_name('a b')` returns `'a_b'`."
+    assert checked_problem(problem, "safe_name", SEED_CODE, context) == (problem.replace("'a_b'", "'a-b'"), 1)
 
 
 def test_the_dialogue_states_the_corrected_problem(scripted_roles) -> None:

@@ -158,10 +158,10 @@ def test_a_recording_run_prints_only_behind_its_marker_and_a_failed_run_repairs_
             "```python\ndef slug(s):\n    return s.replace(' ', '_')\n```",
             "```python\nassert slug('Hello World') == 'Hello_World'\n```",
         ),
-        (  # the problem keeps the name but renames the parameter
+        (  # the problem keeps the name but renames the parameter, which the tests name
             "Write `safe_name(text)`: spaces become underscores.",
             "```python\ndef safe_name(text):\n    return text.replace(' ', '_')\n```",
-            "```python\nassert safe_name('Hello World') == 'Hello_World'\n```",
+            "```python\nassert safe_name(text='Hello World') == 'Hello_World'\n```",
         ),
         (  # the problem keeps the name but adds a parameter
             "Write `safe_name(s, sep='_')`: spaces become `sep`.",
@@ -282,15 +282,30 @@ def test_a_failing_assert_with_a_message_keeps_it(context) -> None:
     [
         ("def safe_name(s):\n    return s", ["safe_name"], True),
         ("safe_name = lambda s: s", ["safe_name"], True),
-        ("def safe_name(text):\n    return text", ["safe_name"], False),
+        ("def safe_name(text):\n    return text", ["safe_name"], True),  # the tests call it by position
         ("def safe_name(s, sep='-'):\n    return s", ["safe_name"], False),
+        ("def safe_name(s, /):\n    return s", ["safe_name"], False),
+        ("def safe_name(*s):\n    return s", ["safe_name"], False),
         ("async def safe_name(s):\n    return s", ["safe_name"], False),
         ("def other(s):\n    return s", ["other"], False),
         ("def safe_name(s):\n    return s", [], False),
     ],
 )
-def test_a_function_is_comparable_by_name_and_parameter_names(solution, used, expected) -> None:
-    assert comparable(SEED_CODE, solution, used) is expected
+def test_a_function_is_comparable_by_name_and_signature(solution, used, expected) -> None:
+    assert comparable(SEED_CODE, solution, used, "assert safe_name('a b') == 'a-b'\n") is expected
+
+
+def test_renamed_parameters_are_comparable_only_while_no_call_names_them() -> None:
+    renamed = "def safe_name(text):\n    return text"
+    assert comparable(SEED_CODE, renamed, ["safe_name"], "assert safe_name(text='a b') == 'a-b'\n") is False
+    assert comparable(SEED_CODE, renamed, ["safe_name"], "assert safe_name(**{'text': 'a'}) == 'a'\n") is False
+    assert comparable(SEED_CODE, "def safe_name(s):\n    return s", ["safe_name"], "assert safe_name(s='a') == 'a'\n")
+    keyword_only = "def f(a, *, sep='-'):\n    return a\n"
+    assert comparable(keyword_only, keyword_only.replace("(a,", "(b,"), ["f"], "assert f(1) == 1\n")
+    assert not comparable(keyword_only, keyword_only.replace("sep=", "joiner="), ["f"], "assert f(1) == 1\n")
+    # methods are compared with their names: a class is called in many ways
+    box = "class Box:\n    def get(self, key):\n        ...\n"
+    assert not comparable(box, box.replace("key", "name"), ["Box"], "assert Box().get(1) is None\n")
 
 
 def test_a_class_is_comparable_only_with_the_same_bases_members_and_signatures() -> None:
