@@ -30,6 +30,15 @@ from .tool_call_text import with_text_tool_calls
 class Reply(NamedTuple):
     text: str
     tokens: dict[str, int]
+    cut: bool = False  # the token cap ended it, mid-line
+
+    @property
+    def complete_text(self) -> str:
+        """The text without the unfinished last line of a reply the token cap cut. A role's code or tests are read
+        from this: a cut line often still parses (the 1.5B's looping test writer ended on ``assert remove``), and
+        then fails every solution with a NameError that no revision can fix."""
+        text = self.text.rstrip()
+        return text[: text.rfind("\n")] if self.cut and "\n" in text else self.text
 
 
 class ModelCallError(RuntimeError):
@@ -98,8 +107,14 @@ def ask(
 
 def ask_view(role: Speaker, view: list[BaseMessage], runtime: Runtime[Context], *, revising: bool = False) -> Reply:
     """The reply to an already built view (for roles shown a filtered transcript or an extra request)."""
-    response = call_model(role, view, runtime.context or Context(), revising=revising)
-    return Reply(response.text, token_usage(response))
+    context = runtime.context or Context()
+    response = call_model(role, view, context, revising=revising)
+    tokens = token_usage(response)
+    cut = (
+        response.response_metadata.get("finish_reason") == "length"
+        or tokens.get("output_tokens", 0) >= context.max_tokens
+    )
+    return Reply(response.text, tokens, cut)
 
 
 def token_usage(response: AIMessage) -> dict[str, int]:

@@ -43,7 +43,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask(Speaker.PROGRAMMER, load_prompt("programmer"), shown, runtime, revising=bool(executions))
     except ModelCallError as error:
         return model_failure(error)
-    answer = candidate(reply.text, state.get("entry_point"), messages)
+    answer = candidate(reply.complete_text, state.get("entry_point"), messages)
     turn = say(Speaker.PROGRAMMER, answer["text"], has_code=bool(answer["solution"]), started_over=starting_over)
     return {
         "messages": [turn],
@@ -71,7 +71,7 @@ def sample_others(
     with ContextThreadPoolExecutor(count) as pool:  # the calling thread's run context goes with each call
         futures = [pool.submit(ask, Speaker.PROGRAMMER, prompt, shown, sampled) for _ in range(count)]
         replies = [future.result() for future in futures]
-    others = [candidate(reply.text, state.get("entry_point"), messages) for reply in replies]
+    others = [candidate(reply.complete_text, state.get("entry_point"), messages) for reply in replies]
     return others, reduce(add_token_counts, (reply.tokens for reply in replies), {})
 
 

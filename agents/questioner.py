@@ -26,10 +26,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask_view(Speaker.QUESTIONER, view, runtime)
     except ModelCallError as error:
         return model_failure(error)
-    text = reply.text
-    if reply.tokens.get("output_tokens", 0) >= (runtime.context or Context()).max_tokens and "\n" in text.strip():
-        text = text.rstrip()[: text.rstrip().rfind("\n")]  # cut by the token cap: its last line is unfinished
-    problem = problem_statement(text)
+    problem = problem_statement(reply.complete_text)
     if not problem:
         return {
             "tokens": reply.tokens,

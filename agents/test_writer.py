@@ -33,15 +33,15 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     view = view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request])
     try:
         reply = ask_view(Speaker.TEST_WRITER, view, runtime)
-        tests, tokens = _tests_of(reply.text, state), reply.tokens
+        tests, tokens = _tests_of(reply.complete_text, state), reply.tokens
         resampled = bool(tests) and tests == state.get("tests")
         if resampled:  # the very tests it was asked to rewrite (see the module doc)
             sampled = runtime.override(context=(runtime.context or Context()).for_candidates())
             reply = ask_view(Speaker.TEST_WRITER, view, sampled)
-            tests, tokens = _tests_of(reply.text, state), add_token_counts(tokens, reply.tokens)
+            tests, tokens = _tests_of(reply.complete_text, state), add_token_counts(tokens, reply.tokens)
     except ModelCallError as error:
         return model_failure(error)
-    turn = say(Speaker.TEST_WRITER, reply.text, has_code=tests is not None, resampled=resampled)
+    turn = say(Speaker.TEST_WRITER, reply.complete_text, has_code=tests is not None, resampled=resampled)
     return {"messages": [turn], "tests": tests or "", "fault": None, "tokens": tokens}
 
 

@@ -1,4 +1,4 @@
-"""The questioner's reply becomes the problem: cut where the token cap cut it."""
+"""Replies cut by the token cap lose their unfinished last line: the questioner's problem, the test writer's tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
-from aiev.agents import questioner
+from aiev.agents import questioner, test_writer
 from aiev.agents.context import Context
 
 REPLY = "Write `double(x)`.\n\nExamples:\n- `double(2) -> 4`\n- `double(3) -> 6`\n- `double(4) -"
@@ -19,3 +19,17 @@ def test_a_reply_cut_by_the_token_cap_loses_its_unfinished_last_line(scripted, o
     state = {"seed": {"id": "s", "snippet": "def double(x):\n    return 2 * x\n", "source": "t"}}
     update = questioner.node(state, Runtime(context=Context(questioner_model=name, max_tokens=64)))
     assert update["problem"].splitlines()[-1] == last and update["entry_point"] == "double"
+
+
+def test_tests_cut_by_the_token_cap_lose_the_unfinished_assert_that_would_still_parse(scripted) -> None:
+    # the 1.5B's looping test writer, cut by the cap after ``assert remove`` (valid Python, a NameError at run time)
+    cut = "```python\nassert dedup('a:a') == 'a'\nassert dedup('b:b') == 'b'\nassert remove"
+    name, _ = scripted([AIMessage(content=cut, response_metadata={"finish_reason": "length"})])
+    state = {"problem": "Write `dedup(s)`.", "entry_point": "dedup", "messages": []}
+    update = test_writer.node(state, Runtime(context=Context(test_writer_model=name)))
+    assert update["tests"] == "assert dedup('a:a') == 'a'\nassert dedup('b:b') == 'b'\n"
+    assert "remove" not in update["messages"][0].content  # the training sample holds no half line either
+    # a reply that ended on its own keeps its last line, whatever it holds
+    name, _ = scripted([AIMessage(content=cut.replace("assert remove", "assert dedup('') == ''"))])
+    update = test_writer.node(state, Runtime(context=Context(test_writer_model=name)))
+    assert update["tests"].endswith("assert dedup('') == ''\n")
