@@ -71,10 +71,10 @@ def test_only_values_the_seed_gives_as_literals_become_cases() -> None:
 
 
 def test_the_sample_shows_the_tests_a_later_candidate_ran_after_its_own_check_rewrote_them(scripted_roles) -> None:
-    # The first candidate renames the parameter, so the seed cannot judge its tests (no rewrite); the second keeps
-    # the seed's signature, so its check adds the seed's cases. The 1.5B's ``text_encoding`` passed that way while
-    # the sample kept the tests before the rewrite, which its own solution fails.
-    renamed = "```python\ndef double(k):\n    return k * 3\n```"
+    # The first candidate adds a parameter, so the seed cannot judge its tests (no rewrite); the second keeps the
+    # seed's signature, so its check adds the seed's cases. The 1.5B's ``text_encoding`` passed that way while the
+    # sample kept the tests before the rewrite, which its own solution fails.
+    renamed = "```python\ndef double(n, factor=3):\n    return n * factor\n```"
     scripted = scripted_roles(
         questioner=[PROBLEM], programmer=[renamed, RIGHT], test_writer=[TESTS], context={"candidates": 2}
     )
