@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..sandbox.processes import alive
+
 
 def checkpoint_connection(path: Path) -> sqlite3.Connection:
     """The SQLite connection behind LangGraph's checkpointer, tuned for a checkpoint per graph step.
@@ -66,19 +68,9 @@ def staging_dir(target: Path) -> Path:
     prefix = f".{target.name}.staging-{socket.gethostname()}-"
     for found in target.parent.glob(f"{glob.escape(prefix)}*"):
         pid = found.name.removeprefix(prefix).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(found, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=target.parent))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def fsync_dir(directory: Path) -> None:

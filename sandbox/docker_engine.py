@@ -40,6 +40,7 @@ from . import supervisor_client
 from .capture import decode_capped
 from .container_supervisor import NONCE_FD, VERDICT_FD
 from .image import IMAGE, SANDBOX_UID, image_exists
+from .processes import alive
 from .requirements import parse_install
 from .supervisor_client import Channel, SupervisorGone
 from .types import ExecRequest, ExecResult, Limits, Outcome, verdict
@@ -462,18 +463,8 @@ def reap(client: docker.DockerClient | None = None) -> int:
     removed = 0
     for container in client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True):
         owner = int(container.labels.get(OWNER, "0") or 0)
-        if owner == os.getpid() or (owner and _alive(owner)):
+        if owner == os.getpid() or (owner and alive(owner)):
             continue
         _remove(container)
         removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -27,9 +27,7 @@ from scripted_roles import (
 )
 from typer.testing import CliRunner
 
-from aiev.agents import model_call
 from aiev.agents.context import ROLES
-from aiev.agents.models import get_chat_model
 from aiev.cli import app
 from aiev.graphs.aiev_instruct import build_graph
 from aiev.graphs.codergen import solve
@@ -38,14 +36,7 @@ from aiev.training.samples import sample_from_state
 VACUOUS_TESTS = "```python\nassert 1 + 2 == 3\n```"
 
 
-def test_a_second_candidate_that_passes_answers_the_round(scripted_roles, monkeypatch) -> None:
-    temperatures: list[tuple[str, float]] = []
-
-    def recording(name: str, *, temperature: float, max_tokens: int, affinity: str | None):
-        temperatures.append((name, temperature))
-        return get_chat_model(name)
-
-    monkeypatch.setattr(model_call, "get_chat_model", recording)
+def test_a_second_candidate_that_passes_answers_the_round(scripted_roles, temperatures) -> None:
     scripted = scripted_roles(
         questioner=[PROBLEM],
         programmer=[BAD_CODE, GOOD_CODE, BAD_CODES[1]],

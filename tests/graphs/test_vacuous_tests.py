@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 from scripted_roles import BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
 
-from aiev.agents import model_call
-from aiev.agents.models import get_chat_model
 from aiev.graphs import test_quality
 from aiev.graphs.pipeline import to_record
 from aiev.graphs.report import compute_stats, render_html
@@ -121,15 +119,8 @@ def test_a_users_tests_that_expect_one_value_are_the_specification_not_vacuous(s
 
 
 def test_refused_tests_resent_verbatim_are_drawn_again_at_the_candidate_temperature(
-    scripted_roles, monkeypatch
+    scripted_roles, temperatures
 ) -> None:
-    temperatures: list[tuple[str, float]] = []
-
-    def recording(name: str, *, temperature: float, max_tokens: int, affinity: str | None):
-        temperatures.append((name, temperature))
-        return get_chat_model(name)
-
-    monkeypatch.setattr(model_call, "get_chat_model", recording)
     scripted = scripted_roles(
         questioner=[PROBLEM],
         programmer=[GOOD_CODE],
