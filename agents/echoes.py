@@ -28,7 +28,7 @@ def without_echoes(reply: str, earlier: Iterable[str]) -> str:
         flat = _flat(reply[start:end])
         if not flat:
             continue
-        if flat in blocks if fenced else any(flat in turn for turn in said):
+        if (flat in blocks) if fenced else any(flat in turn for turn in said):
             echoes.append((start, end))
         elif fenced:
             blocks.add(flat)

@@ -82,9 +82,11 @@ def checked_problem(problem: str, entry_point: str | None, reference: str, conte
     """``problem`` with every example value the reference contradicts replaced by the reference's, and how many were
     replaced; the problem as is (and 0) when it does not keep the reference's function or has no such example."""
     stub = signature_stub(problem, entry_point) if entry_point else None
-    found = examples(problem, entry_point) if entry_point and stub else []
+    if not entry_point or not stub:
+        return problem, 0
+    found = examples(problem, entry_point)
     tests = "".join(f"assert {example.call} == {example.value}\n" for example in found)
-    if not found or not reference_check.comparable(reference, stub, [entry_point], tests):  # type: ignore[arg-type]
+    if not found or not reference_check.comparable(reference, stub, [entry_point], tests):
         return problem, 0
     request = reference_check.request(reference, assert_values.recording(tests), [], context.timeout_s)
     seen = assert_values.recorded(run_request(context.sandbox, request)) or {}

@@ -58,7 +58,7 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Shape = tuple  # what a definition looks like from outside (kind, parameters, decorators, members): equal is comparable
 
 
-def comparable(reference: str, solution: str, used: Iterable[str], tests: str = "") -> bool:
+def comparable(reference: str, solution: str, used: Iterable[str], tests: str) -> bool:
     """Whether ``tests``, which use the solution's names ``used``, can run against the reference as they are
     meant to run against the solution (see the module doc); False when either does not parse or nothing is used."""
     try:

@@ -311,12 +311,12 @@ def test_renamed_parameters_are_comparable_only_while_no_call_names_them() -> No
 def test_a_class_is_comparable_only_with_the_same_bases_members_and_signatures() -> None:
     box = "class Box:\n    size = {}\n    def __init__(self, x):\n        self.{} = x\n    def get(self):\n        ..."
     reference, same = box.format(1, "x"), box.format(2, "v")  # other values and bodies, the same shape
-    assert comparable(reference, same, ["Box"])
-    assert not comparable(reference, same.replace("def get(self)", "def get(self, default)"), ["Box"])
-    assert not comparable(reference, same + "\n    def __eq__(self, other):\n        ...", ["Box"])
-    assert not comparable(reference, same.replace("class Box:", "class Box(dict):"), ["Box"])
-    assert not comparable(reference, "@dataclass\n" + same, ["Box"])
-    assert not comparable("class Box(:", same, ["Box"])  # a reference that does not parse
+    assert comparable(reference, same, ["Box"], "")
+    assert not comparable(reference, same.replace("def get(self)", "def get(self, default)"), ["Box"], "")
+    assert not comparable(reference, same + "\n    def __eq__(self, other):\n        ...", ["Box"], "")
+    assert not comparable(reference, same.replace("class Box:", "class Box(dict):"), ["Box"], "")
+    assert not comparable(reference, "@dataclass\n" + same, ["Box"], "")
+    assert not comparable("class Box(:", same, ["Box"], "")  # a reference that does not parse
 
 
 def test_explained_asserts_check_the_same_and_say_what_they_compared() -> None:
