@@ -20,9 +20,11 @@ or method to stand in for (plain fields, constants) gets only the static check.
 Tests that fail against no stand-in may still be wrong. Given a ``reference`` (AIEV-Instruct: the seed snippet the
 problem was derived from, correct by construction) that is comparable with the solution (``reference_check``: it
 defines every solution name the tests use, with the same signature), the tests then run against the reference in
-the same sandbox with the same setup: an assert of theirs that fails there *contradicts the reference*. Such tests
-are first repaired from the reference where they can be (``reference_check.repaired``: each ``assert <expr> ==
-<literal>`` gets the value the reference gives, an assert whose expression the reference rejects is dropped), and
+the same sandbox with the same setup: an assert of theirs that fails there *contradicts the reference*. Such tests,
+and tests with an input the reference raises on (the 1.5B asserted ``root(-1) == ValueError(...)``, and passed a
+``random.Random`` where the seed iterates a range), are first repaired from the reference where they can be
+(``reference_check.repaired``: each ``assert <expr> == <literal>`` gets the value the reference gives, an assert
+whose expression the reference rejects is dropped), and
 the repaired tests are checked from the start (stand-ins, reference): when they verify, the verdict carries them
 as ``repaired`` and they are what runs. Otherwise the round is refused as for vacuous tests, and the test writer is
 shown the failing assert and the values the reference gave, never the reference's code. A reference that cannot
@@ -125,7 +127,9 @@ def check_tests(
     if any((record.get("test_quality") or {}).get("repaired") == tests for record in earlier):
         repair = False  # what an earlier check of this dialogue made of its tests: rewriting them again would compound
     if reference is not None and repair:
-        fixed = _repaired_from_reference(reference, tests, setup, context) if failure else None
+        # also when the reference raised on an input of the tests: the repair drops such asserts (see the module doc)
+        failed = reference_run is not None and not reference_run.passed
+        fixed = _repaired_from_reference(reference, tests, setup, context) if failed else None
         if fixed or not failure:
             fixed = _with_seed_cases(reference, fixed or tests, used, setup, context) or fixed
         fixed = reference_check.tolerant(fixed or tests) or fixed

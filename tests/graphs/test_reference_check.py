@@ -437,6 +437,18 @@ def test_an_error_checked_the_way_the_test_writer_is_told_verifies_and_passes_ag
     assert not check_tests(solution, compared, [], context, [], seed)[0]["reference_passed"]
 
 
+def test_an_assert_on_an_input_the_seed_rejects_is_dropped_and_the_rest_checked(context) -> None:
+    seed = "def root(x):\n    if x < 0:\n        raise ValueError(x)\n    return x ** 0.5\n"
+    solution = "def root(x):\n    return abs(x) ** 0.5\n"
+    # no assert fails against the seed: it raises on -4 first (the 1.5B passed a ``random.Random`` where the seed
+    # iterates a range); before, nothing of these tests was checked
+    tests = "assert root(4) == 2.0\nassert root(-4) == 2.0\nassert root(9) == 3.0\n"
+    verdict, _ = check_tests(solution, tests, [], context, [], seed)
+    assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
+    assert "\nassert root(4) == 2.0\nassert root(9) == 3.0\n" in verdict["repaired"]  # after ``import math``
+    assert "root(-4)" not in verdict["repaired"]
+
+
 def test_an_import_of_the_tests_does_not_rebind_a_name_the_seed_reads(context) -> None:
     # the 1.5B's tests for ``time2isoz``: ``from datetime import datetime`` over the seed's ``import datetime``
     seed = "import datetime\n\ndef year(t):\n    return datetime.datetime.fromtimestamp(t, datetime.UTC).year\n"
