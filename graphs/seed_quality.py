@@ -36,6 +36,7 @@ RejectionReason = Literal[
     "depends_on_module_globals",
     "no_parameters",
     "no_return",
+    "returns_its_input",
 ]
 # Checked and reported in this order: a dropped seed is counted under its first reason.
 REASONS: tuple[RejectionReason, ...] = RejectionReason.__args__  # type: ignore[attr-defined]
@@ -134,6 +135,8 @@ def _quality_reasons(
         reasons.append("no_parameters")
     if callables and not any(_returns_value(node) for node in callables):
         reasons.append("no_return")
+    elif callables and all(_passes_through(node) for node in callables if _returns_value(node)):
+        reasons.append("returns_its_input")
     return sorted(reasons, key=REASONS.index)
 
 
@@ -188,6 +191,52 @@ def _returns_value(node: _Definition | ast.ClassDef) -> bool:
         (isinstance(inner, ast.Return) and inner.value is not None) or isinstance(inner, ast.Yield | ast.YieldFrom)
         for inner in own_nodes(node)
     )
+
+
+def _passes_through(node: _Definition | ast.ClassDef) -> bool:
+    """Whether the function gives back an input untouched: every ``return <value>`` returns one and the same
+    parameter, which the body never rebinds, changes by item or passes to a call (which may change it), and it
+    neither yields nor raises (a validator that returns its input or raises has a behaviour to test); setting an
+    attribute on it, as a decorator marks a function, changes nothing a value shows. For a class: every method but
+    ``__init__`` that returns a value does so.
+
+    Why a reason: such a function computes nothing to test. Tests of one that returns its first argument cannot
+    tell it from that stand-in and are refused whatever they are (``agents/stand_ins``), and the questioner, shown a
+    pass-through, invents a problem the seed cannot check (configparser's dummy ``Interpolation`` became an
+    ``interpolate(value)`` whose tests the 1.5B then made sort lists; ``abc.abstractmethod`` a temperature converter).
+    """
+    if isinstance(node, ast.ClassDef):
+        methods = [m for m in node.body if isinstance(m, _Definition) and m.name != "__init__" and _returns_value(m)]
+        return bool(methods) and all(_passes_through(m) for m in methods)
+    own = own_nodes(node)
+    if any(isinstance(inner, ast.Yield | ast.YieldFrom | ast.Raise) for inner in own):
+        return False
+    returned = {
+        inner.value.id if isinstance(inner.value, ast.Name) else None
+        for inner in own
+        if isinstance(inner, ast.Return) and inner.value is not None
+    }
+    args = node.args
+    parameters = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    if len(returned) != 1 or not returned <= parameters:
+        return False
+    (name,) = returned
+    return not any(_may_change(inner, name) for inner in own)
+
+
+def _may_change(node: ast.AST, name: str) -> bool:
+    """``node`` rebinds ``name``, stores an item of it, calls a method of it or passes it to a call."""
+    if isinstance(node, ast.Name):
+        return node.id == name and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.value, ast.Name) and node.value.id == name and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, ast.Call):
+        method = isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+        passed = [*node.args, *(keyword.value for keyword in node.keywords)]
+        return (method and node.func.value.id == name) or any(  # type: ignore[union-attr]
+            isinstance(argument, ast.Name) and argument.id == name for argument in passed
+        )
+    return False
 
 
 def own_nodes(node: _Definition | ast.Module) -> list[ast.AST]:

@@ -39,6 +39,9 @@ CASES: dict[str, str] = {
     "no_parameters": "def answer():\n    x = 6\n    y = 7\n    z = x * y\n    return z\n",
     "no_return": "def fill(items, value):\n    for i in range(len(items)):\n"
     "        items[i] = value\n    items.sort()\n    items.reverse()\n",
+    # abc.abstractmethod: marks its argument and hands it back
+    "returns_its_input": "def abstract(funcobj):\n    funcobj.__isabstract__ = True\n    funcobj.marked = 1\n"
+    "    funcobj.by = 'me'\n    return funcobj\n",
 }
 
 
@@ -128,6 +131,29 @@ def test_classes_need_a_public_method_with_inputs_and_one_returning_a_value() ->
         "class Box:\n    def __init__(self, v):\n        self.v = v\n\n    def put(self, v):\n        self.v = v\n"
     )
     assert rejection_reasons(no_output) == ["no_return"]
+
+
+def test_a_pass_through_is_rejected_but_a_function_that_changes_or_chooses_its_input_is_kept() -> None:
+    # configparser's dummy Interpolation: every method hands back ``value``
+    dummy = "".join(
+        f"    def before_{verb}(self, parser, section, value):\n        return value\n\n" for verb in ("get", "set")
+    )
+    assert rejection_reasons(f"class Interpolation:\n{dummy}") == ["returns_its_input"]
+    kept = [
+        GOOD,  # returns one of several parameters: which one is the result
+        # a validator (optparse's check_choice): returns its input or raises
+        "def check_choice(option, value):\n    if value in option.choices:\n        return value\n"
+        "    choices = ', '.join(option.choices)\n    raise ValueError(f'{value} not in {choices}')\n",
+        "def sort_in_place(items):\n    items.sort()\n    items.reverse()\n    items.pop()\n    return items\n",
+        "def shuffled(items):\n    import random\n    random.shuffle(items)\n    items.append(0)\n    return items\n",
+        "def bump(counts, key):\n    counts[key] = counts.get(key, 0) + 1\n    counts[key] += 0\n"
+        "    counts.setdefault(key, 1)\n    return counts\n",
+        "def trimmed(text):\n    text = text.strip()\n    text = text.lower()\n    text = text or '-'\n"
+        "    return text\n",
+        "class Interp:\n    def before_get(self, value):\n        return value\n\n    def expand(self, value):\n"
+        "        return value.upper()\n",
+    ]
+    assert [rejection_reasons(snippet) for snippet in kept] == [[]] * len(kept)
 
 
 def test_a_nested_function_returning_does_not_give_its_parent_a_return_value() -> None:
