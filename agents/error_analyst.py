@@ -2,8 +2,9 @@
 
 The explanation is the dialogue turn the programmer learns from (AutoCoder's natural-language error
 description); the machine-readable ``FAULT: code|test`` line decides whether the code or the tests are
-revised next. Every blame on the tests is recorded, because rewriting tests is how a wrong solution could
-slip through.
+revised next, and is kept out of the turn (``fault`` in its metadata instead): shown the verdict, the programmer
+answered it rather than the analysis. Every blame on the tests is recorded, because rewriting tests is how a wrong
+solution could slip through.
 
 The analyst is handed one review request (problem, solution, tests, interpreter output) instead of the
 dialogue: shown the dialogue, small models continue it in the programmer's voice or answer with a bare
@@ -18,7 +19,7 @@ from langgraph.runtime import Runtime
 from .context import Context
 from .dialogue import Speaker, say, speaker_of
 from .model_call import ModelCallError, ask_view, model_failure
-from .parsing import parse_fault
+from .parsing import parse_fault, without_verdict
 from .prompts import load_prompt, render_prompt
 from .state import RoleState
 
@@ -42,12 +43,12 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask_view(Speaker.ERROR_ANALYST, view, runtime)
     except ModelCallError as error:
         return model_failure(error)
-    fault = parse_fault(reply.text)
+    fault, analysis = parse_fault(reply.text), without_verdict(reply.text)
     update: RoleState = {
-        "messages": [say(Speaker.ERROR_ANALYST, reply.text, fault=fault)],
+        "messages": [say(Speaker.ERROR_ANALYST, analysis, fault=fault)],
         "fault": fault,
         "tokens": reply.tokens,
     }
     if fault == "test":
-        update["blamed_tests"] = [{"round": state.get("round", 0), "explanation": reply.text}]
+        update["blamed_tests"] = [{"round": state.get("round", 0), "explanation": analysis}]
     return update

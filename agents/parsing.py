@@ -30,7 +30,11 @@ SHELL_LANGS = frozenset({"bash", "sh", "shell", "console"})
 # An opening fence, optional language tag, then the body up to a closing fence or the end of the reply
 # (models that hit max_tokens leave the last fence open).
 _FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-_FAULT = re.compile(r"FAULT\s*[:=]\s*\**\s*(code|tests?)\b", re.IGNORECASE)
+# The analyst's verdict as it is asked for ("FAULT: code") and as small models phrase it ("the FAULT is: test").
+_FAULT = re.compile(r"FAULT\s*(?:[:=]|\s+is\b\s*:?)\s*\**\s*(?:with\s+the\s+)?(code|tests?)\b", re.IGNORECASE)
+# A line that only states the verdict ("Therefore, the FAULT is: code"), or a verdict that ends a line.
+_VERDICT_LINE = re.compile(rf"^[ \t*]*(?:therefore,?\s*)?(?:the\s+)?(?:{_FAULT.pattern})[ \t*.]*$\n?", re.I | re.M)
+_VERDICT_END = re.compile(rf"[ \t]*(?:therefore,?\s*)?(?:the\s+)?(?:{_FAULT.pattern})[ \t*.]*$", re.I | re.M)
 _DEF_NAME = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # A heading that opens a worked solution ("**Solution:**", "## Solution", "Solution:"): questioners that
@@ -351,6 +355,15 @@ def parse_fault(reply: str) -> Fault:
     if not found:
         return "code"
     return "test" if found[-1].lower().startswith("test") else "code"
+
+
+def without_verdict(reply: str) -> str:
+    """The analyst's reply without its ``FAULT`` verdict: a line that only states it, or the verdict ending a line.
+    The verdict routes the dialogue (``parse_fault``); shown to the programmer as the last line of the analysis, the
+    1.5B answered it with "The FAULT is: code" and no code (5 of 7 revisions of one draw). A reply that is nothing
+    but the verdict stays as it is."""
+    text = _VERDICT_END.sub("", _VERDICT_LINE.sub("", reply)).strip()
+    return text or reply
 
 
 def problem_statement(reply: str) -> str:

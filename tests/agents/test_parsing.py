@@ -13,6 +13,7 @@ from aiev.agents.parsing import (
     python_blocks,
     signatures_only,
     strip_demo,
+    without_verdict,
 )
 
 
@@ -135,10 +136,30 @@ def test_uncalled_test_functions_are_called() -> None:
         ("fault = Test", "test"),
         ("Earlier I said FAULT: test but actually\nFAULT: code", "code"),
         ("No verdict line at all.", "code"),
+        ("The second assert expects 5.\n\nTherefore, the FAULT is: test", "test"),  # the 1.5B's phrasing
+        ("Therefore, the fault is with the tests.", "test"),
     ],
 )
 def test_fault_verdict(reply: str, fault: str) -> None:
     assert parse_fault(reply) == fault
+
+
+@pytest.mark.parametrize(
+    ("reply", "analysis"),
+    [
+        ("The loop is off by one.\nFAULT: code", "The loop is off by one."),
+        ("It iterates the generator.\n\nTherefore, the FAULT is: code", "It iterates the generator."),
+        (
+            "It should be modified to include this behavior. FAULT: code",
+            "It should be modified to include this behavior.",
+        ),
+        ("The expected value is wrong.\n**FAULT: test**\n", "The expected value is wrong."),
+        ("FAULT: code", "FAULT: code"),  # nothing but the verdict: kept, an empty turn says less
+        ("A fault in the code: it skips the first item.", "A fault in the code: it skips the first item."),
+    ],
+)
+def test_the_analysis_shown_to_the_programmer_has_no_verdict(reply: str, analysis: str) -> None:
+    assert without_verdict(reply) == analysis
 
 
 @pytest.mark.parametrize("heading", ["**Solution:**", "## Solution", "Solution:", "### Example solution"])

@@ -180,8 +180,9 @@ def test_analyst_blaming_the_tests_sends_them_back_and_is_recorded(scripted_role
         "questioner", "programmer", "test_writer", "interpreter", "error_analyst",
         "test_writer", "interpreter", "programmer",
     ]  # fmt: skip
-    assert state["blamed_tests"] == [{"round": 1, "explanation": BLAME_TEST}]
-    assert state["messages"][4].additional_kwargs["fault"] == "test"
+    analysis = BLAME_TEST.removesuffix("\nFAULT: test")  # the verdict routes; the turn holds the analysis
+    assert state["blamed_tests"] == [{"round": 1, "explanation": analysis}]
+    assert state["messages"][4].additional_kwargs["fault"] == "test" and state["messages"][4].content == analysis
 
 
 def test_model_failure_ends_the_dialogue_with_a_clear_verdict(scripted_roles) -> None:
@@ -204,7 +205,9 @@ def test_roles_see_the_transcript_from_their_own_side(scripted_roles) -> None:
     second_programmer_call = scripted.models["programmer"].calls[1]
     kinds = [m.type for m in second_programmer_call]
     assert kinds == ["system", "human", "ai", "human"]  # problem | own code | tests+stderr+analysis merged
-    assert "FAULT: code" in second_programmer_call[-1].content
+    # the analysis, not the verdict that routes the dialogue (shown it, the 1.5B answered "The FAULT is: code")
+    assert second_programmer_call[-1].content.endswith("add subtracts instead of adding.")
+    assert "FAULT" not in second_programmer_call[-1].content
     assert "def plus" in scripted.models["questioner"].calls[0][-1].content  # only the questioner sees the seed
     assert all("def plus" not in m.content for m in second_programmer_call)
     test_writer_view = scripted.models["test_writer"].calls[0]

@@ -70,7 +70,7 @@ def scripted_reply(messages) -> AIMessage:
         text = f"Level: {level}. Add two integers.\n```python\ndef add(a: int, b: int) -> int:\n```"
     elif role == "programmer":
         problem = messages[1].content
-        told = any("FAULT" in m.content for m in messages)
+        told = any("wrong operation" in m.content for m in messages)  # the analysis reached the programmer
         wrong = "Level: hard" in problem or ("Level: twice" in problem and not told)
         text = f"```python\ndef add(a, b):\n    return a {'-' if wrong else '+'} b\n```"
     elif role == "test_writer":

@@ -32,7 +32,8 @@ def roles(messages: list[BaseMessage]) -> str:
     if system == load_prompt("programmer"):
         return CODE[task]
     if system == load_prompt("test_writer"):
-        return TESTS[task] if task == "mul" or "FAULT: test" in seen else "```python\nassert add(1, 2) == 4\n```"
+        blamed = "contradicts the problem" in seen  # the analysis reached it (its verdict line only routes)
+        return TESTS[task] if task == "mul" or blamed else "```python\nassert add(1, 2) == 4\n```"
     assert system == load_prompt("error_analyst")
     return BLAME
 
@@ -52,7 +53,7 @@ def generated(scripted, tmp_path: Path) -> Path:
 def test_samples_keep_the_blamed_tests_and_build_can_drop_them(local_engine, scripted, tmp_path: Path) -> None:
     out = generated(scripted, tmp_path)
     samples = {sample.id: sample for _, sample in read_generation_records(out)}
-    assert samples["blamed"].blamed_tests == [{"round": 1, "explanation": BLAME}]
+    assert samples["blamed"].blamed_tests == [{"round": 1, "explanation": BLAME.removesuffix("\nFAULT: test")}]
     assert samples["clean"].blamed_tests == []
     assert from_dataset(to_dataset(samples.values())) == list(samples.values())  # Arrow keeps them too
 
@@ -66,5 +67,5 @@ def test_samples_keep_the_blamed_tests_and_build_can_drop_them(local_engine, scr
         assert json.loads((dest / "build_report.json").read_text())["blamed_tests_dropped"] == (1 if flags else 0)
         return {row["id"]: row["blamed_tests"] for row in kept}
 
-    assert build() == {"blamed": [{"round": 1, "explanation": BLAME}], "clean": []}
+    assert build() == {"blamed": [{"round": 1, "explanation": BLAME.removesuffix("\nFAULT: test")}], "clean": []}
     assert build("--drop-blamed-tests") == {"clean": []}
