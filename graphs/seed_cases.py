@@ -12,8 +12,10 @@ function is one of the solution's and whose arguments are constants (or arithmet
 argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
-characters also gets an inner character doubled (its first separator, else its middle one); no sign flips, no empty
-inputs, which a problem may rule out although the seed accepts them. ``with_seed_cases`` appends the new calls the
+characters also gets an inner character doubled (its first separator, else its middle one); half of the cases, when
+there are that many, append to a string argument a character the seed spells out (``'"'`` for ``html.escape``): what
+the seed treats specially is where a solution differs, and a test writer's inputs may never hold it. No sign flips, no
+empty inputs, which a problem may rule out although the seed accepts them. ``with_seed_cases`` appends the new calls the
 seed answers (a value whose ``repr`` reads back as a literal; calls the seed rejects are left out) as asserts of
 that value. The result goes through every check again (stand-ins, the seed) before it runs (``test_quality``).
 """
@@ -32,20 +34,26 @@ from . import assert_values
 MAX_CASES = 6
 
 
-def near_calls(tests: str, functions: Iterable[str], limit: int = MAX_CASES) -> list[str]:
-    """Up to ``limit`` calls (source text) near the tests' own (see the module doc), none already in the tests; the
+def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int = MAX_CASES) -> list[str]:
+    """Up to ``limit`` calls (source text) near the tests' own (see the module doc), none already in the tests, half
+    of them (when there are that many) with a character the ``seed`` spells out appended to a string argument; the
     choice among more is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
-    functions = set(functions)
-    present, found = set(), []
+    functions, characters = set(functions), _characters(seed)
+    present, found, marked = set(), [], []
     for expectation in assert_values.expectations(tests):
         call = expectation.expression
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
             present.add(ast.unparse(call))
             if call.func.id in functions and not call.keywords:
                 found.extend(_variants(call))
-    fresh = list(dict.fromkeys(text for text in found if text not in present))
-    random.Random(tests).shuffle(fresh)
-    return fresh[:limit]
+                marked.extend(_variants(call, characters))
+    choose = random.Random(tests)
+    fresh = [list(dict.fromkeys(text for text in texts if text not in present)) for texts in (marked, found)]
+    for texts in fresh:
+        choose.shuffle(texts)
+    marked, found = fresh[0], [text for text in fresh[1] if text not in fresh[0]]
+    taken = marked[: max(limit // 2, limit - len(found))]
+    return taken + found[: limit - len(taken)]
 
 
 def probe(calls: list[str]) -> str:
@@ -70,15 +78,16 @@ def with_seed_cases(tests: str, calls: list[str], result: ExecResult) -> str | N
     return tests.rstrip("\n") + "\n" + "".join(cases)
 
 
-def _variants(call: ast.Call) -> list[str]:
-    """The call with one argument changed at a time (see the module doc), as source text; none when an argument
-    is not a constant."""
+def _variants(call: ast.Call, characters: Iterable[str] | None = None) -> list[str]:
+    """The call with one argument changed at a time (see the module doc), or, given ``characters``, with one of them
+    appended to one string argument, as source text; none when an argument is not a constant."""
     values = [_constant(argument) for argument in call.args]
     if any(value is _NOT_CONSTANT for value in values):
         return []
     texts = []
     for position, value in enumerate(values):
-        for changed in _near(value):
+        near = _near(value) if characters is None else [value + c for c in characters if isinstance(value, str)]
+        for changed in near:
             arguments = [*values[:position], changed, *values[position + 1 :]]
             texts.append(f"{call.func.id}({', '.join(map(repr, arguments))})")  # type: ignore[attr-defined]
     return texts
@@ -109,6 +118,32 @@ def _inner_repeat(value: str | bytes | tuple | list) -> list[str | bytes]:
 
 
 _NOT_CONSTANT = object()
+
+
+def _characters(seed: str) -> list[str]:
+    """The one-character strings the seed's code spells out (not in docstrings), in order: what it treats specially
+    (``html.escape``'s quotes: the 1.5B's escape was verified escaping quotes twice, since no test had one), as a
+    fuzzer takes its dictionary from the program's constants."""
+    try:
+        tree = ast.parse(seed)
+    except (SyntaxError, ValueError):
+        return []
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    found = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and len(node.value) == 1
+        and id(node) not in docstrings
+    ]
+    return list(dict.fromkeys(found))
 
 
 def _constant(node: ast.expr) -> object:

@@ -189,7 +189,7 @@ def _with_seed_cases(
     reference: str, tests: str, used: frozenset[str], setup: list[str], context: Context
 ) -> str | None:
     """``tests`` with calls near their own and the values the reference gives for them (``seed_cases``), or None."""
-    calls = seed_cases.near_calls(tests, used)
+    calls = seed_cases.near_calls(tests, used, reference)
     if not calls:
         return None
     return seed_cases.with_seed_cases(tests, calls, _recorded_run(reference, seed_cases.probe(calls), setup, context))

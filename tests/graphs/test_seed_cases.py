@@ -84,3 +84,22 @@ def test_the_sample_shows_the_tests_a_later_candidate_ran_after_its_own_check_re
     assert record["candidate"] == 1 and record["test_quality"]["repaired"] == state["tests"]
     assert state["tests"] != "assert double(3) == 6\nassert double(5) == 10\n"  # the seed's cases are there
     assert state["messages"][2].content == f"```python\n{state['tests'].rstrip()}\n```"
+
+
+def test_half_the_cases_append_a_character_the_seed_spells_out() -> None:
+    # html.escape: the 1.5B's escape replaced quotes before '&' (escaping them twice) and was verified, since neither
+    # the test writer's inputs nor their near variants held a quote
+    seed = (
+        'def escape(s, quote=True):\n    """Escape "&", "<" and ">"."""\n    s = s.replace("&", "&amp;")\n'
+        '    if quote:\n        s = s.replace(\'"\', "&quot;")\n    return s\n'
+    )
+    tests = "assert escape('Hello, world!') == 'Hello, world!'\nassert escape('a<b') == 'a&lt;b'\n"
+    calls = near_calls(tests, {"escape"}, seed)
+    appended = [call for call in calls if call.endswith(("&')", "\"')", "'\"')"))]
+    assert len(calls) == 6 and len(appended) == 3
+    assert set(near_calls(tests, {"escape"}, seed, limit=100)) >= {
+        "escape('Hello, world!&')", "escape('Hello, world!\"')", "escape('a<b&')", "escape('a<b\"')",
+    }  # fmt: skip
+    # the docstring's characters are not the seed's: ``"&"`` is spelled in code too, ``<`` only in the docstring
+    assert "escape('Hello, world!<')" not in near_calls(tests, {"escape"}, seed, limit=100)
+    assert near_calls(tests, {"escape"}, seed) == calls  # fixed by the tests' text
