@@ -21,8 +21,8 @@ Tests that fail against no stand-in may still be wrong. Given a ``reference`` (A
 problem was derived from, correct by construction) that is comparable with the solution (``reference_check``: it
 defines every solution name the tests use, with the same signature), the tests then run against the reference in
 the same sandbox with the same setup: an assert of theirs that fails there *contradicts the reference*. Such tests,
-and tests with an input the reference raises on (the 1.5B asserted ``root(-1) == ValueError(...)``, and passed a
-``random.Random`` where the seed iterates a range), are first repaired from the reference where they can be
+and tests with an input the reference raises on (the 1.5B passed a ``random.Random`` where the seed iterates a
+range), are first repaired from the reference where they can be
 (``reference_check.repaired``: each ``assert <expr> == <literal>`` gets the value the reference gives, an assert
 whose expression the reference rejects is dropped), and
 the repaired tests are checked from the start (stand-ins, reference): when they verify, the verdict carries them
