@@ -1,7 +1,8 @@
 """The questioner: turns a seed snippet into a self-contained programming problem (OSS-Instruct style).
 
 The seed itself is not part of the dialogue: the training sample starts with the problem, exactly as a
-user would pose it, so the questioner is shown the seed in a one-off request rather than the transcript.
+user would pose it, so the questioner is shown the seed in a one-off request rather than the transcript. The
+request ends with the seed's signatures (``seed_interface``): a problem that keeps them is one the seed can check.
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from .dialogue import Speaker, say
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import entry_point_of, problem_statement, top_level_functions
 from .prompts import load_prompt, render_prompt
+from .seed_interface import signatures
 from .state import RoleState
 
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
+    snippet = state["seed"]["snippet"]
+    interface = signatures(snippet)
+    shown = f"\n{render_prompt('questioner_seed_signatures', signatures=interface)}\n" if interface else ""
     view = [
         SystemMessage(content=load_prompt("questioner")),
-        HumanMessage(content=render_prompt("questioner_seed", snippet=state["seed"]["snippet"])),
+        HumanMessage(content=render_prompt("questioner_seed", snippet=snippet, signatures=shown)),
     ]
     try:
         reply = ask_view(Speaker.QUESTIONER, view, runtime)
@@ -39,6 +44,6 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     return {
         "messages": [say(Speaker.QUESTIONER, problem)],
         "problem": problem,
-        "entry_point": entry_point_of(problem, top_level_functions(state["seed"]["snippet"])),
+        "entry_point": entry_point_of(problem, top_level_functions(snippet)),
         "tokens": reply.tokens,
     }
