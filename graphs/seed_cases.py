@@ -13,8 +13,9 @@ argument at a time, keeping it of the same kind and, as far as a change can, wit
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
 characters also gets an inner character doubled (its first separator, else its middle one); half of the cases, when
-there are that many, append to a string argument a character the seed spells out (``'"'`` for ``html.escape``): what
-the seed treats specially is where a solution differs, and a test writer's inputs may never hold it. No sign flips, no
+there are that many, append to a string argument a character the seed spells out (``'"'`` for ``html.escape``, ``'<'``
+for code that writes ``'<font>'`` around its input): what the seed treats specially is where a solution differs, and
+a test writer's inputs may never hold it. No sign flips, no
 empty inputs, which a problem may rule out although the seed accepts them. ``with_seed_cases`` appends the new calls the
 seed answers (a value whose ``repr`` reads back as a literal; calls the seed rejects are left out) as asserts of
 that value. The result goes through every check again (stand-ins, the seed) before it runs (``test_quality``).
@@ -121,9 +122,11 @@ _NOT_CONSTANT = object()
 
 
 def _characters(seed: str) -> list[str]:
-    """The one-character strings the seed's code spells out (not in docstrings), in order: what it treats specially
-    (``html.escape``'s quotes: the 1.5B's escape was verified escaping quotes twice, since no test had one), as a
-    fuzzer takes its dictionary from the program's constants."""
+    """The characters the seed's code spells out (not in docstrings), in order: its one-character strings first,
+    then the punctuation inside its longer strings. That is what it treats specially (``html.escape``'s quotes: the
+    1.5B's escape was verified escaping quotes twice, since no test had one) or writes around its input (cgitb's
+    ``grey(text)`` wraps it in ``'<font color="#909090">'``: the 0.5B's grey, which HTML-escapes its input, was
+    verified on inputs without a ``<``), as a fuzzer takes its dictionary from the program's constants."""
     try:
         tree = ast.parse(seed)
     except (SyntaxError, ValueError):
@@ -135,15 +138,14 @@ def _characters(seed: str) -> list[str]:
         and node.body
         and isinstance(node.body[0], ast.Expr)
     }
-    found = [
+    strings = [
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and len(node.value) == 1
-        and id(node) not in docstrings
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
     ]
-    return list(dict.fromkeys(found))
+    single = [text for text in strings if len(text) == 1]
+    inside = [c for text in strings if len(text) > 1 for c in text if not (c.isalnum() or c.isspace())]
+    return list(dict.fromkeys(single + inside))
 
 
 def _constant(node: ast.expr) -> object:

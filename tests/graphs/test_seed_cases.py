@@ -95,7 +95,7 @@ def test_half_the_cases_append_a_character_the_seed_spells_out() -> None:
     )
     tests = "assert escape('Hello, world!') == 'Hello, world!'\nassert escape('a<b') == 'a&lt;b'\n"
     calls = near_calls(tests, {"escape"}, seed)
-    appended = [call for call in calls if call.endswith(("&')", "\"')", "'\"')"))]
+    appended = [call for call in calls if call.endswith(("&')", "\"')", "'\"')", ";')"))]
     assert len(calls) == 6 and len(appended) == 3
     assert set(near_calls(tests, {"escape"}, seed, limit=100)) >= {
         "escape('Hello, world!&')", "escape('Hello, world!\"')", "escape('a<b&')", "escape('a<b\"')",
@@ -103,3 +103,12 @@ def test_half_the_cases_append_a_character_the_seed_spells_out() -> None:
     # the docstring's characters are not the seed's: ``"&"`` is spelled in code too, ``<`` only in the docstring
     assert "escape('Hello, world!<')" not in near_calls(tests, {"escape"}, seed, limit=100)
     assert near_calls(tests, {"escape"}, seed) == calls  # fixed by the tests' text
+
+
+def test_the_punctuation_of_the_seeds_longer_strings_is_appended_too() -> None:
+    # cgitb's grey wraps its input in a tag: the 0.5B's grey HTML-escaped the input and was verified, since no input
+    # held a '<'; letters, digits and spaces of the tag are no dictionary entries
+    seed = "def grey(text):\n    if text:\n        return '<font color=\"#909090\">' + text + '</font>'\n    return ''\n"
+    tests = "assert grey('Hello') == '<font color=\"#909090\">Hello</font>'\n"
+    appended = {call.removeprefix("grey('Hello").removesuffix("')") for call in near_calls(tests, {"grey"}, seed, 100)}
+    assert appended >= {"<", "=", '"', "#", ">", "/"} and not appended & {"f", "9", " "}
