@@ -37,6 +37,7 @@ RejectionReason = Literal[
     "no_parameters",
     "no_return",
     "returns_its_input",
+    "abstract",
 ]
 # Checked and reported in this order: a dropped seed is counted under its first reason.
 REASONS: tuple[RejectionReason, ...] = RejectionReason.__args__  # type: ignore[attr-defined]
@@ -137,6 +138,8 @@ def _quality_reasons(
         reasons.append("no_return")
     elif callables and all(_passes_through(node) for node in callables if _returns_value(node)):
         reasons.append("returns_its_input")
+    if any(_is_abstract(node) for node in callables):
+        reasons.append("abstract")
     return sorted(reasons, key=REASONS.index)
 
 
@@ -165,6 +168,25 @@ def _is_private(node: _Definition | ast.ClassDef) -> bool:
     if isinstance(node, ast.ClassDef):
         methods = [item for item in node.body if isinstance(item, _Definition)]
         return bool(methods) and all(method.name.startswith("_") for method in methods)
+    return False
+
+
+def _is_abstract(node: _Definition | ast.ClassDef) -> bool:
+    """A class to subclass: a public method (or ``__init__``) that raises ``NotImplementedError`` or is an
+    ``@abstractmethod``. The seed cannot run what such a problem asks for, so nothing checks it: codecs'
+    ``IncrementalEncoder``, whose ``encode`` raises, became an "incremental encoder" no 0.5B round could pass."""
+    if not isinstance(node, ast.ClassDef):
+        return False
+    for method in node.body:
+        if not isinstance(method, _Definition) or (method.name.startswith("_") and method.name != "__init__"):
+            continue
+        if any(_dotted(d).rpartition(".")[2] == "abstractmethod" for d in method.decorator_list):
+            return True
+        for stmt in ast.walk(method):
+            if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+                raised = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+                if _dotted(raised) == "NotImplementedError":
+                    return True
     return False
 
 

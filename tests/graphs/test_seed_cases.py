@@ -108,7 +108,7 @@ def test_half_the_cases_append_a_character_the_seed_spells_out() -> None:
 def test_the_punctuation_of_the_seeds_longer_strings_is_appended_too() -> None:
     # cgitb's grey wraps its input in a tag: the 0.5B's grey HTML-escaped the input and was verified, since no input
     # held a '<'; letters, digits and spaces of the tag are no dictionary entries
-    seed = "def grey(text):\n    if text:\n        return '<font color=\"#909090\">' + text + '</font>'\n    return ''\n"
+    seed = "def grey(text):\n    if text:\n        return '<font color=\"#909090\">' + text + '</font>'\n"
     tests = "assert grey('Hello') == '<font color=\"#909090\">Hello</font>'\n"
     appended = {call.removeprefix("grey('Hello").removesuffix("')") for call in near_calls(tests, {"grey"}, seed, 100)}
     assert appended >= {"<", "=", '"', "#", ">", "/"} and not appended & {"f", "9", " "}

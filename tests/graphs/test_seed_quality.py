@@ -42,6 +42,10 @@ CASES: dict[str, str] = {
     # abc.abstractmethod: marks its argument and hands it back
     "returns_its_input": "def abstract(funcobj):\n    funcobj.__isabstract__ = True\n    funcobj.marked = 1\n"
     "    funcobj.by = 'me'\n    return funcobj\n",
+    # codecs.IncrementalEncoder: a base class whose encode only raises
+    "abstract": "class Encoder:\n    def __init__(self, errors='strict'):\n        self.errors = errors\n\n"
+    "    def encode(self, data, final=False):\n        raise NotImplementedError\n\n"
+    "    def getstate(self):\n        return 0\n",
 }
 
 
@@ -85,6 +89,12 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
             "    def norm(self):\n        return abs(self.x)\n",
             ["depends_on_module_globals"],
         ),
+        # an @abstractmethod makes a class to subclass too; a private method that raises does not
+        (
+            "import abc\n\nclass Shape(abc.ABC):\n    def __init__(self, n):\n        self.n = n\n\n"
+            "    @abc.abstractmethod\n    def area(self):\n        return 0\n",
+            ["abstract"],
+        ),
         # several reasons: all listed, in REASONS order
         (
             "def main():\n    import argparse\n    p = argparse.ArgumentParser()\n"
@@ -109,6 +119,8 @@ def test_reasons_are_found_in_their_other_spellings(snippet: str, reasons: list[
         "        self.items.append(item)\n\n    def pop(self):\n        return self.items.pop()\n",
         "class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n\n    def total(self):\n"
         "        return super().__init__ and self.a + self.b + len(__class__.__name__)\n",
+        "class Box:\n    def __init__(self, v):\n        self.v = v\n\n    def get(self):\n"
+        "        return self._hook()\n\n    def _hook(self):\n        raise NotImplementedError\n",
         # os.path's string functions compute from their inputs alone
         "import os\n\ndef stem(path):\n    base = os.path.basename(path)\n    root, ext = os.path.splitext(base)\n"
         "    if not ext:\n        return root\n    return os.path.join('out', root)\n",
