@@ -30,7 +30,11 @@ as ``repaired`` and they are what runs. Otherwise the round is refused as for va
 shown the failing assert and the values the reference gave, never the reference's code. A reference that cannot
 load or fails in any other way (an error of another kind, a timeout, a broken sandbox) refuses nothing. Tests
 that agree with a reference (as written or repaired) also get more cases: calls near their own with the values the
-reference gives (``seed_cases``: a solution must not pass by hard-coding the tested inputs); and they compare their
+reference gives (``seed_cases``: a solution must not pass by hard-coding the tested inputs). Vacuous tests go the same
+way before they are refused, since the seed's cases may be what tells a wrong solution apart: the 0.5B's tests of
+``rfc822_escape`` (8 spaces after each newline) held no newline and passed against the identity, three rounds
+running, and a seed case appends the ``"\\n"`` the seed spells out. Either way the tests are checked again from the
+start, so tests that still verify nothing are refused. Tests that agree with a reference also compare their
 non-integral floats within a tolerance (``reference_check.tolerant``: exact to the last bit, they would only pass a
 copy of the reference's arithmetic). Such tests are checked again from the start in the same way.
 """
@@ -114,6 +118,9 @@ def check_tests(
             return known, None
     if not used:
         return _verdict(key, names, "vacuous", "calls_nothing"), None
+    if any((record.get("test_quality") or {}).get("repaired") == tests for record in earlier):
+        repair = False  # what an earlier check of this dialogue made of its tests: rewriting them again would compound
+    vacuous: QualityVerdict | None = None
     for kind, source in fakes.items():
         result = run_request(
             context.sandbox, ExecRequest.python(source, tests=tests, setup=setup, timeout_s=context.timeout_s)
@@ -121,11 +128,12 @@ def check_tests(
         if result.outcome is Outcome.SANDBOX_ERROR:
             return _verdict(key, names, "unchecked"), result
         if result.passed:
-            return _verdict(key, names, "vacuous", kind), None
+            vacuous = _verdict(key, names, "vacuous", kind)
+            break
+    if vacuous and (reference is None or not repair):
+        return vacuous, None
     reference_run = _run_against_reference(reference, tests, setup, context) if reference is not None else None
     failure = reference_check.contradiction(reference_run) if reference_run else None
-    if any((record.get("test_quality") or {}).get("repaired") == tests for record in earlier):
-        repair = False  # what an earlier check of this dialogue made of its tests: rewriting them again would compound
     if reference is not None and repair:
         # also when the reference raised on an input of the tests: the repair drops such asserts (see the module doc)
         failed = reference_run is not None and not reference_run.passed
@@ -140,6 +148,8 @@ def check_tests(
         )
         if checked and checked[0]["verdict"] == "verifies":
             return {**checked[0], "key": key, "repaired": fixed}, None
+    if vacuous:
+        return vacuous, None
     if failure:
         return _verdict(key, names, "contradicts_reference", contradiction=failure), None
     return {**_verdict(key, names, "verifies"), "reference_passed": bool(reference_run and reference_run.passed)}, None

@@ -112,3 +112,46 @@ def test_the_punctuation_of_the_seeds_longer_strings_is_appended_too() -> None:
     tests = "assert grey('Hello') == '<font color=\"#909090\">Hello</font>'\n"
     appended = {call.removeprefix("grey('Hello").removesuffix("')") for call in near_calls(tests, {"grey"}, seed, 100)}
     assert appended >= {"<", "=", '"', "#", ">", "/"} and not appended & {"f", "9", " "}
+
+
+RFC822 = {
+    "id": "rfc822",
+    "snippet": "def rfc822_escape(header):\n    lines = header.split('\\n')\n    sep = '\\n' + 8 * ' '\n"
+    "    return sep.join(lines)\n",
+    "source": "test",
+}
+RFC822_PROBLEM = (
+    "Write `rfc822_escape(header)`: 8 spaces after each newline.\n```python\ndef rfc822_escape(header):\n```"
+)
+# What the 0.5B wrote three rounds running: no input holds a newline, so the identity passes every assert
+IDENTITY_TESTS = (
+    "```python\nassert rfc822_escape('Hello world') == 'Hello world'\nassert rfc822_escape('a b') == 'a b'\n```"
+)
+RFC822_RIGHT = "```python\ndef rfc822_escape(header):\n    return header.replace('\\n', '\\n' + ' ' * 8)\n```"
+RFC822_WRONG = "```python\ndef rfc822_escape(header):\n    return header\n```"
+
+
+def test_vacuous_tests_are_rescued_by_the_seeds_cases_and_then_tell_a_wrong_solution_apart(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[RFC822_PROBLEM],
+        programmer=[RFC822_WRONG, RFC822_RIGHT],
+        test_writer=[IDENTITY_TESTS],
+        error_analyst=["Newlines are not escaped."],
+    )
+    state = run_seed(scripted, RFC822)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2  # the identity failed the seed's cases
+    first, second = state["executions"]
+    assert first["outcome"] == "failed" and first["test_quality"]["verdict"] == "verifies"
+    added = [line for line in state["tests"].splitlines() if "\\n" in line]
+    assert added and all(line.endswith("'") and "\\n        " in line for line in added)  # the seed's values
+
+
+def test_vacuous_tests_the_seed_cannot_rescue_are_still_refused(scripted_roles) -> None:
+    # tests whose only input is a name, not a constant: no call to vary, so no seed case can be added
+    tests = "```python\nx = 'a b'\nassert rfc822_escape(x) == x\n```"
+    scripted = scripted_roles(
+        questioner=[RFC822_PROBLEM], programmer=[RFC822_RIGHT], test_writer=[tests] * 5, context={"max_rounds": 3}
+    )
+    state = run_seed(scripted, RFC822)
+    assert state["verdict"]["reason"] == "vacuous_tests"
+    assert all(record["test_quality"]["verdict"] == "vacuous" for record in state["executions"])
