@@ -38,6 +38,7 @@ RejectionReason = Literal[
     "no_return",
     "returns_its_input",
     "abstract",
+    "mixin",
 ]
 # Checked and reported in this order: a dropped seed is counted under its first reason.
 REASONS: tuple[RejectionReason, ...] = RejectionReason.__args__  # type: ignore[attr-defined]
@@ -140,6 +141,8 @@ def _quality_reasons(
         reasons.append("returns_its_input")
     if any(_is_abstract(node) for node in callables):
         reasons.append("abstract")
+    if any(_is_mixin(node) for node in callables):
+        reasons.append("mixin")
     return sorted(reasons, key=REASONS.index)
 
 
@@ -188,6 +191,34 @@ def _is_abstract(node: _Definition | ast.ClassDef) -> bool:
                 if _dotted(raised) == "NotImplementedError":
                     return True
     return False
+
+
+def _is_mixin(node: _Definition | ast.ClassDef) -> bool:
+    """A class without bases that needs another class to work: it reads ``self.<name>`` that nothing in it defines or
+    assigns, or calls a ``super()`` method that ``object`` lacks. email's ``ContentTransferEncodingHeader`` (reads
+    ``self._parse_tree``, calls ``super().init``) became a problem no 0.5B round could even write tests for. A class
+    that sets attributes by name (``setattr``, ``__dict__``) is given the benefit of the doubt."""
+    if not isinstance(node, ast.ClassDef) or any(_dotted(base) != "object" for base in node.bases):
+        return False
+    provided = set(dir(object))
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            provided.add(item.name)
+        elif isinstance(item, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+            provided.update(sub.id for target in targets for sub in ast.walk(target) if isinstance(sub, ast.Name))
+    read: set[str] = set()
+    for sub in ast.walk(node):
+        if _dotted(sub) == "setattr" or (isinstance(sub, ast.Attribute) and sub.attr == "__dict__"):
+            return False
+        if not isinstance(sub, ast.Attribute):
+            continue
+        owner = sub.value
+        if isinstance(owner, ast.Call) and _dotted(owner.func) == "super" and not hasattr(object, sub.attr):
+            return True
+        if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+            (read if isinstance(sub.ctx, ast.Load) else provided).add(sub.attr)
+    return bool(read - provided)
 
 
 def _takes_inputs(node: _Definition | ast.ClassDef) -> bool:

@@ -46,6 +46,9 @@ CASES: dict[str, str] = {
     "abstract": "class Encoder:\n    def __init__(self, errors='strict'):\n        self.errors = errors\n\n"
     "    def encode(self, data, final=False):\n        raise NotImplementedError\n\n"
     "    def getstate(self):\n        return 0\n",
+    # email's ContentTransferEncodingHeader: reads an attribute and calls a super() method another class provides
+    "mixin": "class CteHeader:\n    max_count = 1\n\n    def init(self, value):\n        self.raw = value\n\n"
+    "    def cte(self):\n        return self._parse_tree.cte\n",
 }
 
 
@@ -95,6 +98,12 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
             "    @abc.abstractmethod\n    def area(self):\n        return 0\n",
             ["abstract"],
         ),
+        # super() of a method object lacks makes a mixin too
+        (
+            "class Header:\n    def init(self, value):\n        self.value = value\n        super().init(value)\n\n"
+            "    def text(self):\n        return self.value\n",
+            ["mixin"],
+        ),
         # several reasons: all listed, in REASONS order
         (
             "def main():\n    import argparse\n    p = argparse.ArgumentParser()\n"
@@ -121,6 +130,12 @@ def test_reasons_are_found_in_their_other_spellings(snippet: str, reasons: list[
         "        return super().__init__ and self.a + self.b + len(__class__.__name__)\n",
         "class Box:\n    def __init__(self, v):\n        self.v = v\n\n    def get(self):\n"
         "        return self._hook()\n\n    def _hook(self):\n        raise NotImplementedError\n",
+        # class attributes, methods, properties and attributes assigned anywhere in the class are its own
+        "class Meter:\n    unit = 'm'\n\n    def __init__(self, v):\n        self.v = v\n\n    def grow(self, d):\n"
+        "        self.total = self.v + d\n        return self.label() + self.unit + str(self.total)\n\n"
+        "    def label(self):\n        return super().__repr__()\n",
+        "class Bag:\n    def __init__(self, **kw):\n        for k, v in kw.items():\n"
+        "            setattr(self, k, v)\n\n    def size(self):\n        return self.count\n",
         # os.path's string functions compute from their inputs alone
         "import os\n\ndef stem(path):\n    base = os.path.basename(path)\n    root, ext = os.path.splitext(base)\n"
         "    if not ext:\n        return root\n    return os.path.join('out', root)\n",
