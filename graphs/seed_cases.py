@@ -13,12 +13,13 @@ argument at a time, keeping it of the same kind and, as far as a change can, wit
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
 characters also gets an inner character doubled (its first separator, else its middle one); half of the cases, when
-there are that many, append to a string argument a character the seed spells out (``'"'`` for ``html.escape``, ``'<'``
-for code that writes ``'<font>'`` around its input): what the seed treats specially is where a solution differs, and
-a test writer's inputs may never hold it. No sign flips, no
-empty inputs, which a problem may rule out although the seed accepts them. ``with_seed_cases`` appends the new calls the
-seed answers (a value whose ``repr`` reads back as a literal; calls the seed rejects are left out) as asserts of
-that value. The result goes through every check again (stand-ins, the seed) before it runs (``test_quality``).
+there are that many, put around a string argument what the seed spells out: a character appended (``'"'`` for
+``html.escape``, ``'<'`` for code that writes ``'<font>'`` around its input), what it tests an input's ends for
+prepended or appended (``'"'`` on both sides for ``unquote``): what the seed treats specially is where a solution
+differs, and a test writer's inputs may never hold it. No sign flips, no empty inputs, which a problem may rule out
+although the seed accepts them. ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
+reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
+every check again (stand-ins, the seed) before it runs (``test_quality``).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ MAX_CASES = 6
 
 def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int = MAX_CASES) -> list[str]:
     """Up to ``limit`` calls (source text) near the tests' own (see the module doc), none already in the tests, half
-    of them (when there are that many) with a character the ``seed`` spells out appended to a string argument; the
-    choice among more is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
-    functions, characters = set(functions), _characters(seed)
+    of them (when there are that many) with what the ``seed`` spells out around a string argument; the choice among
+    more is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
+    functions, marks = set(functions), _marks(seed)
     present, found, marked = set(), [], []
     for expectation in assert_values.expectations(tests):
         call = expectation.expression
@@ -47,7 +48,7 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
             present.add(ast.unparse(call))
             if call.func.id in functions and not call.keywords:
                 found.extend(_variants(call))
-                marked.extend(_variants(call, characters))
+                marked.extend(_variants(call, marks))
     choose = random.Random(tests)
     fresh = [list(dict.fromkeys(text for text in texts if text not in present)) for texts in (marked, found)]
     for texts in fresh:
@@ -79,15 +80,18 @@ def with_seed_cases(tests: str, calls: list[str], result: ExecResult) -> str | N
     return tests.rstrip("\n") + "\n" + "".join(cases)
 
 
-def _variants(call: ast.Call, characters: Iterable[str] | None = None) -> list[str]:
-    """The call with one argument changed at a time (see the module doc), or, given ``characters``, with one of them
-    appended to one string argument, as source text; none when an argument is not a constant."""
+def _variants(call: ast.Call, marks: Iterable[tuple[str, str]] | None = None) -> list[str]:
+    """The call with one argument changed at a time (see the module doc), or, given ``marks``, with one string
+    argument put between a mark's prefix and suffix, as source text; none when an argument is not a constant."""
     values = [_constant(argument) for argument in call.args]
     if any(value is _NOT_CONSTANT for value in values):
         return []
     texts = []
     for position, value in enumerate(values):
-        near = _near(value) if characters is None else [value + c for c in characters if isinstance(value, str)]
+        if marks is None:
+            near = _near(value)
+        else:
+            near = [prefix + value + suffix for prefix, suffix in marks if isinstance(value, str)]
         for changed in near:
             arguments = [*values[:position], changed, *values[position + 1 :]]
             texts.append(f"{call.func.id}({', '.join(map(repr, arguments))})")  # type: ignore[attr-defined]
@@ -121,12 +125,15 @@ def _inner_repeat(value: str | bytes | tuple | list) -> list[str | bytes]:
 _NOT_CONSTANT = object()
 
 
-def _characters(seed: str) -> list[str]:
-    """The characters the seed's code spells out (not in docstrings), in order: its one-character strings first,
-    then the punctuation inside its longer strings. That is what it treats specially (``html.escape``'s quotes: the
+def _marks(seed: str) -> list[tuple[str, str]]:
+    """What the seed's code spells out, as (prefix, suffix) pairs to put around a string input, as a fuzzer takes its
+    dictionary from the program's constants and comparisons. Its one-character strings, then the punctuation inside
+    its longer strings (docstrings aside), each appended: what it treats specially (``html.escape``'s quotes: the
     1.5B's escape was verified escaping quotes twice, since no test had one) or writes around its input (cgitb's
     ``grey(text)`` wraps it in ``'<font color="#909090">'``: the 0.5B's grey, which HTML-escapes its input, was
-    verified on inputs without a ``<``), as a fuzzer takes its dictionary from the program's constants."""
+    verified on inputs without a ``<``). Then what it tests an input's ends for: each ``startswith`` argument
+    prepended, each ``endswith`` argument appended, and each pair of them around it (email's ``unquote`` strips
+    ``"..."`` and ``<...>``: the 0.5B's tests, repaired from the seed, held no such input and verified nothing)."""
     try:
         tree = ast.parse(seed)
     except (SyntaxError, ValueError):
@@ -145,7 +152,16 @@ def _characters(seed: str) -> list[str]:
     ]
     single = [text for text in strings if len(text) == 1]
     inside = [c for text in strings if len(text) > 1 for c in text if not (c.isalnum() or c.isspace())]
-    return list(dict.fromkeys(single + inside))
+    ends: dict[str, list[str]] = {"startswith": [], "endswith": []}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ends:
+            if node.args and isinstance(value := _constant(node.args[0]), (str, tuple)):
+                options = value if isinstance(value, tuple) else (value,)
+                ends[node.func.attr].extend(text for text in options if isinstance(text, str) and text)
+    prefixes, suffixes = (list(dict.fromkeys(found)) for found in ends.values())
+    marks = [("", c) for c in single + inside]
+    marks += [(p, "") for p in prefixes] + [("", q) for q in suffixes] + [(p, q) for p in prefixes for q in suffixes]
+    return list(dict.fromkeys(marks))
 
 
 def _constant(node: ast.expr) -> object:

@@ -114,6 +114,17 @@ def test_the_punctuation_of_the_seeds_longer_strings_is_appended_too() -> None:
     assert appended >= {"<", "=", '"', "#", ">", "/"} and not appended & {"f", "9", " "}
 
 
+def test_what_the_seed_tests_an_inputs_ends_for_goes_around_a_string_argument() -> None:
+    # email.utils.unquote strips "..." and <...>: the 0.5B's tests, repaired from the seed, were all identities
+    seed = (
+        "def unquote(str):\n    if len(str) > 1:\n        if str.startswith('\"') and str.endswith('\"'):\n"
+        "            return str[1:-1]\n        if str.startswith('<') and str.endswith(('>', ']')):\n"
+        "            return str[1:-1]\n    return str\n"
+    )
+    calls = near_calls("assert unquote('ab') == 'ab'\n", {"unquote"}, seed, limit=100)
+    assert {"unquote('\"ab\"')", "unquote('<ab>')", "unquote('<ab]')", "unquote('<ab')", "unquote('ab>')"} <= set(calls)
+
+
 RFC822 = {
     "id": "rfc822",
     "snippet": "def rfc822_escape(header):\n    lines = header.split('\\n')\n    sep = '\\n' + 8 * ' '\n"
