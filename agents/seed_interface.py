@@ -6,7 +6,7 @@ and the 1.5B still reshaped the function in 3 of the 4 verified samples of a dra
 hi=None, *, key=None)`` became ``binary_search(a, x)``, a decorator seed became an unrelated filter): verified
 samples that nothing known-correct had checked. Small models follow code they are shown better than rules they are
 told, so the questioner's request ends with the seed's signatures as stubs, the last thing it reads before it
-answers.
+answers; a problem that still states none gets the seed's (``graphs/aiev_instruct.check_examples``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,23 @@ def signatures(snippet: str) -> str:
     """Stubs of the seed's public top-level functions and classes (a class keeps its bases, ``__init__`` and public
     methods), bodies as ``...``; decorators kept (they shape the interface), docstrings dropped. Private definitions
     count only when the seed has no public one. "" when the snippet does not parse or defines nothing."""
+    definitions = _definitions(snippet)
+    public = [node for node in definitions if not node.name.startswith("_")] or definitions
+    return "\n\n".join(_stub(node) for node in public)
+
+
+def signature(snippet: str, name: str) -> str:
+    """The stub of the seed's top-level function or class ``name`` (as ``signatures`` writes it); "" when the seed
+    defines none of that name."""
+    return next((_stub(node) for node in _definitions(snippet) if node.name == name), "")
+
+
+def _definitions(snippet: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
     try:
         body = ast.parse(snippet).body
     except (SyntaxError, ValueError):
-        return ""
-    definitions = [node for node in body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))]
-    public = [node for node in definitions if not node.name.startswith("_")] or definitions
-    return "\n\n".join(_stub(node) for node in public)
+        return []
+    return [node for node in body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))]
 
 
 def _stub(node: ast.stmt) -> str:

@@ -5,9 +5,9 @@ left -> error_analyst -> programmer (or test_writer when the analyst blames the 
 use nothing the solution defines or pass against a wrong stand-in of it) or as contradicting the seed (they fail
 against the seed's own code, which the solution keeps the signature of, and could not be repaired from it) ->
 test_writer; out of rounds -> discard (reason ``vacuous_tests`` or ``tests_contradict_reference`` when the last tests
-were refused, else ``max_rounds``). ``check_examples`` keeps the problem's first few examples and replaces the
-example values that the seed contradicts by the seed's (``problem_examples``) when the problem keeps the seed's
-function. Messages follow
+were refused, else ``max_rounds``). ``check_examples`` keeps the problem's first few examples, adds the seed's
+signature to a problem that states none, and replaces the example values that the seed contradicts by the seed's
+(``problem_examples``) when the problem keeps the seed's function. Messages follow
 AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language analysis, new code, ...,
 interpreter stdout and the closing answer. Any node that sets a ``verdict`` (model or sandbox failure) ends the
 dialogue at once.
@@ -24,6 +24,7 @@ from ..agents.context import Context
 from ..agents.dialogue import Speaker, say
 from ..agents.model_call import new_dialogue
 from ..agents.prompts import render_prompt
+from ..agents.seed_interface import signature
 from ..agents.state import Seed
 from . import problem_examples, problem_names
 from .execute import last_feedback
@@ -58,27 +59,45 @@ def discard(state: State) -> State:
 
 def check_examples(state: State, runtime: Runtime[Context]) -> State:
     """The problem with its function under the seed's name when the questioner renamed it (``problem_names``), its
-    examples bounded (a looping questioner's 28 become 5) and the values the seed contradicts replaced by the seed's
-    (``problem_examples``); the questioner's turn is rewritten to it (same message id), so the dialogue and the
-    training sample state the corrected problem."""
+    examples bounded (a looping questioner's 28 become 5), the seed's signature when it states none
+    (``_with_seed_signature``) and the values the seed contradicts replaced by the seed's (``problem_examples``); the
+    questioner's turn is rewritten to it (same message id), so the dialogue and the training sample state the
+    corrected problem."""
     context = runtime.context or Context()
     entry_point, problem = state.get("entry_point"), state["problem"]
     seed_name = problem_names.seed_named(problem, entry_point, state["seed"]["snippet"])
     if seed_name and entry_point:  # the questioner renamed the seed's function: the seed could check nothing
         problem = problem_names.renamed(problem, entry_point, seed_name)
     problem, dropped = problem_examples.bounded(problem, seed_name or entry_point)
+    stated = _with_seed_signature(problem, seed_name or entry_point, state["seed"]["snippet"])
     problem, fixed = problem_examples.checked_problem(
-        problem, seed_name or entry_point, state["seed"]["snippet"], context
+        stated or problem, seed_name or entry_point, state["seed"]["snippet"], context
     )
-    if not dropped and not fixed and not seed_name:
+    if not dropped and not fixed and not seed_name and not stated:
         return {}
     original = state["messages"][-1]
-    meta = {**original.additional_kwargs, "examples_dropped": dropped, "examples_repaired_from_reference": fixed}
+    meta = {
+        **original.additional_kwargs,
+        "examples_dropped": dropped,
+        "examples_repaired_from_reference": fixed,
+        "signature_from_seed": bool(stated),
+    }
     if seed_name:
         meta["renamed_from"] = entry_point
     turn = say(Speaker.QUESTIONER, problem, **meta)
     update: State = {"problem": problem, "messages": [turn.model_copy(update={"id": original.id})]}
     return {**update, "entry_point": seed_name} if seed_name else update
+
+
+def _with_seed_signature(problem: str, entry_point: str | None, seed: str) -> str | None:
+    """The problem with the seed's signature of its entry point appended, when the problem states none that parses
+    (the 0.5B gave ``unquote``'s "in words": "take a single string argument"); None when it states one or the seed
+    has no such function. Without a signature the problem's examples cannot be checked against the seed, and the
+    programmer must guess the parameters the tests call."""
+    if not entry_point or problem_examples.signature_stub(problem, entry_point):
+        return None
+    stub = signature(seed, entry_point)
+    return f"{problem.rstrip()}\n\nSignature:\n```python\n{stub}\n```" if stub else None
 
 
 def after_questioner(state: State) -> str:

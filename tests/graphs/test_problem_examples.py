@@ -111,6 +111,32 @@ def test_the_dialogue_states_the_corrected_problem(scripted_roles) -> None:
     assert corrected in shown[-1] and "Hello_World" not in str(shown)  # what the programmer was shown
 
 
+def test_a_problem_that_states_no_signature_gets_the_seeds_and_its_examples_are_checked(scripted_roles) -> None:
+    # the 0.5B's unquote problem gave its signature in words: nothing could check its examples
+    problem = (
+        "Write a function `safe_name` that takes one string and turns its spaces into hyphens.\n"
+        "Example: `safe_name('Hello World')` should return `'Hello_World'`."
+    )
+    scripted = scripted_roles(questioner=[problem], programmer=[RIGHT_CODE], test_writer=[RIGHT_TESTS])
+    state = run_seed(scripted, SEED)
+    stated = (
+        problem.replace("'Hello_World'", "'Hello-World'") + "\n\nSignature:\n```python\ndef safe_name(s):\n    ...\n```"
+    )
+    assert state["problem"] == stated and state["messages"][0].content == stated
+    meta = state["messages"][0].additional_kwargs
+    assert meta["signature_from_seed"] is True and meta["examples_repaired_from_reference"] == 1
+    # a problem that states its signature keeps its own text
+    scripted = scripted_roles(
+        questioner=[problem.replace("`safe_name`", "`safe_name(s)`")],
+        programmer=[RIGHT_CODE],
+        test_writer=[RIGHT_TESTS],
+    )
+    state = run_seed(scripted, SEED)
+    assert (
+        "Signature:" not in state["problem"] and state["messages"][0].additional_kwargs["signature_from_seed"] is False
+    )
+
+
 def test_a_looping_list_of_examples_is_cut_to_the_first_distinct_ones() -> None:
     # the 0.5B's strtobool problem: 28 examples, then the token cap
     calls = [("'y'", 1), ("'yes'", 1), ("'t'", 1), ("'n'", 0), ("'y'", 1), ("'true'", 1), ("'on'", 1)]
