@@ -12,8 +12,9 @@ function is one of the solution's and whose arguments are constants (or arithmet
 argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
-characters also gets an inner character doubled (its first separator, else its middle one); half of the cases, when
-there are that many, put around a string argument what the seed spells out: a character appended (``'"'`` for
+characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
+gets them written ``\\r\\n``; half of the cases, when
+there are that many, put around a string (or bytes) argument what the seed spells out: a character appended (``'"'`` for
 ``html.escape``, ``'<'`` for code that writes ``'<font>'`` around its input), what it tests an input's ends for
 prepended or appended (``'"'`` on both sides for ``unquote``): what the seed treats specially is where a solution
 differs, and a test writer's inputs may never hold it. No sign flips, no empty inputs, which a problem may rule out
@@ -91,11 +92,22 @@ def _variants(call: ast.Call, marks: Iterable[tuple[str, str]] | None = None) ->
         if marks is None:
             near = _near(value)
         else:
-            near = [prefix + value + suffix for prefix, suffix in marks if isinstance(value, str)]
+            near = [_around(value, prefix, suffix) for prefix, suffix in marks if isinstance(value, (str, bytes))]
+            near = [text for text in near if text is not None]
         for changed in near:
             arguments = [*values[:position], changed, *values[position + 1 :]]
             texts.append(f"{call.func.id}({', '.join(map(repr, arguments))})")  # type: ignore[attr-defined]
     return texts
+
+
+def _around(value: str | bytes, prefix: str, suffix: str) -> str | bytes | None:
+    """``value`` between ``prefix`` and ``suffix``; for bytes, the mark in Latin-1 (None when it has no such bytes)."""
+    if isinstance(value, str):
+        return prefix + value + suffix
+    try:
+        return prefix.encode("latin-1") + value + suffix.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
 
 
 def _near(value: object) -> list[object]:
@@ -107,7 +119,18 @@ def _near(value: object) -> list[object]:
     if isinstance(value, float):
         return [value * 2, value + 0.5]
     if isinstance(value, (str, bytes, tuple, list)) and len(value) >= 2:
-        return [value[:-1], value + value[-1:], *_inner_repeat(value)]
+        return [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value)]
+    return []
+
+
+def _crlf(value: str | bytes | tuple | list) -> list[str | bytes]:
+    """A string with its line ends written ``\\r\\n``, when it has a ``\\n`` and no ``\\r``: the other newline
+    convention is where decoding and line-splitting code differs (the 0.5B's ``decode_source`` was verified without
+    the universal-newline decoding its seed does, since every input ended its lines with ``\\n`` alone)."""
+    if isinstance(value, str) and "\n" in value and "\r" not in value:
+        return [value.replace("\n", "\r\n")]
+    if isinstance(value, bytes) and b"\n" in value and b"\r" not in value:
+        return [value.replace(b"\n", b"\r\n")]
     return []
 
 

@@ -125,6 +125,20 @@ def test_what_the_seed_tests_an_inputs_ends_for_goes_around_a_string_argument() 
     assert {"unquote('\"ab\"')", "unquote('<ab>')", "unquote('<ab]')", "unquote('<ab')", "unquote('ab>')"} <= set(calls)
 
 
+def test_line_ends_get_the_other_convention_and_bytes_get_the_seeds_marks_too() -> None:
+    # the 0.5B's decode_source dropped the seed's universal-newline decoding: every input ended lines with \n alone
+    calls = near_calls("assert decode(b'a\\nb') == 'a\\nb'\nassert lines('x\\ny') == ['x', 'y']\n", {"decode", "lines"})
+    assert "decode(b'a\\r\\nb')" in calls and "lines('x\\r\\ny')" in calls
+    # line ends already \r\n are left as they are (only the other variants)
+    assert sorted(near_calls("assert lines('x\\r\\ny') == 2\n", {"lines"}, limit=100)) == sorted(
+        ["lines('x\\r\\n')", "lines('x\\r\\nyy')", "lines('x\\r\\r\\ny')"]
+    )
+    # a bytes argument gets a str mark of the seed in Latin-1
+    assert "unquote(b'ab>')" in near_calls(
+        "assert unquote(b'ab') == b'ab'\n", {"unquote"}, "def f(s):\n    return s.endswith('>')\n", 100
+    )
+
+
 RFC822 = {
     "id": "rfc822",
     "snippet": "def rfc822_escape(header):\n    lines = header.split('\\n')\n    sep = '\\n' + 8 * ' '\n"
