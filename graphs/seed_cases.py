@@ -13,11 +13,11 @@ argument at a time, keeping it of the same kind and, as far as a change can, wit
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
 characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
-gets them written ``\\r\\n``; half of the cases, when
-there are that many, put around a string (or bytes) argument what the seed spells out: a character appended (``'"'`` for
-``html.escape``, ``'<'`` for code that writes ``'<font>'`` around its input), what it tests an input's ends for
-prepended or appended (``'"'`` on both sides for ``unquote``): what the seed treats specially is where a solution
-differs, and a test writer's inputs may never hold it. No sign flips, no empty inputs, which a problem may rule out
+gets them written ``\\r\\n``; half of the cases, when there are that many, put around a string (or bytes) argument
+what the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes
+``'<font>'`` around its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for
+``unquote``): what the seed treats specially is where a solution differs, and a test writer's inputs may never hold
+it. No sign flips, no empty inputs, which a problem may rule out
 although the seed accepts them. ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
 reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
 every check again (stand-ins, the seed) before it runs (``test_quality``).
