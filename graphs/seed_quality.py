@@ -202,7 +202,7 @@ def _is_mixin(node: _Definition | ast.ClassDef) -> bool:
         return False
     provided = set(dir(object))
     for item in node.body:
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(item, _Definition | ast.ClassDef):
             provided.add(item.name)
         elif isinstance(item, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = item.targets if isinstance(item, ast.Assign) else [item.target]
