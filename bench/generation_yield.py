@@ -170,6 +170,7 @@ def yield_figures(run_dir: Path) -> dict[str, Any]:
         "multi_round_share": stats["multi_round_share"] if verified else None,
         "rounds_histogram": stats["rounds_to_pass"],
         "verified_against_seed": stats["passed_against_seed"],
+        "seed_gate_failed_rounds": stats["seed_gate_failed_rounds"],
         "discard_reasons": dict(sorted(stats["discard_reasons"].items(), key=lambda item: (-item[1], item[0]))),
         "tokens": {"input": stats["tokens"]["input"], "output": stats["tokens"]["output"], "total": tokens},
         "tokens_per_verified": tokens / verified if verified else None,
@@ -247,6 +248,10 @@ def print_figures(figures: dict[str, Any], run_dir: Path) -> None:
         (
             "verified, tests also passed by the seed",
             f"{figures['verified_against_seed']} (the others only by stand-ins and the test writer's own reading)",
+        ),
+        (
+            "passes overturned by the seed",
+            f"{figures['seed_gate_failed_rounds']} rounds (a case the seed answers, outside the tests, got wrong)",
         ),
         ("rounds histogram (verified)", histogram),
         ("discard reasons", reasons),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .assert_values import Expected, holds
+from .assert_values import Expected, meets
 
 Outputs = Mapping[int, tuple[str, str]]  # assert index -> ("value", repr) or ("raises", exception name)
 
@@ -33,7 +33,7 @@ def scores(outputs: Mapping[int, Outputs | None], expected: Sequence[Expected]) 
         if vector is None:
             result[index] = 0
             continue
-        met = sum(1 for at, expectation in enumerate(expected) if _meets(vector.get(at), expectation))
+        met = sum(1 for at, expectation in enumerate(expected) if meets(vector.get(at), expectation))
         result[index] = groups[frozenset(vector.items())] * met
     return result
 
@@ -43,7 +43,3 @@ def best(outputs: Mapping[int, Outputs | None], expected: Sequence[Expected]) ->
     ranked = scores(outputs, expected)
     top = max(ranked.values(), default=0)
     return min(index for index, score in ranked.items() if score == top) if top else None
-
-
-def _meets(output: tuple[str, str] | None, expectation: Expected) -> bool:
-    return output is not None and output[0] == "value" and holds(output[1], expectation)

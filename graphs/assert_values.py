@@ -20,7 +20,9 @@ import math
 import re
 from typing import NamedTuple
 
-from ..sandbox.types import ExecResult
+from ..agents.context import Context
+from ..sandbox.engine import run_request
+from ..sandbox.types import ExecRequest, ExecResult
 
 # Opens every line a recording run prints: the index of an assert, then ``value <repr>`` or ``raises <exception>``.
 RECORD = "[aiev assert value] "
@@ -104,6 +106,11 @@ def holds(value: str, expectation: Expected) -> bool:
         return False
 
 
+def meets(output: tuple[str, str] | None, expectation: Expected) -> bool:
+    """Whether one recorded outcome (``recorded``; None: the assert was not reached) is a value the assert accepts."""
+    return output is not None and output[0] == "value" and holds(output[1], expectation)
+
+
 def recording(tests: str) -> str:
     """``tests`` with every ``expectations`` assert replaced by a call that prints, behind ``RECORD``, what its
     expression gives (see the module doc); every other statement as it was. Raises ``SyntaxError`` when the tests
@@ -123,6 +130,17 @@ def recorded(result: ExecResult) -> dict[int, tuple[str, str]] | None:
     for match in _RECORDED.finditer(result.stdout):
         seen.setdefault(int(match.group(1)), set()).add((match.group(2), match.group(3).strip()))
     return {index: next(iter(outcomes)) for index, outcomes in seen.items() if len(outcomes) == 1}
+
+
+def solution_values(solution: str, tests: str, setup: list[str], context: Context) -> dict[int, tuple[str, str]] | None:
+    """What ``solution`` gets for each expectation of ``tests``: their ``recording`` run in the context's sandbox,
+    ``recorded``; None when the tests do not parse or the run did not reach their end."""
+    try:
+        recorder = recording(tests)
+    except SyntaxError:
+        return None
+    request = ExecRequest.python(solution, tests=recorder, setup=setup, timeout_s=context.timeout_s)
+    return recorded(run_request(context.sandbox, request))
 
 
 def writable(text: str) -> bool:

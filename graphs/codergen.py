@@ -11,12 +11,12 @@ the user's end the loop at once with reason ``vacuous_tests`` (they cannot be re
 said to pass them).
 
 When no round passes, the code returned is not simply the last: it is the attempt that got furthest through
-the final tests, the earliest among equals. Revisions are shaped by the feedback, and when the tests are
-wrong (a docstring example that contradicts the task, a generated test with a wrong expected value) a small
-model trades correct code for code that fits the error, or ends on a reply with no code at all; a revision
-replaces the first answer only by doing better on the tests. With several candidates per programmer turn
-(``Context.candidates``, ``graphs/candidates.py``) a round's attempt is the candidate that answered it: the one that
-passed, else the first, whose failure the round's feedback is about.
+the final tests, the earliest among equals (the earliest code when none ran against them). Revisions are shaped by
+the feedback, and when the tests are wrong (a docstring example that contradicts the task, a generated test with a
+wrong expected value) a small model trades correct code for code that fits the error, or ends on a reply with no
+code at all; a revision replaces the first answer only by doing better on the tests. With several candidates per
+programmer turn (``Context.candidates``, ``graphs/candidates.py``) a round's attempt is the candidate that answered
+it: the one that passed, else the first, whose failure the round's feedback is about.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from .routing import (
 
 class CoderGenState(RoleState, total=False):
     task: str  # the user's task as given
-    chosen_round: int  # the round whose code is the answer (0: no code ever ran)
+    chosen_round: int  # the round whose code is the answer (0: no reply had code)
     tests_in_task: bool  # the user's tests are the task's own examples, already in its text
 
 
@@ -101,11 +101,16 @@ def finish(state: CoderGenState) -> CoderGenState:
 
 
 def furthest_attempt(state: CoderGenState) -> int:
-    """The round whose code got furthest through the final tests, the earliest among equals (0: none ran)."""
+    """The round whose code got furthest through the final tests, the earliest among equals. When no code ran
+    against them (each round's generated tests refused, or the tests rewritten after the last run), the earliest
+    round that had code: a revision made without evidence against the first answer is no better than it, and a
+    later reply may hold no code at all (the loop then returned nothing: the 0.5B's HumanEval/14 with its examples
+    hidden ended so once, although its first answer was right). 0: no reply had code."""
+    executions = state.get("executions") or []
     final = tests_digest(state.get("tests", ""))
-    ran = [e for e in state.get("executions") or [] if not e.get("skipped") and e.get("tests_digest") == final]
+    ran = [e for e in executions if not e.get("skipped") and e.get("tests_digest") == final]
     if not ran:
-        return 0
+        return min((e["round"] for e in executions if e.get("skipped") != "missing"), default=0)
     return max(ran, key=lambda e: (e.get("tests_reached", 0), -e["round"]))["round"]
 
 
@@ -180,11 +185,11 @@ class CoderGenResult(BaseModel):
     """What ``solve`` returns: the final code, how it fared on the tests, and the whole transcript."""
 
     task: str
-    code: str  # the passing solution, else the attempt furthest through the tests, else the latest code (none ran)
+    code: str  # the passing solution, else the attempt furthest through the tests, else the earliest code (none ran)
     passed: bool
     reason: str  # "passed", "max_rounds", "vacuous_tests", "model_error", "sandbox_error"
     rounds: int
-    chosen_round: int  # the round ``code`` comes from (0 when no code ran)
+    chosen_round: int  # the round ``code`` comes from (0 when no reply had code)
     setup: list[str]  # the pip install lines ``code`` ran with
     tests: str  # the tests the code was run with
     tests_source: Literal["user", "generated"]

@@ -13,7 +13,10 @@ the problem was derived from, when the solution keeps the seed's names and signa
 "tests_contradict_reference"``): the seed is correct by construction, so such tests expect wrong values. Where the
 seed can say which values they should expect, the tests are repaired instead and the repaired tests run (with the
 seed's own cases added and floats compared within a tolerance, ``test_quality``): they become the state's tests and
-the test writer's turn shows them (``repaired_from_reference`` in its metadata).
+the test writer's turn shows them (``repaired_from_reference`` in its metadata). A pass of tests that also passed
+against the seed is checked once more on the seed's answers for inputs the tests lack (``seed_gate``): a case the
+solution gets wrong is appended to the tests the same way, and the solution runs again against them, so the round
+fails on that assert (the record's ``seed_gate_cases`` says how many cases it faced).
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``). With several candidates per programmer
@@ -38,7 +41,7 @@ from ..sandbox.engine import run_request
 from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
-from . import assert_values
+from . import assert_values, seed_gate
 from .candidates import Attempt, answered, as_turn, choose, others_may_pass
 from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
 
@@ -82,15 +85,9 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
 
 
 def _outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] | None:
-    """What the state's solution gets for each ``assert <expr> == <literal>`` of its tests (``assert_values``); None
-    when the tests do not parse or the run did not reach their end."""
-    try:
-        tests = assert_values.recording(state["tests"])
-    except SyntaxError:
-        return None
+    """What the state's solution gets for each ``assert <expr> == <literal>`` of its tests (``assert_values``)."""
     setup = with_setup(state.get("environment") or [], state.get("setup") or [])
-    request = ExecRequest.python(state["solution"], tests=tests, setup=setup, timeout_s=context.timeout_s)
-    return assert_values.recorded(run_request(context.sandbox, request))
+    return assert_values.solution_values(state["solution"], state["tests"], setup, context)
 
 
 def _repaired(tried: Attempt) -> str | None:
@@ -128,7 +125,7 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     quality, broken = checked or (None, None)
     tests = (quality or {}).get("repaired") or state.get("tests", "")
     skipped = _skipped(state, missing, quality, inputs)
-    reached = 0
+    reached, gated = 0, None
     if missing:
         text = render_prompt("interpreter_missing", what=missing)
         result = ExecResult(outcome=Outcome.ERROR, stderr=text)
@@ -144,6 +141,13 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     else:
         request = ExecRequest.python(state["solution"], tests=tests, setup=setup, timeout_s=context.timeout_s)
         result = run_request(context.sandbox, request)
+        if result.passed and reference and quality and quality.get("reference_passed"):
+            gate = seed_gate.check(state["solution"], tests, setup, reference, context)
+            gated = gate.cases
+            if gate.tests:  # a case the solution got wrong, appended: what runs and what the sample shows
+                tests, quality = gate.tests, {**quality, "repaired": gate.tests}
+                request = request.model_copy(update={"tests": tests})
+                result = run_request(context.sandbox, request)
         text = interpreter_text(result)
         reached = line_of_tests_reached(request, result)
     record: dict[str, Any] = {
@@ -153,6 +157,7 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
         "tests_reached": reached,
         "skipped": skipped,
         "test_quality": quality,
+        "seed_gate_cases": gated,  # seed-answered cases faced after a pass (``seed_gate``); None: not gated
     }
     return Attempt(result, text, record)
 

@@ -47,6 +47,10 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "blamed_tests": sum(len(r.get("blamed_tests", [])) for r in records),
         "vacuous_test_rounds": _rounds_skipped(records, "vacuous_tests"),
         "contradicting_test_rounds": _rounds_skipped(records, "tests_contradict_reference"),
+        # passes the seed's answers on further inputs overturned (``seed_gate``): the round failed on the case appended
+        "seed_gate_failed_rounds": sum(
+            1 for r in records for e in r.get("executions", []) if e.get("seed_gate_cases") and e["outcome"] != "passed"
+        ),
         "tokens": {"input": tokens.get("input_tokens", 0), "output": tokens.get("output_tokens", 0)},
         "time": {
             "seed_seconds_total": round(seed_seconds, 3),
@@ -92,6 +96,7 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("tests blamed by the analyst", stats["blamed_tests"]),
         ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),
         ("rounds whose tests contradicted the seed's code", stats["contradicting_test_rounds"]),
+        ("passes overturned by the seed's answers on further inputs", stats.get("seed_gate_failed_rounds", 0)),
         ("tokens in / out", f"{stats['tokens']['input']} / {stats['tokens']['output']}"),
         ("seed seconds (total)", stats["time"]["seed_seconds_total"]),
         ("wall seconds (last run)", stats["time"]["wall_seconds_last_run"]),

@@ -68,17 +68,23 @@ def probe(calls: list[str]) -> str:
 def with_seed_cases(tests: str, calls: list[str], result: ExecResult) -> str | None:
     """``tests`` with ``assert <call> == <value>`` appended for each call the recording run of ``probe(calls)``
     against the seed answered with a writable value; None when there is none (or the run did not reach its end)."""
+    cases = seed_answers(calls, result)
+    if not cases:
+        return None
+    return tests.rstrip("\n") + "\n" + "".join(cases)
+
+
+def seed_answers(calls: list[str], result: ExecResult) -> list[str]:
+    """``assert <call> == <value>\n`` for each call the recording run of ``probe(calls)`` against the seed answered
+    with a writable value, in the calls' order; none when the run did not reach its end."""
     seen = assert_values.recorded(result)
     if seen is None:
-        return None
-    cases = [
+        return []
+    return [
         f"assert {call} == {seen[index][1]}\n"
         for index, call in enumerate(calls)
         if index in seen and seen[index][0] == "value" and assert_values.writable(seen[index][1])
     ]
-    if not cases:
-        return None
-    return tests.rstrip("\n") + "\n" + "".join(cases)
 
 
 def _variants(call: ast.Call, marks: Iterable[tuple[str, str]] | None = None) -> list[str]:

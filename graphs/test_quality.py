@@ -169,6 +169,12 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
 
 
+def recorded_reference_run(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
+    """The reference run with ``tests`` as a recording (``assert_values``): what each expectation gets there."""
+    request = reference_check.request(reference, assert_values.recording(tests), setup, context.timeout_s)
+    return run_request(context.sandbox, request)
+
+
 def _run_against_reference(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
     """The run of the tests against the reference, their asserts ``explained`` so that a failing one says what it
     compared (``reference_check.contradiction`` reads it back)."""
@@ -192,7 +198,7 @@ def _shared_expectation(tests: str) -> str | None:
 
 def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
     """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None."""
-    return reference_check.repaired(tests, _recorded_run(reference, tests, setup, context))
+    return reference_check.repaired(tests, recorded_reference_run(reference, tests, setup, context))
 
 
 def _with_seed_cases(
@@ -202,13 +208,8 @@ def _with_seed_cases(
     calls = seed_cases.near_calls(tests, used, reference)
     if not calls:
         return None
-    return seed_cases.with_seed_cases(tests, calls, _recorded_run(reference, seed_cases.probe(calls), setup, context))
-
-
-def _recorded_run(reference: str, tests: str, setup: list[str], context: Context) -> ExecResult:
-    """The reference run with ``tests`` as a recording (``assert_values``): what each expectation gets there."""
-    request = reference_check.request(reference, assert_values.recording(tests), setup, context.timeout_s)
-    return run_request(context.sandbox, request)
+    probed = recorded_reference_run(reference, seed_cases.probe(calls), setup, context)
+    return seed_cases.with_seed_cases(tests, calls, probed)
 
 
 def _verdict(

@@ -96,7 +96,8 @@ def _print(result, transcript: bool) -> None:
     console.print(f"{status} after {result.rounds} round(s) with {result.tests_source} tests")
     if not result.passed and 0 < result.chosen_round < result.rounds:
         console.print(
-            f"the code shown is round {result.chosen_round}'s: no later attempt got further through the tests"
+            f"the code shown is round {result.chosen_round}'s: no later attempt got further through the tests "
+            "(or none ran against them)"
         )
     if result.tests:
         show(Panel(Syntax(result.tests, "python", word_wrap=True), title="tests"))

@@ -298,3 +298,13 @@ def test_vacuous_generated_tests_go_back_to_the_test_writer(local_engine, script
     assert [e["skipped"] for e in result.executions] == ["vacuous_tests", None]
     speakers = [m["data"]["name"] for m in result.messages]
     assert speakers == ["user", "programmer", "test_writer", "interpreter", "test_writer", "interpreter"]
+
+
+def test_when_no_code_ran_against_the_tests_the_first_answer_is_returned(local_engine, scripted) -> None:
+    # each test the test writer wrote was refused, so no code ran: the first answer is the answer, not the latest
+    vacuous = "```python\nassert fizz is not None\nassert str(3) == '3'\n```"
+    name, _ = scripted(roles([RIGHT], tests=[vacuous, vacuous.replace("3", "4")]))
+    result = solve(TASK, context=context_for(name, max_rounds=2))
+    assert not result.passed and result.reason == "vacuous_tests" and result.rounds == 2
+    assert [e["skipped"] for e in result.executions] == ["vacuous_tests", "vacuous_tests"]
+    assert result.chosen_round == 1 and "n % 3" in result.code

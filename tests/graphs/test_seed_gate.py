@@ -1,0 +1,98 @@
+"""After a pass, the seed judges inputs the tests lack (``graphs/seed_gate.py``): a solution wrong on one of them
+fails the round on that case, which the sample's tests then carry. Scripted role models where a dialogue runs, and the
+real local sandbox: the seed and the solutions really run."""
+
+from __future__ import annotations
+
+import pytest
+from scripted_roles import run_seed, speakers
+
+from aiev.agents.context import Context
+from aiev.graphs.pipeline import to_record
+from aiev.graphs.report import compute_stats, render_html
+from aiev.graphs.seed_cases import near_calls
+from aiev.graphs.seed_gate import Gate, check
+from aiev.graphs.test_quality import check_tests
+
+DOUBLE = "def double(n):\n    return 2 * n\n"
+DOUBLE_TESTS = "assert double(3) == 6\nassert double(5) == 10\n"  # near calls: double(4), double(6), double(10)
+
+
+@pytest.fixture
+def context() -> Context:
+    return Context.from_mapping({"sandbox": "local", "timeout_s": 10.0})
+
+
+def test_a_solution_right_on_every_case_the_seed_answers_passes_the_gate(context) -> None:
+    assert check("def double(n):\n    return n + n\n", DOUBLE_TESTS, [], DOUBLE, context) == Gate(3, None)
+
+
+def test_the_first_case_a_solution_gets_wrong_is_appended_alone(context) -> None:
+    wrong_at_ten = "def double(n):\n    return 0 if n == 10 else 2 * n\n"
+    assert check(wrong_at_ten, DOUBLE_TESTS, [], DOUBLE, context) == Gate(3, DOUBLE_TESTS + "assert double(10) == 20\n")
+    raises_at_six = "def double(n):\n    if n == 6:\n        raise ValueError(n)\n    return 2 * n\n"
+    assert check(raises_at_six, DOUBLE_TESTS, [], DOUBLE, context) == Gate(3, DOUBLE_TESTS + "assert double(6) == 12\n")
+
+
+def test_a_solution_that_ends_the_run_on_a_case_gets_every_case(context) -> None:
+    exits_at_four = "def double(n):\n    if n == 4:\n        raise SystemExit(0)\n    return 2 * n\n"
+    gate = check(exits_at_four, DOUBLE_TESTS, [], DOUBLE, context)
+    assert gate.cases == 3 and gate.tests is not None  # which case ended it, the run cannot say: all of them
+    added = ["assert double(4) == 8", "assert double(6) == 12", "assert double(10) == 20"]
+    assert sorted(gate.tests.removeprefix(DOUBLE_TESTS).splitlines()) == sorted(added)
+
+
+def test_floats_are_compared_within_the_tolerance_and_wrong_ones_still_caught(context) -> None:
+    third, tests = "def third(x):\n    return x / 3\n", "assert third(1.5) == 0.5\n"
+    assert check("def third(x):\n    return round(x / 3, 12)\n", tests, [], third, context) == Gate(2, None)
+    gate = check("def third(x):\n    return x / 2\n", tests, [], third, context)
+    assert gate.cases == 2 and gate.tests is not None and "math.isclose(third(" in gate.tests
+
+
+def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
+    assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
+        0, None
+    )
+    rejects = "def double(n):\n    raise TypeError(n)\n"  # the seed answers no call: no case to hold a solution to
+    assert check("def double(n):\n    return 0\n", DOUBLE_TESTS, [], rejects, context) == Gate(0, None)
+
+
+SHOUT = {"id": "shout", "snippet": "def shout(s):\n    return s.upper() + '!'\n", "source": "test"}
+SHOUT_PROBLEM = "Write `shout(s)`: `s` in capitals, then `!`.\n```python\ndef shout(s: str) -> str:\n```"
+SHOUT_TESTS = (
+    "assert shout('ab') == 'AB!'\nassert shout('hello world') == 'HELLO WORLD!'\nassert shout('x-y') == 'X-Y!'\n"
+)
+SHOUT_RIGHT = "```python\ndef shout(s):\n    return s.upper() + '!'\n```"
+
+
+def test_a_pass_the_gate_overturns_is_a_failed_round_and_the_revision_a_multi_round_sample(
+    scripted_roles, context
+) -> None:
+    # the tests as they run in round 1: the test writer's, with the seed's own cases appended (``seed_cases``)
+    verdict, _ = check_tests(
+        SHOUT_RIGHT.split("\n", 1)[1].rsplit("```", 1)[0], SHOUT_TESTS, [], context, (), SHOUT["snippet"]
+    )
+    ran = verdict["repaired"]
+    unseen = near_calls(ran, {"shout"}, SHOUT["snippet"], limit=30)[0]  # a call the gate asks the seed about
+    argument = unseen.removeprefix("shout(").removesuffix(")")
+    wrong = f"```python\ndef shout(s):\n    if s == {argument}:\n        return s\n    return s.upper() + '!'\n```"
+    scripted = scripted_roles(
+        questioner=[SHOUT_PROBLEM],
+        programmer=[wrong, SHOUT_RIGHT],
+        test_writer=[f"```python\n{SHOUT_TESTS}```"],
+        error_analyst=["One input comes back unchanged.\nFAULT: code"],
+    )
+    state = run_seed(scripted, SHOUT)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    first, second = state["executions"]
+    assert first["outcome"] == "failed" and first["seed_gate_cases"] > 0 and second["seed_gate_cases"] > 0
+    assert state["tests"].startswith(ran) and unseen in state["tests"].removeprefix(ran)  # the case that told it apart
+    assert unseen in state["messages"][3].content  # the interpreter's turn shows the failing case
+    assert state["messages"][2].content == f"```python\n{state['tests'].rstrip()}\n```"  # the transcript shows it too
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer", "interpreter", "error_analyst", "programmer", "interpreter",
+        "programmer",
+    ]  # fmt: skip
+    stats = compute_stats([to_record(SHOUT, state, scripted.context, 1.0)], wall_s=1.0)
+    assert stats["seed_gate_failed_rounds"] == 1 and stats["passed_against_seed"] == 1
+    assert "<th>passes overturned by the seed&#39;s answers on further inputs</th><td>1</td>" in render_html(stats)
