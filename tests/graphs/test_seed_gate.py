@@ -4,6 +4,10 @@ real local sandbox: the seed and the solutions really run."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
+
 import pytest
 from scripted_roles import run_seed, speakers
 
@@ -14,6 +18,7 @@ from aiev.graphs.seed_cases import near_calls
 from aiev.graphs.seed_gate import Gate, check
 from aiev.graphs.test_quality import check_tests
 
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "seed_gate_replay.py"
 DOUBLE = "def double(n):\n    return 2 * n\n"
 DOUBLE_TESTS = "assert double(3) == 6\nassert double(5) == 10\n"  # near calls: double(4), double(6), double(10)
 
@@ -96,3 +101,33 @@ def test_a_pass_the_gate_overturns_is_a_failed_round_and_the_revision_a_multi_ro
     stats = compute_stats([to_record(SHOUT, state, scripted.context, 1.0)], wall_s=1.0)
     assert stats["seed_gate_failed_rounds"] == 1 and stats["passed_against_seed"] == 1
     assert "<th>passes overturned by the seed&#39;s answers on further inputs</th><td>1</td>" in render_html(stats)
+
+
+def _result(source: str, solution: str, *, seed_checked: bool = True, status: str = "passed") -> dict:
+    execution = {"outcome": "passed", "test_quality": {"reference_passed": seed_checked}}
+    return {
+        "status": status, "seed": {"source": source, "snippet": DOUBLE}, "solution": solution,
+        "tests": DOUBLE_TESTS, "setup": [], "executions": [execution],
+    }  # fmt: skip
+
+
+def test_the_replay_bench_counts_the_verified_samples_the_gate_would_overturn(tmp_path, capsys) -> None:
+    spec = importlib.util.spec_from_file_location("seed_gate_replay", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    run = tmp_path / "run"
+    run.mkdir()
+    results = [
+        _result("right.py:1", "def double(n):\n    return n * 2\n"),
+        _result("wrong.py:1", "def double(n):\n    return 0 if n == 10 else 2 * n\n"),
+        _result("unchecked.py:1", "def double(n):\n    return 0\n", seed_checked=False),
+        _result("discarded.py:1", "def double(n):\n    return 0\n", status="discarded"),
+    ]
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in results))
+    bench.main([str(run), "--sandbox", "local"])
+    printed = capsys.readouterr().out
+    assert "verified 3, checked against their seed 2, overturned by the gate 1" in printed
+    assert "run/wrong.py:1: overturned (3 cases), fails assert double(10) == 20" in printed
+    assert "run/right.py:1: passes all 3 cases" in printed
+    with pytest.raises(SystemExit):
+        bench.main([str(tmp_path)])  # no results.jsonl: refused, naming the directory
