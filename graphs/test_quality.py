@@ -77,7 +77,8 @@ class QualityVerdict(TypedDict):
     contradiction: NotRequired[str | None]
     # The tests rewritten from the reference (its values written in when the tests contradicted it, its own cases
     # added, floats compared within a tolerance), when these verify (``verdict`` is then theirs): the tests to run
-    # instead. Absent when nothing was rewritten.
+    # instead; on an execution record, also the tests with the case ``seed_gate`` appended after a pass. Absent when
+    # nothing was rewritten.
     repaired: NotRequired[str]
     # Whether the tests (``repaired`` when present) ran to their end against the reference and passed there: only
     # then are they checked against known-correct code, not only against the stand-ins and their own writer's idea
