@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from aiev.agents.context import Context
+from aiev.graphs.report import passed_against_seed
 from aiev.graphs.seed_gate import check
 
 
@@ -40,9 +41,8 @@ def replay(runs: list[Path], context: Context) -> dict[str, int]:
             if record["status"] != "passed":
                 continue
             counts["verified"] += 1
-            passing = [e for e in record["executions"] if e["outcome"] == "passed"][-1]
             name = f"{run.name}/{record['seed']['source']}"
-            if not (passing.get("test_quality") or {}).get("reference_passed"):
+            if not passed_against_seed(record):
                 print(f"{name}: not checked against its seed, no gate")
                 continue
             counts["seed_checked"] += 1

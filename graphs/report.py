@@ -42,7 +42,7 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "discard_reasons": dict(Counter(r["reason"] for r in records if r["status"] != "passed")),
         "rounds_to_pass": {str(k): v for k, v in sorted(rounds_to_pass.items())},
         "multi_round_share": sum(1 for r in passed if r["rounds"] > 1) / len(passed) if passed else 0.0,
-        "passed_against_seed": sum(1 for r in passed if _passed_against_seed(r)),
+        "passed_against_seed": sum(1 for r in passed if passed_against_seed(r)),
         "mean_rounds": sum(r["rounds"] for r in records) / len(records) if records else 0.0,
         "blamed_tests": sum(len(r.get("blamed_tests", [])) for r in records),
         "vacuous_test_rounds": _rounds_skipped(records, "vacuous_tests"),
@@ -60,7 +60,7 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
     }
 
 
-def _passed_against_seed(record: dict[str, Any]) -> bool:
+def passed_against_seed(record: dict[str, Any]) -> bool:
     """Whether the tests a passed dialogue's solution passed also passed against its seed (``test_quality``'s
     ``reference_passed``): the others were checked only by the stand-ins and by the model that wrote them."""
     passing = [e for e in record.get("executions", []) if e.get("outcome") == "passed"]
@@ -96,7 +96,7 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("tests blamed by the analyst", stats["blamed_tests"]),
         ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),
         ("rounds whose tests contradicted the seed's code", stats["contradicting_test_rounds"]),
-        ("passes overturned by the seed's answers on further inputs", stats.get("seed_gate_failed_rounds", 0)),
+        ("passes overturned by the seed's answers on further inputs", stats["seed_gate_failed_rounds"]),
         ("tokens in / out", f"{stats['tokens']['input']} / {stats['tokens']['output']}"),
         ("seed seconds (total)", stats["time"]["seed_seconds_total"]),
         ("wall seconds (last run)", stats["time"]["wall_seconds_last_run"]),

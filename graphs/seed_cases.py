@@ -69,8 +69,11 @@ def with_seed_cases(tests: str, calls: list[str], result: ExecResult) -> str | N
     """``tests`` with ``assert <call> == <value>`` appended for each call the recording run of ``probe(calls)``
     against the seed answered with a writable value; None when there is none (or the run did not reach its end)."""
     cases = seed_answers(calls, result)
-    if not cases:
-        return None
+    return appended(tests, cases) if cases else None
+
+
+def appended(tests: str, cases: list[str]) -> str:
+    """``tests`` with the ``cases`` (asserts, one per line) after their last line."""
     return tests.rstrip("\n") + "\n" + "".join(cases)
 
 

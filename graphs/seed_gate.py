@@ -58,5 +58,5 @@ def check(solution: str, tests: str, setup: list[str], reference: str, context: 
     if not misses:
         return Gate(len(answers), None)
     wrong = answers if got is None else [answers[misses[0]]]
-    extended = tests.rstrip("\n") + "\n" + "".join(wrong)
+    extended = seed_cases.appended(tests, wrong)
     return Gate(len(answers), reference_check.tolerant(extended) or extended)
