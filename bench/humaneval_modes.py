@@ -32,9 +32,10 @@ import statistics
 import time
 from pathlib import Path
 
-from aiev.eval import EvalSummary, EvalTask, evaluate, load_benchmark
+from aiev.eval import EvalInputError, EvalSummary, EvalTask, evaluate, load_benchmark
 from aiev.eval.report import write_report
 from aiev.eval.results import read_run
+from aiev.eval.task_sample import sample_tasks
 
 VARIANTS = ("hidden", "as-is")
 MODES = ("plain", "codergen")
@@ -90,16 +91,6 @@ def _variants(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list
     return variants
 
 
-def draw(tasks: list[EvalTask], size: int | None, seed: int | None) -> tuple[list[EvalTask], str]:
-    """The tasks to measure (a seeded random subset in benchmark order, or all) and their directory name."""
-    if size is None:
-        return tasks, f"all-{len(tasks)}"
-    if size > len(tasks):
-        raise SystemExit(f"error: --sample {size}: the benchmark has only {len(tasks)} tasks")
-    chosen = set(random.Random(seed).sample(range(len(tasks)), size))
-    return [task for index, task in enumerate(tasks) if index in chosen], f"sample-{size}-seed-{seed}"
-
-
 def main(argv: list[str] | None = None) -> dict[str, list[dict[str, EvalSummary]]]:
     """Runs the bench and prints its figures; returns each variant's summaries, one mode -> summary dict per run."""
     args = parse_args(argv)
@@ -107,7 +98,10 @@ def main(argv: list[str] | None = None) -> dict[str, list[dict[str, EvalSummary]
     seed = args.draw_seed
     if args.sample is not None and seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    tasks, subset = draw(tasks, args.sample, seed)
+    try:
+        tasks, subset = sample_tasks(tasks, args.sample, seed)
+    except EvalInputError as error:
+        raise SystemExit(f"error: {error}") from None
     if args.sample is not None:
         print(f"sample: {len(tasks)} tasks drawn with --draw-seed {seed} (give it again to resume this subset)")
     figures: dict[str, list[dict[str, EvalSummary]]] = {}

@@ -81,7 +81,7 @@ def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run
         if _code(candidate) in seen:
             continue
         seen.add(_code(candidate))
-        attempt = run(_as_state(state, candidate), tried)
+        attempt = run(with_candidate(state, candidate), tried)
         tried.append(attempt.record)
         if attempt.result.passed:
             return Choice(index, attempt, _ran(tried))
@@ -92,7 +92,7 @@ def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run
     expected = assert_values.expected(state.get("tests", ""))
     if len(failed) < 2 or not expected:
         return Choice(0, first, _ran(tried))
-    outputs = {index: record(_as_state(state, pool[index])) for index in failed}
+    outputs = {index: record(with_candidate(state, pool[index])) for index in failed}
     chosen = agreement.best(outputs, expected)
     scores = agreement.scores(outputs, expected)
     if chosen is None:
@@ -100,7 +100,8 @@ def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run
     return Choice(chosen, failed[chosen], _ran(tried), scores)
 
 
-def _as_state(state: RoleState, candidate: Candidate) -> RoleState:
+def with_candidate(state: RoleState, candidate: Candidate) -> RoleState:
+    """``state`` as it would be had ``candidate`` been the programmer's answer (its code and setup)."""
     return {**state, "solution": candidate["solution"], "setup": candidate["setup"]}
 
 

@@ -65,7 +65,11 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
             return model_failure(error)
         pool += others
     choice = choose(
-        pool, state, first, lambda view, known: attempt(view, context, known), lambda view: _outputs(view, context)
+        pool,
+        state,
+        first,
+        lambda view, known: attempt(view, context, known),
+        lambda view: assert_outputs(view, context),
     )
     # The tests the round's answer ran against: its own check may have rewritten them (a later candidate that keeps
     # the seed's signature where the first did not), and the sample must show the tests that ran.
@@ -84,7 +88,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     return _recorded(choice.attempt, round_no, update, **which)
 
 
-def _outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] | None:
+def assert_outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] | None:
     """What the state's solution gets for each ``assert <expr> == <literal>`` of its tests (``assert_values``)."""
     setup = with_setup(state.get("environment") or [], state.get("setup") or [])
     return assert_values.solution_values(state["solution"], state["tests"], setup, context)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from eval_data import DATA, right_script
 
-from aiev.eval import load_benchmark
+from aiev.eval import EvalInputError, load_benchmark
+from aiev.eval.task_sample import sample_tasks
 
 SCRIPT = Path(__file__).parents[2] / "bench" / "humaneval_modes.py"
 _spec = importlib.util.spec_from_file_location("humaneval_modes", SCRIPT)
@@ -47,16 +48,21 @@ def test_variants_from_the_flags() -> None:
 
 def test_the_draw_is_seeded_in_benchmark_order_and_bounded() -> None:
     tasks = load_benchmark("humaneval")
-    first, name = bench.draw(tasks, 10, 7)
-    again, _ = bench.draw(tasks, 10, 7)
-    other, _ = bench.draw(tasks, 10, 8)
+    first, name = sample_tasks(tasks, 10, 7)
+    again, _ = sample_tasks(tasks, 10, 7)
+    other, _ = sample_tasks(tasks, 10, 8)
     assert name == "sample-10-seed-7" and [t.task_id for t in first] == [t.task_id for t in again]
     assert first != other and len({t.task_id for t in first}) == 10
     order = [t.task_id for t in tasks]
     assert [order.index(t.task_id) for t in first] == sorted(order.index(t.task_id) for t in first)
-    assert bench.draw(tasks, None, None) == (tasks, "all-164")
-    with pytest.raises(SystemExit, match="--sample 165: the benchmark has only 164 tasks"):
-        bench.draw(tasks, 165, 1)
+    assert sample_tasks(tasks, None, None) == (tasks, "all-164")
+    with pytest.raises(EvalInputError, match="--sample 165: the benchmark has only 164 tasks"):
+        sample_tasks(tasks, 165, 1)
+
+
+def test_a_sample_larger_than_the_benchmark_is_refused_by_the_bench(capsys) -> None:
+    with pytest.raises(SystemExit, match="error: --sample 3: the benchmark has only 2 tasks"):
+        bench.main(["--data", str(DATA / "humaneval.jsonl"), "--sample", "3", "--draw-seed", "1"])
 
 
 def test_a_tiny_bench_measures_both_variants_twice_and_resumes(local_engine, scripted, tmp_path, capsys) -> None:
