@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measures every task of the draw not yet in the log, then prints and returns the figures of the whole log."""
     args = parse_args(argv)
     seed = args.draw_seed if args.draw_seed is not None else random.SystemRandom().randrange(2**31)
-    try:
+    try:  # a bad --data file or a --sample larger than the benchmark: one line naming it
         tasks, subset = sample_tasks(load_benchmark("humaneval", args.data), args.sample, seed)
     except EvalInputError as error:
         raise SystemExit(f"error: {error}") from None
@@ -172,9 +172,7 @@ def measure_task(task: EvalTask, context: Context) -> dict[str, Any]:
             "greedy": 0, "coder-gen": choice, "codet": agreement.best(outputs, expected) or 0,
             "majority": _majority(outputs), "oracle": next((r["index"] for r in rows if r["hidden"]), 0),
         },
-        "largest_group": max(Counter(_group(v) for v in outputs.values() if v is not None).values(), default=0)
-        if expected
-        else 0,
+        "largest_group": _largest_group(outputs) if expected else 0,
         "duration_s": round(time.monotonic() - started, 1),
     }  # fmt: skip
 
@@ -200,14 +198,14 @@ def _outputs(row: dict[str, Any]) -> agreement.Outputs | None:
     return None if row["values"] is None else {int(at): tuple(v) for at, v in row["values"].items()}
 
 
-def _group(outputs: agreement.Outputs) -> frozenset[tuple[int, tuple[str, str]]]:
-    return frozenset(outputs.items())
+def _largest_group(outputs: dict[int, agreement.Outputs | None]) -> int:
+    return max(Counter(agreement.group_key(v) for v in outputs.values() if v is not None).values(), default=0)
 
 
 def _majority(outputs: dict[int, agreement.Outputs | None]) -> int:
     """The lowest index of the largest group of candidates with identical recorded values (0 when none recorded)."""
-    sizes = Counter(_group(v) for v in outputs.values() if v is not None)
-    ranked = [(-sizes[_group(v)], index) for index, v in outputs.items() if v is not None]
+    sizes = Counter(agreement.group_key(v) for v in outputs.values() if v is not None)
+    ranked = [(-sizes[agreement.group_key(v)], index) for index, v in outputs.items() if v is not None]
     return min(ranked)[1] if ranked else 0
 
 

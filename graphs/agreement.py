@@ -20,13 +20,18 @@ from .assert_values import Expected, meets
 Outputs = Mapping[int, tuple[str, str]]  # assert index -> ("value", repr) or ("raises", exception name)
 
 
+def group_key(vector: Outputs) -> frozenset[tuple[int, tuple[str, str]]]:
+    """What candidates with the same outputs share: they are one group."""
+    return frozenset(vector.items())
+
+
 def scores(outputs: Mapping[int, Outputs | None], expected: Sequence[Expected]) -> dict[int, int]:
     """Each candidate's score (see the module doc); ``outputs``: per candidate index, its recorded outputs or None;
     ``expected``: what each recorded assert expects (``assert_values.expected``)."""
     groups: dict[frozenset[tuple[int, tuple[str, str]]], int] = {}
     for vector in outputs.values():
         if vector is not None:
-            key = frozenset(vector.items())
+            key = group_key(vector)
             groups[key] = groups.get(key, 0) + 1
     result = {}
     for index, vector in outputs.items():
@@ -34,7 +39,7 @@ def scores(outputs: Mapping[int, Outputs | None], expected: Sequence[Expected]) 
             result[index] = 0
             continue
         met = sum(1 for at, expectation in enumerate(expected) if meets(vector.get(at), expectation))
-        result[index] = groups[frozenset(vector.items())] * met
+        result[index] = groups[group_key(vector)] * met
     return result
 
 
