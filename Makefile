@@ -6,7 +6,9 @@ AIEV    := $(VENV)/bin/aiev
 LOCK    := constraints.txt
 PYTEST_ARGS ?=
 DEMO_DIR ?= runs/demo
-DEMO_LIMIT ?= 3
+DEMO_SEEDS ?= 30
+DEMO_DRAW ?= 20261204
+DEMO_VERIFIED ?= 1
 
 .PHONY: setup model demo test lint lock bench clean
 
@@ -27,11 +29,13 @@ setup: $(VENV)/.stamp-install
 model: setup
 	$(AIEV) models pull local-qwen-0.5b
 
-# Harvest seed snippets from the standard library, then run AIEV-Instruct on a few of them with the embedded model
-# (Docker sandbox when an engine answers, the local sandbox otherwise).
+# Harvest the standard library with the quality filters, draw DEMO_SEEDS of its seeds at random (DEMO_DRAW seeds the
+# draw; it was fixed before any demo ran, not picked by its outcome), then run AIEV-Instruct on them with the embedded
+# model until DEMO_VERIFIED samples are verified (Docker sandbox when an engine answers, the local one otherwise).
+# Re-running resumes: the draw is the same, finished seeds are not redone.
 demo: model
-	$(AIEV) seeds harvest "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')/colorsys.py" --out $(DEMO_DIR)/seeds.jsonl
-	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --limit $(DEMO_LIMIT) --concurrency 3 --sandbox auto --preset configs/demo.yaml
+	$(AIEV) seeds harvest "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')" --sample $(DEMO_SEEDS) --random-seed $(DEMO_DRAW) --out $(DEMO_DIR)/seeds.jsonl
+	$(AIEV) generate --seeds $(DEMO_DIR)/seeds.jsonl --out $(DEMO_DIR) --until-verified $(DEMO_VERIFIED) --concurrency 3 --sandbox auto --preset configs/demo.yaml
 
 lint: setup
 	$(VENV)/bin/ruff check .

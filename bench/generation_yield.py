@@ -3,11 +3,10 @@ after how many rounds, and why the others were discarded.
 
 A yield figure measured on a hand-picked seed list says little about the next list, so every draw is random and its
 seed printed first: ``--draw-seed S`` repeats a draw exactly. The pool is what ``aiev seeds harvest`` keeps (its
-quality filters on) from this Python's standard library, the ``stdlib`` directory of ``sysconfig`` without
-``site-packages`` / ``dist-packages`` (on a pyenv install they live inside it and would make the pool whatever
-third-party code is installed) and without the regression suite ``test/``, which the harvest skips anyway; each top
-level entry is harvested by ``harvest`` and the whole deduplicated, exactly as one harvest of that tree would be. From
-the pool, ``--seeds N`` are drawn with ``sample_seeds(pool, N, S)``.
+quality filters on) from this Python's standard library, the ``stdlib`` directory of ``sysconfig``: the harvest
+leaves out the regression suite ``test/`` and the packages installed inside the tree (``site-packages``, which on a
+pyenv install lives there and would make the pool whatever third-party code is installed). From the pool, ``--seeds
+N`` are drawn with ``sample_seeds(pool, N, S)``, as ``aiev seeds harvest --sample N --random-seed S`` draws them.
 
 Each draw runs in a directory of its own, ``<out>/<label>-draw<S>`` (label: the ``--preset`` file's stem and the
 model, or ``mixed``), holding the drawn ``seeds.jsonl``, ``draw.json`` (the draw and the run settings) and an
@@ -57,16 +56,10 @@ from aiev.graphs.durable import JsonlLog, atomic_write_text
 from aiev.graphs.pipeline import RETRYABLE
 from aiev.graphs.presets import ROLES, PresetError, resolve_context, role_overrides
 from aiev.graphs.report import compute_stats
-from aiev.graphs.seeds import SeedsError, dedupe, harvest, sample_seeds, write_seeds
+from aiev.graphs.seeds import SeedsError, harvest, sample_seeds, write_seeds
 
 MIN_SEEDS = 30
 DEFAULT_OUT = Path("runs/bench/generation_yield")
-# Top-level entries of the stdlib directory that are not the standard library (installed packages), and its test
-# suite: the harvest skips modules under a ``test`` directory by their path, which an entry harvested as its own root
-# would not show.
-NOT_STDLIB = frozenset({"site-packages", "dist-packages", "test", "tests", "testing"})
-
-
 class BenchError(ValueError):
     """An input the bench cannot use; the message names it."""
 
@@ -76,19 +69,10 @@ def stdlib_root() -> Path:
 
 
 def harvest_pool(root: Path) -> list[Seed]:
-    """The seeds ``aiev seeds harvest`` keeps from ``root`` (quality filters on), leaving out the top-level entries
-    in ``NOT_STDLIB``; sources read as the whole-tree harvest would write them (``json/decoder.py:12``)."""
-    if root.is_file():
-        return harvest(root)
-    if not root.is_dir():
+    """The seeds ``aiev seeds harvest ROOT`` keeps (quality filters on)."""
+    if not root.exists():
         raise BenchError(f"--source {root}: no such file or directory")
-    kept: list[Seed] = []
-    for entry in sorted(root.iterdir()):
-        if entry.name in NOT_STDLIB or not (entry.is_dir() or entry.suffix == ".py"):
-            continue
-        prefix = f"{entry.name}/" if entry.is_dir() else ""
-        kept += [{**seed, "source": prefix + seed["source"]} for seed in harvest(entry)]
-    return dedupe(kept)
+    return harvest(root)
 
 
 def prepare_draw(

@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import os
 import socket
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
+from itertools import chain
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,16 +80,23 @@ class RayOptions(BaseModel):
         return max(1, math.ceil(concurrency / workers))
 
 
-def run_batch(jobs: Sequence[Job], work: Work, *, concurrency: int, ray: RayOptions | None = None) -> Iterator[Record]:
+def run_batch(jobs: Iterable[Job], work: Work, *, concurrency: int, ray: RayOptions | None = None) -> Iterator[Record]:
     """Every job's record, in the order they finish. The caller must store a record before asking for the next
-    one: only then is the job's resume state dropped (``Runner.forget``)."""
-    if not jobs:
+    one: only then is the job's resume state dropped (``Runner.forget``).
+
+    ``jobs`` is pulled lazily, one job each time a slot frees and only after the caller has stored the record that
+    freed it, so a generator of jobs can stop the batch (``aiev generate --until-verified``): once it ends, the jobs
+    in flight finish and nothing else starts. Nothing is opened (models, Ray workers) when it holds no job."""
+    pending = iter(jobs)
+    first = next(pending, None)
+    if first is None:
         return iter(())
+    pending = chain([first], pending)
     if ray is not None:
         from . import ray_batch  # Ray is imported only when asked for
 
-        return ray_batch.run(jobs, work, concurrency=concurrency, options=ray)
-    return _run_here(jobs, work, concurrency)
+        return ray_batch.run(pending, work, concurrency=concurrency, options=ray)
+    return _run_here(pending, work, concurrency)
 
 
 def run_job(runner: Runner, job: Job, worker: dict[str, str | int]) -> Record:
@@ -105,13 +113,22 @@ def this_process() -> dict[str, str | int]:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
-def _run_here(jobs: Sequence[Job], work: Work, concurrency: int) -> Iterator[Record]:
+def _run_here(jobs: Iterator[Job], work: Work, concurrency: int) -> Iterator[Record]:
     with (
         work.open(remote=False) as runner,
         ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="aiev-job") as pool,
     ):
         worker = this_process()
-        futures = {pool.submit(run_job, runner, job, worker): job["id"] for job in jobs}
-        for future in as_completed(futures):
-            yield future.result()
-            runner.forget(futures[future])
+        running: dict[Future[Record], str] = {}
+
+        def fill() -> None:
+            while len(running) < concurrency and (job := next(jobs, None)) is not None:
+                running[pool.submit(run_job, runner, job, worker)] = job["id"]
+
+        fill()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+                runner.forget(running.pop(future))
+            fill()

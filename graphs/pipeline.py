@@ -71,6 +71,9 @@ class PipelineConfig(BaseModel):
     context: Context = Field(default_factory=Context)
     ray: RayOptions | None = None  # None: threads in this process; else the seeds run on a Ray cluster
     progress: bool = True
+    # Start no further seed once the selected seeds hold this many verified samples (earlier runs' included); the
+    # dialogues already in flight finish, so a run may end with up to ``concurrency - 1`` more. None: every seed.
+    until_verified: int | None = Field(default=None, ge=1)
 
 
 class RunSummary(BaseModel):
@@ -78,6 +81,10 @@ class RunSummary(BaseModel):
     selected: int  # seeds after dedup and --limit
     already_done: int  # finished in an earlier run, not redone
     ran: int  # finished by this run
+    not_started: int  # seeds left unrun because ``until_verified`` was reached; a rerun with a higher one runs them
+    # The selected seeds up to the last one with a result: seeds are drawn in order, so these are the ones taken
+    # (the training loop's next batch starts after them).
+    reached: int
     passed: int  # over the whole output directory
     discarded: int
     retryable: int  # discards that the next run will retry (model / sandbox failures)
@@ -107,14 +114,27 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
         checkpoints=config.out / "checkpoints.sqlite",
         models=registered_models({config.context.model_for(role) for role in ROLES}),
     )
+    verified = sum(record["status"] == "passed" for record in earlier)
+    ran = 0
+
+    def wanted() -> Iterator[Seed]:
+        """The seeds still to run, drawn by ``run_batch`` one per free slot: stops once enough are verified."""
+        for seed in todo:
+            if config.until_verified is not None and verified >= config.until_verified:
+                return
+            yield seed
+
     with _RunProgress(len(seeds), earlier, config.progress, console) as progress:
-        for record in run_batch(todo, work, concurrency=config.concurrency, ray=config.ray):
+        for record in run_batch(wanted(), work, concurrency=config.concurrency, ray=config.ray):
             record["session"] = {"id": session, "elapsed_s": round(time.monotonic() - started, 3)}
             log.append(record)
             progress.advance(record)
+            ran += 1
+            verified += record["status"] == "passed"
 
     latest = _latest(log)
     records = list(latest.values())
+    reached = max((position + 1 for position, seed in enumerate(seeds) if seed["id"] in latest), default=0)
     _write_outputs(config.out, records)
     stats = compute_stats(records, time.monotonic() - started)
     write_stats(config.out, stats, records)
@@ -123,7 +143,9 @@ def run_pipeline(config: PipelineConfig, *, console: Console | None = None) -> R
         out=config.out,
         selected=len(seeds),
         already_done=len(seeds) - len(todo),
-        ran=len(todo),
+        ran=ran,
+        not_started=len(todo) - ran,
+        reached=reached,
         passed=stats["passed"],
         discarded=stats["discarded"],
         retryable=len(retryable),

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack
 
 import ray
@@ -64,7 +64,7 @@ class _Worker:
         return record
 
 
-def run(jobs: Sequence[Job], work: Work, *, concurrency: int, options: RayOptions) -> Iterator[Record]:
+def run(jobs: Iterator[Job], work: Work, *, concurrency: int, options: RayOptions) -> Iterator[Record]:
     connect(options.address)
     workers = options.workers or alive_nodes()
     dialogues = options.dialogues_per_worker(concurrency, workers)
@@ -82,7 +82,15 @@ def run(jobs: Sequence[Job], work: Work, *, concurrency: int, options: RayOption
     try:
         _wait_until_up(actors, options.worker_cpus)
         pool = ActorPool([actor for _ in range(dialogues) for actor in actors])
-        yield from pool.map_unordered(lambda actor, job: actor.run.remote(job), jobs)
+
+        def fill() -> None:  # a job only for a free slot: ``jobs`` is pulled lazily (``batch.run_batch``)
+            while pool.has_free() and (job := next(jobs, None)) is not None:
+                pool.submit(lambda actor, job: actor.run.remote(job), job)
+
+        fill()
+        while pool.has_next():
+            yield pool.get_next_unordered()
+            fill()
     finally:
         for actor in actors:
             ray.kill(actor)

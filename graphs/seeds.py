@@ -219,7 +219,9 @@ def harvest_report(
 ) -> Harvest:
     """OSS-Instruct-style seeds from a Python source tree: its top-level functions and classes, judged one by one.
 
-    Test modules are skipped by default (they are mostly fixtures and asserts, poor inspiration). Every other
+    Test modules are skipped by default (they are mostly fixtures and asserts, poor inspiration), and so are packages
+    installed inside the tree (``site-packages``, ``dist-packages``: a Python installation's standard library
+    directory holds its installed packages there, which are not the tree's code). Every other
     top-level definition is kept or dropped with its reasons (``seed_quality``): outside MIN..MAX lines, a stub,
     or, with ``quality`` on, not a self-contained function with inputs and a return value. With ``quality`` on, a
     definition whose only outside names are its module's imports first gets those import lines in front
@@ -234,7 +236,7 @@ def harvest_report(
     candidates: list[Seed] = []
     for file in files:
         relative = file.relative_to(base) if file != base else Path(file.name)
-        if not include_tests and _is_test_path(relative):
+        if _is_installed_package(relative) or (not include_tests and _is_test_path(relative)):
             continue
         snippets = _snippets_of(file, relative, carry_imports=quality)
         if snippets is None:
@@ -262,6 +264,10 @@ def sample_seeds(seeds: list[Seed], n: int, random_seed: int = 0) -> list[Seed]:
         return list(seeds)
     chosen = sorted(random.Random(random_seed).sample(range(len(seeds)), n))
     return [seeds[i] for i in chosen]
+
+
+def _is_installed_package(relative: Path) -> bool:
+    return any(part in {"site-packages", "dist-packages"} for part in relative.parts[:-1])
 
 
 def _is_test_path(relative: Path) -> bool:

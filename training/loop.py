@@ -6,18 +6,18 @@ from the base model on the train splits of all batches so far, and evaluate teac
 batch's held-out split. When the student beats the teacher, later batches are generated in the self-learning
 stage; the switch is recorded with both scores.
 
-Batches are sized in verified samples, as in the paper (a batch every 2,000 samples): the generate step draws
-the next unused seeds, chunk by chunk, until the batch holds ``batch_samples`` verified dialogues. A seed yields
-at most one, so each chunk is exactly as many seeds as samples are still missing: the batch never overshoots
-and needs no seeds-per-batch setting (the price is a tail of shrinking chunks while the last samples come in).
+Batches are sized in verified samples, as in the paper (a batch every 2,000 samples): the generate step runs the
+pipeline over the unused seeds, in order, until the batch holds ``batch_samples`` verified dialogues (``aiev
+generate --until-verified``), so it needs no seeds-per-batch setting and keeps every dialogue slot busy to the end;
+the dialogues in flight when the count is reached finish, so a batch may hold up to ``concurrency - 1`` more.
 Seeds are positions in the seeds list (``load_seeds`` order, so a seeds file may grow at its end between runs);
-each batch records the range it drew, and the next one starts where it stopped, so no seed serves two batches.
-The range grows only once a chunk has returned: a crash mid-chunk reruns that same chunk into the same output
-directory, where the pipeline skips the seeds it had finished. When the seeds run out, a batch holding samples
-closes short (``short`` in its record) and is built, trained and evaluated; one holding none stops the loop
-with a message (append seeds and rerun to continue it).
+each batch records the range it took, and the next one starts where it stopped, so no seed serves two batches.
+The range is recorded once the step has returned: a crash mid-step reruns it over the same seeds into the same
+output directory, where the pipeline skips the seeds it had finished and counts their samples. When the seeds run
+out, a batch holding samples closes short (``short`` in its record) and is built, trained and evaluated; one
+holding none stops the loop with a message (append seeds and rerun to continue it).
 
-``loop_state.json`` (replaced atomically after every step and every chunk) records the stage, the history and
+``loop_state.json`` (replaced atomically after every step) records the stage, the history and
 the current batch's progress, so a rerun continues at the first unfinished step. The step implementations are
 injected (``LoopSteps``): the CLI binds the real pipeline, DeepSpeed SFT and evaluation, tests bind scripted ones.
 """
@@ -45,10 +45,11 @@ Step = Literal["generate", "build", "train", "evaluate"]
 STEPS: tuple[Step, ...] = ("generate", "build", "train", "evaluate")
 STATE_VERSION = 2  # 1 (no version field): batches counted in seeds, without the seed ranges resuming needs
 
-# generate(batch index, stage, latest student or None, seeds, output dir) -> how many of the seeds exist (fewer
-# than asked: the seeds ran out). ``seeds`` are positions in the seeds list; every chunk of a batch writes into
-# the same `aiev generate` output dir, which must be resumable (a seed finished there is not generated again).
-Generate = Callable[[int, Stage, str | None, range, Path], int]
+# generate(batch index, stage, latest student or None, first seed, wanted samples, output dir) -> how many seeds,
+# from the first on, it took to hold the wanted verified samples (all that exist when the seeds ran out first).
+# Seeds are positions in the seeds list; the output dir is an `aiev generate` one, resumable (a seed finished
+# there is not generated again, and its sample counts).
+Generate = Callable[[int, Stage, str | None, int, int, Path], int]
 # train(dataset dir, output dir) -> reference of the trained student (its directory, or a served model name).
 Train = Callable[[Path, Path], str]
 # evaluate(model reference, held-out records file) -> pass@1 in [0, 1].
@@ -78,7 +79,7 @@ class _Batch(BaseModel):
     batch: int
     stage: Stage  # the stage the batch was generated in
     seed_start: int  # first seed the batch drew (a position in the seeds list)
-    seed_stop: int  # one past the last seed of the batch's finished chunks
+    seed_stop: int  # one past the last seed the batch took (set when its generate step returns)
     samples: int = 0  # verified samples generated from seeds seed_start..seed_stop-1
     short: bool = False  # the seeds ran out before the batch held batch_samples
     train_samples: int = 0  # the student's training set: the train splits of this batch and all before it
@@ -186,15 +187,11 @@ def run_loop(config: LoopConfig, steps: LoopSteps, console: Console | None = Non
 
 def _generate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> str:
     out = batch_dir(config.out, current.batch) / "generated"
-    while current.samples < config.batch_samples:
-        seeds = range(current.seed_stop, current.seed_stop + config.batch_samples - current.samples)
-        drawn = steps.generate(current.batch, current.stage, state.latest_student, seeds, out)
-        if drawn:
-            current.seed_stop += drawn
-            current.samples = sum(1 for _ in read_generation_records(out))
-            save_state(config.out, state)  # a crash from here on redraws nothing of this chunk
-        if drawn < len(seeds):
-            break
+    taken = steps.generate(
+        current.batch, current.stage, state.latest_student, current.seed_start, config.batch_samples, out
+    )
+    current.seed_stop = current.seed_start + taken
+    current.samples = sum(1 for _ in read_generation_records(out))
     drew = f"seeds {current.seed_start}..{current.seed_stop - 1}"
     if current.samples < config.batch_samples:
         if current.samples == 0:
@@ -213,7 +210,9 @@ def _generate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: C
 
 def _build(config: LoopConfig, steps: LoopSteps, state: LoopState, current: CurrentBatch) -> str:
     directory = batch_dir(config.out, current.batch)
-    options = config.build.model_dump(exclude={"push_to_hub"})
+    # One loop batch is one split batch, whatever it holds: a batch that ended with dialogues in flight holds a few
+    # more samples than ``batch_samples``, a short one fewer, and its 1:9 held-out share is taken over all of them.
+    options = {**config.build.model_dump(exclude={"push_to_hub"}), "batch_size": max(current.samples, 1)}
     report = build_dataset(
         BuildConfig(
             **options,

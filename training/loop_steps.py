@@ -68,27 +68,31 @@ class DefaultSteps:
         except SeedsError as error:
             raise TrainingInputError(f"--seeds: {error}") from None
 
-    def generate(self, batch: int, stage: Stage, student: str | None, seeds: range, out: Path) -> int:
-        """Runs the pipeline on the seeds at positions ``seeds`` into ``out`` (which resumes: a seed finished
-        there is skipped) and returns how many of them exist. Seeds that failed for reasons not their own (model
-        or sandbox down) stop the loop here, before the chunk counts as drawn, so the rerun retries them rather
-        than spending the rest of the seeds on an outage."""
+    def generate(self, batch: int, stage: Stage, student: str | None, first_seed: int, wanted: int, out: Path) -> int:
+        """Runs the pipeline on the seeds from position ``first_seed`` on into ``out`` (which resumes: a seed
+        finished there is skipped) until they hold ``wanted`` verified samples (``--until-verified``), and returns
+        how many seeds it took. Seeds that failed for reasons not their own (model or sandbox down) stop the loop
+        here, before the step counts as done, so the rerun retries them rather than spending the rest of the seeds
+        on an outage."""
         # Imported here: the generation graph pulls in LangGraph and the sandbox, which no other command needs.
         from ..graphs.pipeline import PipelineConfig, run_pipeline
         from ..graphs.presets import resolve_context
         from ..graphs.seeds import write_seeds
 
-        chunk = self._seeds[seeds.start : seeds.stop]
-        if not chunk:
+        remaining = self._seeds[first_seed:]
+        if not remaining:
             return 0
-        seeds_file = out.parent / "seeds" / f"{seeds.start:08d}-{seeds.start + len(chunk):08d}.jsonl"
-        write_seeds(chunk, seeds_file)
+        seeds_file = out.parent / "seeds" / f"from-{first_seed:08d}.jsonl"
+        write_seeds(remaining, seeds_file)
         if stage == "teaching":
             role_models = every_role(self.r.teacher)
         else:
             role_models = {}  # the self-learning preset names the student for every role
         context = resolve_context(stage, overrides=role_models)
-        config = PipelineConfig(seeds=seeds_file, out=out, stage=stage, context=context, concurrency=self.r.concurrency)
+        config = PipelineConfig(
+            seeds=seeds_file, out=out, stage=stage, context=context, concurrency=self.r.concurrency,
+            until_verified=wanted,
+        )  # fmt: skip
         with self._serving(student if stage == "self_learning" else None, out.parent / "serve.log"):
             summary = run_pipeline(config)
         if summary.retryable:
@@ -96,7 +100,7 @@ class DefaultSteps:
                 f"batch {batch}: {summary.retryable} seeds failed for reasons not their own (first: "
                 f"{summary.first_error}); rerun `aiev loop` to retry them"
             )
-        return len(chunk)
+        return summary.reached
 
     def train(self, data: Path, out: Path) -> str:
         settings = load_settings(

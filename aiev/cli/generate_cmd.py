@@ -52,6 +52,14 @@ def generate(
         int | None,
         typer.Option("--candidates", min=1, help="Programmer replies sampled per turn; one that passes is kept."),
     ] = None,
+    until_verified: Annotated[
+        int | None,
+        typer.Option(
+            "--until-verified",
+            min=1,
+            help="Start no further seed once the seeds hold N verified samples (dialogues in flight finish).",
+        ),
+    ] = None,
     ray: UseRay = False,
     ray_address: RayAddress = None,
     ray_workers: RayWorkers = None,
@@ -76,14 +84,16 @@ def generate(
             open_sandbox(context.sandbox)
         config = PipelineConfig(
             seeds=seeds, out=out, format=format, limit=limit, concurrency=concurrency, stage=stage,
-            context=context, ray=on_ray, progress=not quiet,
+            context=context, ray=on_ray, progress=not quiet, until_verified=until_verified,
         )  # fmt: skip
         summary = run_pipeline(config, console=console)
     except (SeedsError, PresetError, ModelError, SandboxUnavailable, RayUnavailableError) as error:
         fail(error)
+    stopped = f", {summary.not_started} not started: --until-verified reached" if summary.not_started else ""
     console.print(
         f"{summary.out}: {summary.passed} passed, {summary.discarded} discarded of {summary.selected} seeds "
-        f"({summary.ran} run now, {summary.already_done} already done); samples in {summary.out / 'samples.jsonl'}",
+        f"({summary.ran} run now, {summary.already_done} already done{stopped}); "
+        f"samples in {summary.out / 'samples.jsonl'}",
         highlight=False,
     )
     if summary.retryable:

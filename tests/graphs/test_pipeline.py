@@ -103,3 +103,21 @@ def test_unknown_model_stops_the_run_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(UnknownModelError, match="no-such-model"):
         run_pipeline(config(tmp_path, seeds, model="no-such-model"))
     assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
+def test_until_verified_starts_no_seed_once_enough_are_verified_and_lets_those_in_flight_finish(
+    tmp_path: Path, adder_model
+) -> None:
+    seeds = write_seeds(tmp_path / "seeds.jsonl", ["hard = 0", "a = 1", "b = 2", "c = 3", "d = 4", "e = 5"])
+    one_at_a_time = run_pipeline(config(tmp_path, seeds, concurrency=1, until_verified=2))
+    assert (one_at_a_time.ran, one_at_a_time.passed, one_at_a_time.discarded) == (3, 2, 1)
+    assert (one_at_a_time.not_started, one_at_a_time.reached) == (3, 3)
+    assert [r["seed_id"] for r in read_jsonl(tmp_path / "out" / "results.jsonl")] == ["s0", "s1", "s2"]
+
+    again = run_pipeline(config(tmp_path, seeds, concurrency=1, until_verified=2))
+    assert (again.ran, again.already_done, again.not_started, again.reached) == (0, 3, 3, 3)  # earlier ones count
+
+    # Two in flight: the first pass stops the drawing, the other dialogue already running still finishes.
+    wider = run_pipeline(config(tmp_path, seeds, concurrency=2, until_verified=3))
+    assert (wider.ran, wider.passed, wider.not_started, wider.reached) == (2, 4, 1, 5)
+    assert sorted(s["seed_id"] for s in read_jsonl(tmp_path / "out" / "samples.jsonl")) == ["s1", "s2", "s3", "s4"]

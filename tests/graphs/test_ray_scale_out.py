@@ -129,6 +129,52 @@ def test_a_raising_job_is_a_record_and_state_is_forgotten_only_after_it_was_stor
         assert events.index(f"stored {job_id} ok={job_id == 'good'}") < events.index(f"forget {job_id}")
 
 
+@pytest.mark.parametrize("on_ray", [False, True], ids=["here", "ray"])
+def test_jobs_are_drawn_one_per_free_slot_so_a_job_source_that_ends_stops_the_batch(on_ray, request) -> None:
+    """``run_batch`` pulls a job only when a slot frees and after the record that freed it was stored: a source that
+    stops yielding (``aiev generate --until-verified``) starts nothing more, and what it gave all comes back."""
+
+    class Runner:
+        def __call__(self, job):
+            return {"id": job["id"]}
+
+        def failure(self, job, error):
+            raise AssertionError(error)
+
+        def forget(self, job_id):
+            pass
+
+    class Work:
+        def open(self, *, remote):
+            from contextlib import nullcontext
+
+            return nullcontext(Runner())
+
+    events: list[str] = []
+
+    def jobs():
+        for i in range(5):  # of a longer list: the source decides to end here
+            events.append("pull")
+            yield {"id": str(i)}
+
+    options = RayOptions(address=request.getfixturevalue("cluster").address, workers=1) if on_ray else None
+    stored: list[str] = []
+    try:
+        for record in run_batch(jobs(), Work(), concurrency=2, ray=options):
+            events.append("stored")
+            stored.append(record["id"])
+    finally:
+        if on_ray:
+            import ray
+
+            ray.shutdown()
+    assert sorted(stored) == ["0", "1", "2", "3", "4"]
+    for at in range(len(events)):
+        pulled, done = events[: at + 1].count("pull"), events[: at + 1].count("stored")
+        assert pulled <= done + 2, f"more jobs drawn than free slots: {events}"
+    assert events[:3] == ["pull", "pull", "stored"]
+
+
 def test_a_worker_that_cannot_open_its_work_is_a_named_error(cluster: LocalCluster) -> None:
     import ray
 

@@ -112,6 +112,9 @@ def test_harvest_extracts_sized_functions_and_classes_and_skips_the_rest(tmp_pat
     )
     (tmp_path / "pkg" / "copy.py").write_text((tmp_path / "pkg" / "mod.py").read_text())
     (tmp_path / "pkg" / "broken.py").write_text("def broken(:\n")
+    installed = tmp_path / "lib" / "site-packages" / "other"  # a package installed inside the tree: not its code
+    installed.mkdir(parents=True)
+    (installed / "extra.py").write_text(f"def extra(start):\n    total = start\n{body}\n    return total\n")
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_mod.py").write_text(
         "def test_long():\n" + "\n".join(f"    assert {i}" for i in range(6))
@@ -121,7 +124,8 @@ def test_harvest_extracts_sized_functions_and_classes_and_skips_the_rest(tmp_pat
     assert [s["source"] for s in seeds] == [
         "pkg/copy.py:6",
         "pkg/copy.py:17",
-    ]  # copy.py sorts first; mod.py is a duplicate
+    ]  # copy.py sorts first; mod.py is a duplicate; lib/site-packages/ is left out
+    assert [s["source"] for s in harvest(installed.parent)] == ["other/extra.py:1"]  # harvested as a root: kept
     assert seeds[0]["snippet"].startswith("@staticmethod\ndef summed(start):")
     assert seeds[1]["snippet"].startswith("class Box:")
     assert len(harvest(tmp_path, include_tests=True)) == 2  # the test asserts and returns nothing: not a seed

@@ -25,9 +25,10 @@ class Script:
 
     Seeds are positions: seed ``i`` exists while ``i < seeds`` (None: always) and yields one verified sample
     unless it is in ``failing``; its code is its own (``code(i)``) unless ``codes`` names another. Like the
-    pipeline, generation resumes in its output directory: a seed finished there is not generated again.
-    ``crash_on`` holds calls to crash on once: a step call as logged, or ``("seed", i)`` to crash mid-chunk just
-    before seed ``i`` (the seeds of the chunk before it are finished and written).
+    pipeline, generation takes the seeds in order until the wanted samples are verified, one at a time (as the
+    pipeline does with one dialogue in flight), and resumes in its output directory: a seed finished there is not
+    generated again and its sample counts. ``crash_on`` holds calls to crash on once: a step call as logged, or
+    ``("seed", i)`` to crash mid-step just before seed ``i`` (the seeds before it are finished and written).
     """
 
     def __init__(
@@ -43,7 +44,7 @@ class Script:
         self.failing = failing
         self.codes: dict[int, str] = {}
         self.calls: list[tuple] = []
-        self.chunks: list[tuple[int, int, int]] = []  # (batch, start, stop) asked of each generate call
+        self.asked: list[tuple[int, int, int]] = []  # (batch, first seed, wanted samples) of each generate call
         self.generated: list[int] = []  # every seed actually generated, in order
         self.crash_on: set[tuple] = set()
 
@@ -59,27 +60,29 @@ class Script:
         name = "".join(random.Random(index).choices(string.ascii_lowercase, k=12))
         return f"def {name}(x):\n    return x.{name}_{index}()"
 
-    def generate(self, batch: int, stage: str, student: str | None, seeds: range, out: Path) -> int:
+    def generate(self, batch: int, stage: str, student: str | None, first_seed: int, wanted: int, out: Path) -> int:
         self._maybe_crash(("generate", batch, stage, student))
-        self.chunks.append((batch, seeds.start, seeds.stop))
+        self.asked.append((batch, first_seed, wanted))
         out.mkdir(parents=True, exist_ok=True)
         finished_log = out / "finished.txt"  # the pipeline's results log, reduced to the seeds it finished
         finished = set(finished_log.read_text().split()) if finished_log.exists() else set()
         samples = out / "samples.jsonl"
         samples.touch()
-        existing = [i for i in seeds if self.seeds is None or i < self.seeds]
-        for index in existing:
-            if seed_id(index) in finished:
-                continue
-            self._maybe_crash(("seed", index), log=False)
-            self.generated.append(index)
-            if index not in self.failing:
-                code = self.codes.get(index, self.code(index))
-                with samples.open("a") as handle:
-                    handle.write(json.dumps(record(seed_id(index), code=code, stage=stage)) + "\n")
-            with finished_log.open("a") as handle:
-                handle.write(seed_id(index) + "\n")
-        return len(existing)
+        verified = len(samples.read_text().splitlines())
+        index = first_seed
+        while verified < wanted and (self.seeds is None or index < self.seeds):
+            if seed_id(index) not in finished:
+                self._maybe_crash(("seed", index), log=False)
+                self.generated.append(index)
+                if index not in self.failing:
+                    code = self.codes.get(index, self.code(index))
+                    with samples.open("a") as handle:
+                        handle.write(json.dumps(record(seed_id(index), code=code, stage=stage)) + "\n")
+                    verified += 1
+                with finished_log.open("a") as handle:
+                    handle.write(seed_id(index) + "\n")
+            index += 1
+        return index - first_seed
 
     def train(self, data: Path, out: Path) -> str:
         from datasets import load_from_disk

@@ -62,12 +62,11 @@ def test_student_win_switches_to_self_learning_and_records_both_scores(tmp_path)
     assert load_state(tmp_path) == state
 
 
-def test_batch_draws_seed_chunks_until_it_holds_its_verified_samples(tmp_path):
-    # Batch 0 needs 10 verified samples: seeds 0-9 give 7 (1, 4, 5 fail), the 3 missing are drawn next (10-12,
-    # of which 12 fails), then 1 more (13). Batch 1 starts at seed 14.
+def test_batch_takes_seeds_until_it_holds_its_verified_samples(tmp_path):
+    # Batch 0 needs 10 verified samples: seeds 1, 4, 5 and 12 fail, so it takes seeds 0-13. Batch 1 starts at 14.
     script = Script(student_scores=[0.1, 0.2], failing=frozenset({1, 4, 5, 12}))
     state = run_loop(_config(tmp_path, 2), script.steps())
-    assert script.chunks == [(0, 0, 10), (0, 10, 13), (0, 13, 14), (1, 14, 24)]
+    assert script.asked == [(0, 0, 10), (1, 14, 10)]
     assert [(r.seed_start, r.seed_stop, r.samples, r.short) for r in state.history] == [
         (0, 14, 10, False),
         (14, 24, 10, False),
@@ -79,17 +78,17 @@ def test_batch_draws_seed_chunks_until_it_holds_its_verified_samples(tmp_path):
 
 def test_crash_mid_generate_neither_redoes_nor_reuses_seeds(tmp_path):
     script = Script(student_scores=[0.1, 0.2], failing=frozenset({1, 4, 5, 12}))
-    script.crash_on = {("seed", 11), ("seed", 17)}  # inside batch 0's second chunk, then inside batch 1
+    script.crash_on = {("seed", 11), ("seed", 17)}  # inside batch 0's generate step, then inside batch 1's
     with pytest.raises(Crash):
         run_loop(_config(tmp_path, 2), script.steps())
     current = load_state(tmp_path).current
-    assert (current.batch, current.seed_start, current.seed_stop, current.samples) == (0, 0, 10, 7)
+    assert (current.batch, current.seed_start, current.done) == (0, 0, [])
     with pytest.raises(Crash):
         run_loop(_config(tmp_path, 2), script.steps())
     saved = load_state(tmp_path)
-    assert saved.history[0].seed_stop == 14 and (saved.current.seed_start, saved.current.seed_stop) == (14, 14)
+    assert saved.history[0].seed_stop == 14 and (saved.current.batch, saved.current.seed_start) == (1, 14)
     state = run_loop(_config(tmp_path, 2), script.steps())
-    assert script.chunks == [(0, 0, 10), (0, 10, 13), (0, 10, 13), (0, 13, 14), (1, 14, 24), (1, 14, 24)]
+    assert script.asked == [(0, 0, 10), (0, 0, 10), (1, 14, 10), (1, 14, 10)]
     assert script.generated == list(range(24))  # every seed generated once, in order, across crashes and batches
     assert [(r.seed_start, r.seed_stop, r.samples) for r in state.history] == [(0, 14, 10), (14, 24, 10)]
 
@@ -168,29 +167,31 @@ def test_a_state_file_of_the_seed_counted_loop_is_refused(tmp_path):
         load_state(tmp_path)
 
 
-def test_default_generate_runs_the_pipeline_on_the_chunk_and_counts_the_seeds_that_exist(tmp_path, monkeypatch):
+def test_default_generate_runs_the_pipeline_on_the_seeds_left_until_the_batch_is_full(tmp_path, monkeypatch):
     from aiev.graphs import pipeline
     from aiev.training.errors import TrainingStepError
     from aiev.training.loop_steps import DefaultSteps, LoopResources
 
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text("".join(json.dumps({"id": f"s{i}", "snippet": f"x = {i}"}) + "\n" for i in range(5)))
-    runs: list[list[str]] = []
+    runs: list[tuple[list[str], int | None]] = []
     retryable = [0]
 
     def run_pipeline(config):
-        runs.append([json.loads(line)["id"] for line in config.seeds.read_text().splitlines()])
+        selected = [json.loads(line)["id"] for line in config.seeds.read_text().splitlines()]
+        runs.append((selected, config.until_verified))
         assert config.out == tmp_path / "generated" and config.stage == "teaching"
         return pipeline.RunSummary(
-            out=config.out, selected=1, already_done=0, ran=1, passed=1, discarded=0, retryable=retryable[0], stats={}
-        )
+            out=config.out, selected=len(selected), already_done=0, ran=2, not_started=len(selected) - 2, reached=2,
+            passed=1, discarded=1, retryable=retryable[0], stats={},
+        )  # fmt: skip
 
     monkeypatch.setattr(pipeline, "run_pipeline", run_pipeline)
     steps = DefaultSteps(LoopResources(seeds=seeds, base="b", teacher="teacher"))
-    assert steps.generate(0, "teaching", None, range(0, 3), tmp_path / "generated") == 3
-    assert steps.generate(0, "teaching", None, range(3, 8), tmp_path / "generated") == 2  # the seeds run out
-    assert steps.generate(1, "teaching", None, range(5, 9), tmp_path / "generated") == 0
-    assert runs == [["s0", "s1", "s2"], ["s3", "s4"]]
+    assert steps.generate(0, "teaching", None, 0, 3, tmp_path / "generated") == 2  # the seeds the pipeline took
+    assert steps.generate(1, "teaching", None, 3, 10, tmp_path / "generated") == 2
+    assert steps.generate(2, "teaching", None, 5, 10, tmp_path / "generated") == 0  # no seed left: nothing run
+    assert runs == [(["s0", "s1", "s2", "s3", "s4"], 3), (["s3", "s4"], 10)]
     retryable[0] = 2
     with pytest.raises(TrainingStepError, match="2 seeds failed for reasons not their own"):
-        steps.generate(0, "teaching", None, range(0, 3), tmp_path / "generated")
+        steps.generate(0, "teaching", None, 0, 3, tmp_path / "generated")
