@@ -10,6 +10,11 @@ at greedy decoding resends them verbatim: the 1.5B sent the same three identical
 refusals and the dialogue was discarded. A reply that carries exactly the tests it was asked to rewrite is therefore
 drawn once more at ``Context.candidate_temperature`` (the programmer's extra candidates are sampled the same way), and
 that reply is the turn; both cost their tokens.
+
+Sent back because every candidate of the round failed the same asserts with the same values (``suspect_asserts`` on
+the round's record, ``graphs/candidates``), the test writer is shown those asserts and asked to work their expected
+values out again from the problem; it is not shown the values the candidates gave, so a rewritten test still comes
+from the problem, not from the code it will judge.
 """
 
 from __future__ import annotations
@@ -27,9 +32,7 @@ from .state import RoleState, add_token_counts
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     visible = [m for m in state.get("messages", []) if speaker_of(m) is not Speaker.PROGRAMMER]
-    request = HumanMessage(
-        content=render_prompt("test_writer_request", entry_point=state.get("entry_point") or "the function")
-    )
+    request = HumanMessage(content=_request(state))
     view = view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request])
     try:
         reply = ask_view(Speaker.TEST_WRITER, view, runtime)
@@ -43,6 +46,17 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         return model_failure(error)
     turn = say(Speaker.TEST_WRITER, reply.complete_text, has_code=tests is not None, resampled=resampled)
     return {"messages": [turn], "tests": tests or "", "fault": None, "tokens": tokens}
+
+
+def _request(state: RoleState) -> str:
+    """What the test writer is asked: its tests, and which of them to recheck when they are suspect."""
+    request = render_prompt("test_writer_request", entry_point=state.get("entry_point") or "the function")
+    executions = state.get("executions") or []
+    suspect = executions[-1].get("suspect_asserts") if executions else None
+    if not suspect:
+        return request
+    note = render_prompt("test_writer_suspect", count=str(executions[-1]["agreeing"]), asserts="\n".join(suspect))
+    return f"{note}\n\n{request}"
 
 
 def _tests_of(text: str, state: RoleState) -> str | None:

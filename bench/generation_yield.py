@@ -60,6 +60,8 @@ from aiev.graphs.seeds import SeedsError, harvest, sample_seeds, write_seeds
 
 MIN_SEEDS = 30
 DEFAULT_OUT = Path("runs/bench/generation_yield")
+
+
 class BenchError(ValueError):
     """An input the bench cannot use; the message names it."""
 

@@ -16,6 +16,12 @@ code resent unchanged after a failure is not run. Refused tests (vacuous, or con
 tests or a broken sandbox end the round before any other candidate is sampled: none of them is the code's doing.
 Neither does a round without a new programmer turn (the test writer rewrote the tests the turn already ran
 against): that turn had its candidates. Identical candidates run once.
+
+When every candidate of a round of at least ``MIN_AGREEING`` failed and all of them give the same values on the tests'
+asserts, the tests rather than the code are suspect (``Choice.suspect``: the asserts they all fail). Independent
+samples that agree are usually right: on HumanEval with the examples hidden (session 13, embedded 0.5B, 4 candidates,
+judged by the hidden tests) the four-of-four group was right and failed the test writer's tests on 9 of 13 tasks
+where all four agreed, and the loop then spent its later rounds fitting the code to the wrong values.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ from ..sandbox.types import ExecResult, Outcome
 from . import agreement, assert_values
 from .test_quality import REFUSED_TESTS
 
+# Fewest candidates whose agreement against the tests makes the tests suspect: two samples agree by chance too often.
+MIN_AGREEING = 3
+
 
 class Attempt(NamedTuple):
     """One solution run against the round's tests, or refused before it ran."""
@@ -45,6 +54,7 @@ class Choice(NamedTuple):
     attempt: Attempt
     ran: int  # candidates whose code went to the sandbox this round
     agreement: dict[int, int] | None = None  # the failed candidates' scores, when agreement chose among them
+    suspect: tuple[int, ...] = ()  # asserts (by ``assert_values`` index) that every candidate fails with one value
 
 
 # Runs the solution of a state, reusing the test-quality verdicts of the given records of this round.
@@ -90,14 +100,33 @@ def choose(pool: Sequence[Candidate], state: RoleState, first: Attempt, run: Run
         if not attempt.record["skipped"]:
             failed[index] = attempt
     expected = assert_values.expected(state.get("tests", ""))
-    if len(failed) < 2 or not expected:
+    ran = {_code(pool[index]) for index in failed}
+    every_one_ran = len(pool) >= MIN_AGREEING and all(_code(candidate) in ran for candidate in pool)
+    if not expected or not (len(failed) >= 2 or every_one_ran):
         return Choice(0, first, _ran(tried))
     outputs = {index: record(with_candidate(state, pool[index])) for index in failed}
+    suspect = _failed_by_all(pool, outputs, expected) if every_one_ran else ()
+    if len(failed) < 2:  # one code, sampled again and again: nothing to choose, but it may make the tests suspect
+        return Choice(0, first, _ran(tried), suspect=suspect)
     chosen = agreement.best(outputs, expected)
     scores = agreement.scores(outputs, expected)
     if chosen is None:
-        return Choice(0, first, _ran(tried), scores)
-    return Choice(chosen, failed[chosen], _ran(tried), scores)
+        return Choice(0, first, _ran(tried), scores, suspect)
+    return Choice(chosen, failed[chosen], _ran(tried), scores, suspect)
+
+
+def _failed_by_all(
+    pool: Sequence[Candidate], outputs: dict[int, agreement.Outputs | None], expected: Sequence[assert_values.Expected]
+) -> tuple[int, ...]:
+    """The asserts that every candidate of ``pool`` fails with the same value, when all of them recorded the same
+    values (an identical copy counts as one more candidate that gave them); () when any disagrees or recorded
+    nothing. ``outputs``: the recorded values of each failed candidate that ran, by index."""
+    by_code = {_code(pool[index]): vector for index, vector in outputs.items()}
+    vectors = [by_code.get(_code(candidate)) for candidate in pool]
+    if any(vector is None for vector in vectors) or len({agreement.group_key(v) for v in vectors}) != 1:
+        return ()
+    shared = vectors[0]
+    return tuple(at for at, want in enumerate(expected) if at in shared and not assert_values.meets(shared[at], want))
 
 
 def with_candidate(state: RoleState, candidate: Candidate) -> RoleState:

@@ -11,11 +11,12 @@ the user's end the loop at once with reason ``vacuous_tests`` (they cannot be re
 said to pass them).
 
 When no round passes, the code returned is not simply the last: it is the attempt that got furthest through
-the final tests, the earliest among equals (the earliest code when none ran against them). Revisions are shaped by
-the feedback, and when the tests are wrong (a docstring example that contradicts the task, a generated test with a
-wrong expected value) a small model trades correct code for code that fits the error, or ends on a reply with no
-code at all; a revision replaces the first answer only by doing better on the tests. With several candidates per
-programmer turn (``Context.candidates``, ``graphs/candidates.py``) a round's attempt is the candidate that answered
+the final tests, the earliest among equals (the earliest code when none ran against them), unless the candidates of a
+round all agreed against generated tests (``agreed_attempt``): that round's code is then the answer. Revisions are
+shaped by the feedback, and when the tests are wrong (a docstring example that contradicts the task, a generated
+test with a wrong expected value) a small model trades correct code for code that fits the error, or ends on a reply
+with no code at all; a revision replaces the first answer only by doing better on the tests. With several candidates
+per programmer turn (``Context.candidates``, ``graphs/candidates.py``) a round's attempt is the candidate that answered
 it: the one that passed, else the first, whose failure the round's feedback is about.
 """
 
@@ -87,7 +88,7 @@ def finish(state: CoderGenState) -> CoderGenState:
     if executions and executions[-1]["outcome"] == "passed":
         passed: Verdict = {"status": "passed", "reason": "passed", "last_error": ""}
         return {"verdict": passed, "chosen_round": executions[-1]["round"]}
-    chosen = furthest_attempt(state)
+    chosen = agreed_attempt(state) or furthest_attempt(state)
     failed: Verdict = {
         "status": "discarded",
         "reason": failure_reason(state),
@@ -98,6 +99,16 @@ def finish(state: CoderGenState) -> CoderGenState:
         reply = _programmer_reply_of_round(state.get("messages", []), chosen)
         update |= {"solution": extract_solution(reply, state.get("entry_point")) or "", "setup": extract_setup(reply)}
     return update
+
+
+def agreed_attempt(state: CoderGenState) -> int:
+    """The earliest round whose candidates all gave the same values and failed generated tests (``suspect_asserts``),
+    0 when none did. Without a pass its code is the answer, before any attempt that got further through the tests:
+    the candidates' agreement is evidence the tests were wrong (``graphs/candidates``), and later rounds only fit the
+    code to them. A user's tests are the specification, so never with those."""
+    if state.get("user_tests"):
+        return 0
+    return next((e["round"] for e in state.get("executions") or [] if e.get("suspect_asserts")), 0)
 
 
 def furthest_attempt(state: CoderGenState) -> int:

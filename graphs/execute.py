@@ -21,11 +21,14 @@ fails on that assert (the record's ``seed_gate_cases`` says how many cases it fa
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``). With several candidates per programmer
 turn (``Context.candidates``), the others are sampled when the turn's reply fails, and one that passes answers the
-round (``candidates``); the record then says which candidate it is and how many ran.
+round (``candidates``); the record then says which candidate it is and how many ran, and, when every candidate
+failed the same asserts with the same values, those asserts (``suspect_asserts``: the tests are suspect, unless
+they passed against the seed) and how many candidates agreed (``agreeing``).
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,7 +45,7 @@ from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 from . import assert_values, seed_gate
-from .candidates import Attempt, answered, as_turn, choose, others_may_pass
+from .candidates import Attempt, Choice, answered, as_turn, choose, others_may_pass
 from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
 
 
@@ -85,7 +88,19 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     which: dict[str, Any] = {"candidate": choice.index, "candidates_run": choice.ran}
     if choice.agreement is not None:  # the failed candidates' agreement scores, by candidate index
         which["agreement"] = {str(index): score for index, score in choice.agreement.items()}
+    if suspect := _suspect_asserts(choice, state["tests"], len(pool)):
+        which |= {"suspect_asserts": suspect, "agreeing": len(pool)}
     return _recorded(choice.attempt, round_no, update, **which)
+
+
+def _suspect_asserts(choice: Choice, tests: str, candidates: int) -> list[str]:
+    """The source of the asserts that all ``candidates`` of the round fail with one value (``candidates``: why the
+    tests, not the code, are then suspect); none when the tests passed against the seed the problem came from, which
+    is correct by construction: then the candidates share a mistake."""
+    if not choice.suspect or (choice.attempt.record["test_quality"] or {}).get("reference_passed"):
+        return []
+    statements = assert_values.expectations(tests)
+    return [ast.unparse(statements[at].statement) for at in choice.suspect]
 
 
 def assert_outputs(state: RoleState, context: Context) -> dict[int, tuple[str, str]] | None:

@@ -6,10 +6,10 @@ programmer then codes against the wrong example, the test writer copies it into 
 carry a problem that contradicts its own tests. When the problem keeps the seed's function (its signature is
 comparable with the seed's, as for the tests in ``reference_check``), every example written as a call of the entry
 point followed by its value (``f(x) -> v``, ``f(x) == v``, "``f(x)`` should return ``v``", "returns", ``print(f(x))
-# Output: v``) is run against the seed, and a value the seed contradicts is replaced by the seed's (when its ``repr``
-reads back as a literal, ``assert_values.writable``). The text around it stays as the questioner wrote it, so a
-prose gloss such as "(Monday)" may still be off; examples the seed rejects, or that are not written in one of those
-forms, are left alone. One sandbox run per problem.
+# Output: v``, or a doctest: ``>>> f(x)`` with ``v`` on the next line) is run against the seed, and a value the seed
+contradicts is replaced by the seed's (when its ``repr`` reads back as a literal, ``assert_values.writable``). The text
+around it stays as the questioner wrote it, so a prose gloss such as "(Monday)" may still be off; examples the seed
+rejects, or that are not written in one of those forms, are left alone. One sandbox run per problem.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ _CONNECTOR = re.compile(
     re.IGNORECASE,
 )
 MAX_LINE_CHARS = 400
+# A doctest line and the output line under it.
+_DOCTEST = re.compile(r"^[ \t]*>>>[ \t]?(?P<call>[^\n]*)\n[ \t]*(?P<value>[^\s>][^\n]*?)[ \t]*$", re.MULTILINE)
 # Examples a problem keeps (the questioner is asked for 2 or 3).
 MAX_EXAMPLES = 5
 
@@ -39,10 +41,20 @@ class Example(NamedTuple):
     value: str  # the value as written, ``[1, 2]``
     start: int  # where ``value`` lies in the problem text
     end: int
+    first_line: int  # where the line that holds the call starts (a doctest's value is on the next line)
 
 
 def examples(problem: str, entry_point: str) -> list[Example]:
-    """Every call of ``entry_point`` in ``problem`` that is followed on its line by a connector and a literal."""
+    """Every call of ``entry_point`` in ``problem`` that is followed on its line by a connector and a literal, and
+    every doctest of such a call whose expected output is a literal, in the order they appear."""
+    return sorted([*_inline_examples(problem, entry_point), *_doctest_examples(problem, entry_point)], key=_position)
+
+
+def _position(example: Example) -> int:
+    return example.start
+
+
+def _inline_examples(problem: str, entry_point: str) -> list[Example]:
     found = []
     for match in re.finditer(rf"(?<![\w.]){re.escape(entry_point)}[ \t]*\(", problem):
         close = _closing_paren(problem, match.end() - 1)
@@ -56,8 +68,30 @@ def examples(problem: str, entry_point: str) -> list[Example]:
         value = _literal_at(rest, connector.end())
         if value:
             start, end = value
-            found.append(Example(problem[match.start() : close], rest[start:end], close + start, close + end))
+            line = problem.rfind("\n", 0, match.start()) + 1
+            found.append(Example(problem[match.start() : close], rest[start:end], close + start, close + end, line))
     return found
+
+
+def _doctest_examples(problem: str, entry_point: str) -> list[Example]:
+    """``>>> f(x)`` with its output on the next line (the form a questioner copies from docstrings): the call must be
+    one call of ``entry_point`` and the output line a literal. Read line by line rather than by ``doctest``'s parser,
+    which rejects a whole text for one block's inconsistent indentation and reads a closing code fence as output."""
+    found = []
+    for match in _DOCTEST.finditer(problem):
+        call, value = match.group("call").strip(), match.group("value")
+        if _calls(call, entry_point) and _is_literal(value):
+            found.append(Example(call, value, match.start("value"), match.end("value"), match.start()))
+    return found
+
+
+def _calls(source: str, entry_point: str) -> bool:
+    """``source`` is one call of ``entry_point``, nothing around it."""
+    try:
+        node = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry_point
 
 
 def signature_stub(problem: str, entry_point: str) -> str | None:
@@ -100,7 +134,7 @@ def checked_problem(problem: str, entry_point: str | None, reference: str, conte
 
 
 def bounded(problem: str, entry_point: str | None, keep: int = MAX_EXAMPLES) -> tuple[str, int]:
-    """``problem`` without the lines of examples past the first ``keep`` distinct ones, and how many went.
+    """``problem`` without the lines of examples past the first ``keep`` distinct ones, and how many examples went.
 
     A small questioner at greedy decoding loops: it was asked for 2 or 3 examples and wrote 28 (``strtobool('true')
     -> 1``, ``strtobool('false') -> 0``, ...) until the token cap cut the last one; the programmer and the test writer
@@ -114,21 +148,23 @@ def bounded(problem: str, entry_point: str | None, keep: int = MAX_EXAMPLES) -> 
     seen: set[str] = set()
     lines_seen: set[str] = set()
     doomed: set[int] = set()  # line starts
+    gone = 0
     for example in examples(problem, entry_point):
-        start = problem.rfind("\n", 0, example.start) + 1
         end = problem.find("\n", example.end)
-        line = problem[start : end if end >= 0 else len(problem)]
-        repeated = line.strip() in lines_seen
-        if repeated or ((example.call in seen or len(seen) >= keep) and _only_an_example(line, example)):
-            doomed.add(start)
+        lines = problem[example.first_line : end if end >= 0 else len(problem)]  # a doctest's two lines
+        repeated = lines.strip() in lines_seen
+        if repeated or ((example.call in seen or len(seen) >= keep) and _only_an_example(lines, example)):
+            doomed.update(example.first_line + at + 1 for at, char in enumerate(lines) if char == "\n")
+            doomed.add(example.first_line)
+            gone += 1
         seen.add(example.call)
-        lines_seen.add(line.strip())
+        lines_seen.add(lines.strip())
     if not doomed:
         return problem, 0
     lines = problem.splitlines(keepends=True)
     starts = [sum(len(line) for line in lines[:index]) for index in range(len(lines))]
     kept = [line for line, start in zip(lines, starts, strict=True) if start not in doomed]
-    return "".join(kept), len(doomed)
+    return "".join(kept), gone
 
 
 def _only_an_example(line: str, example: Example) -> bool:

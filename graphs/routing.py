@@ -2,7 +2,8 @@
 
 A ``verdict`` in the state means a model or the sandbox failed and the dialogue must end at once; a reply that
 carried no code clears ``solution`` / ``tests``, and the role that owes it is asked again rather than the analyst;
-tests refused by their check (vacuous, or contradicting the reference) go back to the test writer.
+tests refused by their check (vacuous, or contradicting the reference) go back to the test writer, and so do
+generated tests that every candidate of the round failed with the same values (``candidates``: suspect tests).
 """
 
 from __future__ import annotations
@@ -51,11 +52,18 @@ def failure_reason(state: Mapping[str, Any]) -> str:
 def after_failed_run(state: Mapping[str, Any]) -> str:
     """Nothing ran when a reply had no code or resent code that had just failed: there is no new error to
     analyse, only a reply to ask for again. Refused tests are the test writer's to fix: the programmer's code
-    was not even run."""
+    was not even run; so are suspect tests (``tests_suspected``)."""
     if last_tests_refused(state):
         return "test_writer"
     if not state.get("solution") or state["executions"][-1].get("skipped") == "unchanged":
         return "programmer"
-    if not state.get("tests"):
+    if not state.get("tests") or tests_suspected(state):
         return "test_writer"
     return "error_analyst"
+
+
+def tests_suspected(state: Mapping[str, Any]) -> bool:
+    """Every candidate of the last round failed the same asserts with the same values (``candidates``), and the tests
+    may be rewritten (a user's tests are the specification): the test writer rechecks them before the analyst could
+    send the programmer to fit the code to values that independent solutions all contradict."""
+    return bool(state["executions"][-1].get("suspect_asserts")) and not state.get("user_tests")

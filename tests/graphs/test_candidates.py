@@ -248,3 +248,103 @@ def test_agreement_leaves_the_first_candidate_when_no_candidate_meets_a_test(scr
     [record] = state["executions"]
     assert record["candidate"] == 0 and record["agreement"] == {"0": 0, "1": 0, "2": 0}
     assert state["messages"][1].content == BAD_CODES[0]
+
+
+PLUS = "```python\ndef add(a, b):\n    return a + b\n```"
+PLUS_TOO = "```python\ndef add(a, b):\n    return b + a\n```"
+PLUS_SUM = "```python\ndef add(a, b):\n    return sum((a, b))\n```"
+# the second assert is wrong: 2 + 2 is not 5
+ONE_WRONG_ASSERT = "```python\nassert add(1, 2) == 3\nassert add(2, 2) == 5\n```"
+
+
+@pytest.mark.parametrize("pool", [[PLUS, PLUS_TOO, PLUS_SUM], [PLUS, PLUS, PLUS]], ids=["agreeing", "copies"])
+def test_tests_every_candidate_fails_alike_go_back_to_the_test_writer_with_the_asserts(scripted_roles, pool) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=pool,
+        test_writer=[ONE_WRONG_ASSERT, GOOD_TESTS],
+        context={"candidates": 3},
+    )
+    state = run_seed(scripted)  # the analyst was never asked: its script is empty
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    assert speakers(state) == [
+        "questioner", "programmer", "test_writer", "interpreter", "test_writer", "interpreter", "programmer",
+    ]  # fmt: skip
+    first, second = state["executions"]
+    assert first["outcome"] == "failed" and first["suspect_asserts"] == ["assert add(2, 2) == 5"]
+    assert first["agreeing"] == 3 and "suspect_asserts" not in second
+    # the test writer is shown the asserts to recheck, not the value the candidates gave (4)
+    request = scripted.models["test_writer"].calls[1][-1].content
+    assert "3 solutions" in request and "assert add(2, 2) == 5" in request and "== 4" not in request
+    assert "solutions" not in str(scripted.models["test_writer"].calls[0])
+
+
+@pytest.mark.parametrize(
+    ("pool", "candidates"),
+    [([BAD_CODE, PLUS, PLUS_TOO], 3), ([PLUS, PLUS_TOO], 2)],
+    ids=["one-disagrees", "two-are-too-few"],
+)
+def test_tests_are_not_suspect_unless_every_one_of_at_least_three_candidates_agrees(
+    scripted_roles, pool, candidates
+) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=pool,
+        test_writer=[ONE_WRONG_ASSERT],
+        error_analyst=[BLAME_CODE],
+        context={"candidates": candidates, "max_rounds": 2},
+    )
+    scripted.models["programmer"].script.extend(BAD_CODES[3 : 3 + candidates])  # round 2's, all failing
+    state = run_seed(scripted)
+    assert speakers(state)[4] == "error_analyst" and "suspect_asserts" not in state["executions"][0]
+
+
+def test_codergen_answers_with_the_round_whose_candidates_agreed_against_its_generated_tests(scripted_roles) -> None:
+    # fizz(4) is '4' by the task: the test writer's tests expect 'x' twice; the three first candidates agree
+    # ('4'), fail, and are the answer, although round 3's code, fitted to the tests, gets further through them
+    right_too = "```python\ndef fizz(n):\n    if n % 3 == 0:\n        return 'Fizz'\n    return str(n)\n```"
+    right_three = "```python\ndef fizz(n):\n    return str(n) if n % 3 else 'Fizz'\n```"
+    wrong_tests = "```python\nassert fizz(3) == 'Fizz'\nassert fizz(4) == 'x'\n```"
+    rewritten = "```python\nassert fizz(4) == 'x'\nassert fizz(6) == 'Fizz'\nassert fizz(7) == 'y'\n```"
+    scripted = scripted_roles(
+        programmer=[RIGHT, right_too, right_three, HALF, WRONG, HALF.replace("'x'", "'z'")],
+        test_writer=[wrong_tests, rewritten],
+        error_analyst=[BLAME_CODE],
+        context={"candidates": 3, "max_rounds": 3},
+    )
+    result = solve(TASK, context=scripted.context)
+    assert not result.passed and result.rounds == 3 and result.chosen_round == 1
+    assert "str(n)" in result.code and "'x'" not in result.code
+    assert [bool(e.get("suspect_asserts")) for e in result.executions] == [True, False, False]
+    assert result.executions[2]["tests_reached"] > result.executions[1]["tests_reached"]  # HALF got further
+    for role, model in scripted.models.items():
+        assert len(model.calls) == len(model.script), role
+
+
+def test_codergen_never_suspects_a_users_tests(scripted_roles) -> None:
+    wrong = "assert fizz(3) == 'Fizz'\nassert fizz(4) == 'x'\n"
+    right_too = "```python\ndef fizz(n):\n    return str(n) if n % 3 else 'Fizz'\n```"
+    scripted = scripted_roles(
+        programmer=[RIGHT, right_too, right_too, HALF],
+        error_analyst=[BLAME_TEST],
+        context={"candidates": 3, "max_rounds": 2},
+    )
+    result = solve(TASK, tests=wrong, context=scripted.context)
+    assert result.passed and result.rounds == 2 and "'x'" in result.code  # the user's tests are the specification
+    assert result.executions[0]["suspect_asserts"] == ["assert fizz(4) == 'x'"]  # recorded, not acted on
+
+
+def test_tests_that_passed_against_the_seed_are_not_suspect_however_the_candidates_agree(scripted_roles) -> None:
+    seed = {"id": "s2", "snippet": "def add(a, b):\n    return a + b", "source": "test"}
+    minus = [f"```python\ndef add(a, b):\n    return {body}\n```" for body in ("a - b", "-(b - a)", "a + (-b)")]
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[*minus, *BAD_CODES[:3]],  # round 2's, all failing
+        test_writer=["```python\nassert add(1, 2) == 3\nassert add(2, 2) == 4\n```"],
+        error_analyst=[BLAME_CODE],
+        context={"candidates": 3, "max_rounds": 2},
+    )
+    state = run_seed(scripted, seed)
+    first = state["executions"][0]
+    assert first["test_quality"]["reference_passed"] and "suspect_asserts" not in first
+    assert speakers(state)[4] == "error_analyst"

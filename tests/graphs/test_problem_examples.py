@@ -32,6 +32,8 @@ def context() -> Context:
         ("print(safe_name('a b'))  # Output: 'a_b'", "safe_name('a b')", "'a_b'"),
         ("assert safe_name('a (b)') == 'a_(b)'", "safe_name('a (b)')", "'a_(b)'"),
         ("safe_name('x') returns ['x', 1].", "safe_name('x')", "['x', 1]"),
+        (">>> safe_name('a b')\n'a_b'", "safe_name('a b')", "'a_b'"),  # a doctest: the value on the next line
+        ("```python\n    >>> safe_name('a b')\n    'a_b'\n```", "safe_name('a b')", "'a_b'"),
     ],
 )
 def test_examples_are_found_in_the_forms_questioners_write(line: str, call: str, value: str) -> None:
@@ -47,6 +49,8 @@ def test_examples_are_found_in_the_forms_questioners_write(line: str, call: str,
         "safe_name('a b') -> a string with hyphens",  # not a literal
         "not_safe_name('a b') -> 'a_b'",  # another function
         "safe_name('a b' -> 'a_b'",  # unbalanced
+        ">>> safe_name('a b').upper()\n'A_B'",  # a doctest of more than the call
+        ">>> safe_name('a b')\na string",  # a doctest whose output is no literal
     ],
 )
 def test_text_that_is_not_an_example_with_a_value_is_not_one(line: str) -> None:
@@ -161,3 +165,13 @@ def test_example_lines_repeated_word_for_word_go_and_a_gloss_does_not_keep_one_p
     assert dropped == 20 and fixed == "Write `weekday(year, month, day)`.\nExamples:\n" + pair
     glossed = "".join(f"- `weekday(2023, 1, {d})` should return `{d % 7}` (day {d}).\n" for d in range(1, 9))
     assert bounded(glossed, "weekday")[1] == 3
+
+
+def test_a_doctest_list_is_bounded_two_lines_an_example_and_its_values_checked(context) -> None:
+    # the 0.5B's make_encoding_map problem (the demo's draw): doctests that return the input unchanged, one too many
+    doctests = "".join(f">>> safe_name('a {c}')\n'a {c}'\n" for c in "bcdefg")
+    problem = f"Write `safe_name(s: str) -> str`.\n```python\n{doctests}>>> safe_name('cut\n"
+    fixed, dropped = bounded(problem, "safe_name")
+    assert dropped == 1 and ">>> safe_name('a g')" not in fixed and "'a g'" not in fixed
+    checked, count = checked_problem(fixed, "safe_name", SEED_CODE, context)
+    assert count == 5 and ">>> safe_name('a b')\n'a-b'\n>>> safe_name('a c')\n'a-c'\n" in checked
