@@ -210,8 +210,11 @@ def _is_main_guard(test: ast.expr) -> bool:
 
 
 def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
-    """The solution code: the block defining ``entry_point`` (else the longest block), demo stripped."""
-    blocks = python_blocks(reply)
+    """The solution code: the block defining ``entry_point`` (else the longest block), demo stripped. A block of
+    tests alone is no solution: told its code failed, the 0.5B programmer answered with the tests it had been shown
+    ("Here's the corrected code:" and the asserts), which, taken as the solution, defined nothing; the tests were then
+    refused as calling nothing the solution defines, and sent back to the test writer, who was not at fault."""
+    blocks = [code for code in python_blocks(reply) if not _tests_alone(code)]
     if not blocks:
         return None
     if entry_point:
@@ -220,6 +223,17 @@ def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
             blocks = defining
     code = max(blocks, key=lambda c: (not re.search(r"^\s*assert\b", c, re.MULTILINE), len(c)))
     return strip_demo(code).rstrip() + "\n"
+
+
+def _tests_alone(code: str) -> bool:
+    """Asserts, and no function or class but test ones for them to test."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    defined = [node for node in ast.walk(tree) if isinstance(node, kinds) and not node.name.startswith("test")]
+    return not defined and any(isinstance(node, ast.Assert) for node in ast.walk(tree))
 
 
 def extract_setup(reply: str) -> list[str]:
@@ -364,6 +378,11 @@ def without_verdict(reply: str) -> str:
     but the verdict stays as it is."""
     text = _VERDICT_END.sub("", _VERDICT_LINE.sub("", reply)).strip()
     return text or reply
+
+
+def is_bare_verdict(reply: str) -> bool:
+    """The reply states the ``FAULT`` verdict and nothing else."""
+    return bool(_FAULT.search(reply)) and not _VERDICT_END.sub("", _VERDICT_LINE.sub("", reply)).strip()
 
 
 def problem_statement(reply: str) -> str:

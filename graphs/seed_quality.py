@@ -37,6 +37,7 @@ RejectionReason = Literal[
     "no_parameters",
     "no_return",
     "returns_its_input",
+    "takes_objects",
     "abstract",
     "mixin",
 ]
@@ -71,6 +72,13 @@ _OS_PATH_IO = frozenset(
     | {"realpath", "abspath", "expanduser", "expandvars", "samefile"}
 )
 _BUILTIN_NAMES = frozenset(dir(builtins)) | {"__class__"}
+# Attributes of the values a test can write as literals (and of their types' instances): reading any other attribute
+# of a parameter means it takes an object of some other protocol (``_takes_objects``).
+_VALUE_ATTRIBUTES = frozenset(
+    name
+    for kind in (str, bytes, bytearray, list, tuple, dict, set, frozenset, int, float, complex, bool, type(None))
+    for name in dir(kind)
+)
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef
 _Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 
@@ -139,6 +147,8 @@ def _quality_reasons(
         reasons.append("no_return")
     elif callables and all(_passes_through(node) for node in callables if _returns_value(node)):
         reasons.append("returns_its_input")
+    if callables and all(_takes_objects(node) for node in callables):
+        reasons.append("takes_objects")
     if any(_is_abstract(node) for node in callables):
         reasons.append("abstract")
     if any(_is_mixin(node) for node in callables):
@@ -243,6 +253,28 @@ def _returns_value(node: _Definition | ast.ClassDef) -> bool:
     return any(
         (isinstance(inner, ast.Return) and inner.value is not None) or isinstance(inner, ast.Yield | ast.YieldFrom)
         for inner in own_nodes(node)
+    )
+
+
+def _takes_objects(node: _Definition | ast.ClassDef) -> bool:
+    """A function that reads an attribute of a parameter that no built-in value has (``frame.f_lineno``,
+    ``code.co_lines()``, ``compiler.library_dir_option(d)``, ``msg.get_payload()``): its inputs are objects of some
+    library's protocol, which no test can build from literals. The 0.5B's problems and tests for such seeds (bdb's
+    ``checkfuncname(b, frame)``, dis's ``findlinestarts(code)``, distutils' ``gen_lib_options(compiler, ...)``) passed
+    strings and numbers in their place, and were refused or failed every round (session 15's draw: 4 of its first 9
+    seeds). A method of a class: the same, ``self`` and ``cls`` aside; a class: when every public method does."""
+    if isinstance(node, ast.ClassDef):
+        methods = [m for m in node.body if isinstance(m, _Definition) and not m.name.startswith("_")]
+        return bool(methods) and all(_takes_objects(m) for m in methods)
+    args = node.args
+    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - {"self", "cls"}
+    return any(
+        isinstance(item, ast.Attribute)
+        and isinstance(item.value, ast.Name)
+        and item.value.id in names
+        and isinstance(item.ctx, ast.Load)  # a decorator marking its input (``f.__isabstract__ = True``) reads nothing
+        and item.attr not in _VALUE_ATTRIBUTES
+        for item in ast.walk(node)
     )
 
 

@@ -94,6 +94,11 @@ def test_the_replys_own_top_level_asserts_are_stripped() -> None:
 
 def test_reply_without_code_gives_none() -> None:
     assert extract_solution("The function should add two numbers.") is None
+    # tests alone are no solution (the 0.5B's "corrected code" after a failure: the tests it was shown)
+    tests_alone = "Here's the corrected code:\n```python\nimport math\n# Test cases\nassert f(0.5) == 0.25\n```"
+    assert extract_solution(tests_alone, "f") is None
+    assert extract_solution(tests_alone + "\n```python\ndef test_f():\n    assert f(1) == 1\n```", "f") is None
+    assert extract_solution("```python\nassert f(1) == 1\n```\n```python\nresult = 2\n```", "f") == "result = 2\n"
     assert extract_tests("You should test the edge cases.") is None
     assert extract_tests("```python\ndef add(a, b):\n    return a + b\n```") is None  # no assert: not tests
 

@@ -185,6 +185,25 @@ def test_analyst_blaming_the_tests_sends_them_back_and_is_recorded(scripted_role
     assert state["messages"][4].additional_kwargs["fault"] == "test" and state["messages"][4].content == analysis
 
 
+def test_a_bare_verdict_is_followed_by_a_request_for_the_explanation_alone(scripted_roles) -> None:
+    # the embedded 0.5B answered every analysis of a draw with "FAULT: code" and nothing else
+    explanation = "add subtracts b instead of adding it: add(1, 2) gave -1, the problem wants 3."
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[BAD_CODE, GOOD_CODE],
+        test_writer=[GOOD_TESTS],
+        error_analyst=["FAULT: code", explanation],
+    )
+    state = run(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    analysis = state["messages"][4]
+    assert analysis.content == explanation and analysis.additional_kwargs["fault"] == "code"
+    first, second = (call[-1].content for call in scripted.models["error_analyst"].calls)
+    assert first.endswith("FAULT: code or FAULT: test") and "no FAULT line" in second
+    assert first.split("## Interpreter output")[0] == second.split("## Interpreter output")[0]
+    assert explanation in str(scripted.models["programmer"].calls[1])  # what the revision was shown
+
+
 def test_model_failure_ends_the_dialogue_with_a_clear_verdict(scripted_roles) -> None:
     def endpoint_down(messages):
         raise ConnectionError("Connection refused")

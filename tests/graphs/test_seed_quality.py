@@ -42,6 +42,9 @@ CASES: dict[str, str] = {
     # abc.abstractmethod: marks its argument and hands it back
     "returns_its_input": "def abstract(funcobj):\n    funcobj.__isabstract__ = True\n    funcobj.marked = 1\n"
     "    funcobj.by = 'me'\n    return funcobj\n",
+    # dis.findlinestarts: its input is a code object, which no test writes as a literal
+    "takes_objects": "def findlinestarts(code):\n    lastline = None\n    for start, end, line in code.co_lines():\n"
+    "        if line is not None and line != lastline:\n            lastline = line\n            yield start, line\n",
     # codecs.IncrementalEncoder: a base class whose encode only raises
     "abstract": "class Encoder:\n    def __init__(self, errors='strict'):\n        self.errors = errors\n\n"
     "    def encode(self, data, final=False):\n        raise NotImplementedError\n\n"
@@ -81,7 +84,7 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
         (GOOD.replace("    return value", "    import os\n    return os.listdir(value)"), ["uses_io"]),
         (GOOD.replace("    return value", "    import os\n    return os.environ.get(value)"), ["uses_io"]),
         (GOOD.replace("    return value", "    import ctypes\n    return ctypes.CDLL(value)"), ["uses_io"]),
-        (GOOD.replace("    return value", "    return [line for line in value.stdout]"), ["uses_io"]),
+        (GOOD.replace("    return value", "    return [line for line in value.stdout]"), ["uses_io", "takes_objects"]),
         (
             GOOD.replace("    return value", "    global hits\n    hits = 1\n    return value"),
             ["depends_on_module_globals"],
@@ -136,6 +139,9 @@ def test_reasons_are_found_in_their_other_spellings(snippet: str, reasons: list[
         "    def label(self):\n        return super().__repr__()\n",
         "class Bag:\n    def __init__(self, **kw):\n        for k, v in kw.items():\n"
         "            setattr(self, k, v)\n\n    def size(self):\n        return self.count\n",
+        # methods of the values tests write as literals are no protocol (str.split, dict.items, int.bit_length)
+        "def widths(text, table, n):\n    words = text.split()\n    pairs = sorted(table.items())\n"
+        "    bits = n.bit_length()\n    return [len(w) for w in words], pairs, bits\n",
         # os.path's string functions compute from their inputs alone
         "import os\n\ndef stem(path):\n    base = os.path.basename(path)\n    root, ext = os.path.splitext(base)\n"
         "    if not ext:\n        return root\n    return os.path.join('out', root)\n",
@@ -168,9 +174,9 @@ def test_a_pass_through_is_rejected_but_a_function_that_changes_or_chooses_its_i
     assert rejection_reasons(f"class Interpolation:\n{dummy}") == ["returns_its_input"]
     kept = [
         GOOD,  # returns one of several parameters: which one is the result
-        # a validator (optparse's check_choice): returns its input or raises
-        "def check_choice(option, value):\n    if value in option.choices:\n        return value\n"
-        "    choices = ', '.join(option.choices)\n    raise ValueError(f'{value} not in {choices}')\n",
+        # a validator (optparse's check_choice, given the choices): returns its input or raises
+        "def check_choice(choices, value):\n    if value in choices:\n        return value\n"
+        "    listed = ', '.join(choices)\n    raise ValueError(f'{value} not in {listed}')\n",
         "def sort_in_place(items):\n    items.sort()\n    items.reverse()\n    items.pop()\n    return items\n",
         "def shuffled(items):\n    import random\n    random.shuffle(items)\n    items.append(0)\n    return items\n",
         "def bump(counts, key):\n    counts[key] = counts.get(key, 0) + 1\n    counts[key] += 0\n"
