@@ -376,13 +376,16 @@ def without_verdict(reply: str) -> str:
     The verdict routes the dialogue (``parse_fault``); shown to the programmer as the last line of the analysis, the
     1.5B answered it with "The FAULT is: code" and no code (5 of 7 revisions of one draw). A reply that is nothing
     but the verdict stays as it is."""
-    text = _VERDICT_END.sub("", _VERDICT_LINE.sub("", reply)).strip()
-    return text or reply
+    return _explanation(reply) or reply
 
 
 def is_bare_verdict(reply: str) -> bool:
     """The reply states the ``FAULT`` verdict and nothing else."""
-    return bool(_FAULT.search(reply)) and not _VERDICT_END.sub("", _VERDICT_LINE.sub("", reply)).strip()
+    return bool(_FAULT.search(reply)) and not _explanation(reply)
+
+
+def _explanation(reply: str) -> str:
+    return _VERDICT_END.sub("", _VERDICT_LINE.sub("", reply)).strip()
 
 
 def problem_statement(reply: str) -> str:

@@ -88,15 +88,15 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     which: dict[str, Any] = {"candidate": choice.index, "candidates_run": choice.ran}
     if choice.agreement is not None:  # the failed candidates' agreement scores, by candidate index
         which["agreement"] = {str(index): score for index, score in choice.agreement.items()}
-    if suspect := _suspect_asserts(choice, state["tests"], len(pool)):
-        which |= {"suspect_asserts": suspect, "agreeing": len(pool)}
+    if suspect := _suspect_asserts(choice, state.get("tests", "")):
+        which |= {"suspect_asserts": suspect, "agreeing": len(pool)}  # every candidate of the pool agreed
     return _recorded(choice.attempt, round_no, update, **which)
 
 
-def _suspect_asserts(choice: Choice, tests: str, candidates: int) -> list[str]:
-    """The source of the asserts that all ``candidates`` of the round fail with one value (``candidates``: why the
-    tests, not the code, are then suspect); none when the tests passed against the seed the problem came from, which
-    is correct by construction: then the candidates share a mistake."""
+def _suspect_asserts(choice: Choice, tests: str) -> list[str]:
+    """The source of the asserts of ``tests`` that every candidate of the round failed with one value (the tests, not
+    the code, are then suspect); none when the tests passed against the seed the problem came from, which is correct
+    by construction: then the candidates share a mistake."""
     if not choice.suspect or (choice.attempt.record["test_quality"] or {}).get("reference_passed"):
         return []
     statements = assert_values.expectations(tests)

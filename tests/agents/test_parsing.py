@@ -8,6 +8,7 @@ from aiev.agents.parsing import (
     extract_setup,
     extract_solution,
     extract_tests,
+    is_bare_verdict,
     parse_fault,
     problem_statement,
     python_blocks,
@@ -165,6 +166,9 @@ def test_fault_verdict(reply: str, fault: str) -> None:
 )
 def test_the_analysis_shown_to_the_programmer_has_no_verdict(reply: str, analysis: str) -> None:
     assert without_verdict(reply) == analysis
+    # a reply that is the verdict alone is what the analyst is asked to explain (``is_bare_verdict``)
+    assert is_bare_verdict(reply) == (reply == "FAULT: code")
+    assert is_bare_verdict("**FAULT: test**\n") and not is_bare_verdict("")
 
 
 @pytest.mark.parametrize("heading", ["**Solution:**", "## Solution", "Solution:", "### Example solution"])
