@@ -6,6 +6,11 @@ sample, so such a turn would teach a model to write execution results it never s
 the interpreter's turn, AutoCoder's Figure 3) and doubles the code. ``without_echoes`` drops every prose paragraph of
 the reply that stands verbatim (whitespace aside) in an earlier interpreter or analyst turn, and every fenced block
 that repeats an earlier block of the same reply; the programmer's own words and first copy of its code stay.
+
+A turn can also echo itself: the 0.5B analyst, asked to explain alone, wrote one sentence ("The code should return an
+empty string if the input is an empty string, but it does not.") over and over to the token cap, and the programmer
+shown that analysis continued the loop until its own cap, its whole reply then an echo with no code (session 15).
+``without_repeats`` keeps each sentence of a turn's prose once.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Iterable
 _FENCED = re.compile(r"^[ \t]*```[^\n]*\n.*?(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")  # the separator after a cut segment goes with it (matches "" too)
+_SENTENCE_BREAK = re.compile(r"((?<=[.!?])\s+)")
 
 
 def without_echoes(reply: str, earlier: Iterable[str]) -> str:
@@ -37,6 +43,37 @@ def without_echoes(reply: str, earlier: Iterable[str]) -> str:
     for start, end in reversed(echoes):
         reply = reply[:start] + reply[_BLANK_LINES.match(reply, end).end() :]  # type: ignore[union-attr]
     return reply.strip("\n")
+
+
+def without_repeats(text: str) -> str:
+    """``text`` with every prose sentence after its first occurrence dropped (whitespace aside), and a last sentence cut
+    off by the token cap that begins one already said; fenced blocks as they are. ``text`` as is when nothing repeats.
+    """
+    seen: set[str] = set()
+    pieces: list[str] = []
+    at, dropped = 0, False
+    for fenced, start, end in _segments(text):
+        pieces.append(text[at:start])
+        at = end
+        if fenced:
+            pieces.append(text[start:end])
+            continue
+        parts = _SENTENCE_BREAK.split(text[start:end])  # sentence, break, sentence, ...
+        kept_here = False
+        for index in range(0, len(parts), 2):
+            sentence, flat = parts[index], _flat(parts[index])
+            cut = index == len(parts) - 1 and end == len(text) and not flat.endswith((".", "!", "?", ":"))
+            if flat and (flat in seen or (cut and any(said.startswith(flat) for said in seen))):
+                dropped = True
+                if index + 1 < len(parts) and kept_here:  # the break after it ends the kept sentence before it
+                    pieces[-1] = pieces[-1].rstrip() + parts[index + 1]
+                continue
+            seen.add(flat)
+            kept_here = True
+            pieces.append(sentence + (parts[index + 1] if index + 1 < len(parts) else ""))
+    if not dropped:
+        return text
+    return "".join(pieces).strip()
 
 
 def _segments(reply: str) -> list[tuple[bool, int, int]]:

@@ -24,6 +24,7 @@ from langgraph.runtime import Runtime
 
 from .context import Context
 from .dialogue import Speaker, say, speaker_of
+from .echoes import without_repeats
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import is_bare_verdict, parse_fault, without_verdict
 from .prompts import load_prompt, render_prompt
@@ -60,6 +61,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
             tokens = add_token_counts(tokens, again.tokens)
     except ModelCallError as error:
         return model_failure(error)
+    analysis = without_repeats(analysis)  # a sentence looped to the token cap (``echoes``)
     update: RoleState = {
         "messages": [say(Speaker.ERROR_ANALYST, analysis, fault=fault)],
         "fault": fault,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiev.agents.echoes import without_echoes
+from aiev.agents.echoes import without_echoes, without_repeats
 
 CODE = '```python\ndef strong(text):\n    if not text:\n        return ""\n    return f"<strong>{text}</strong>"\n```'
 INTERPRETER = (
@@ -41,3 +41,14 @@ def test_code_keeps_its_blank_lines_when_an_echo_is_cut() -> None:
     code = "```python\nimport re\n\n\ndef f(s):\n    return '''a\n\n\nb'''\n```"
     reply = f"Here:\n{code}\n\nExecution failed with exit code 1.\n\nThat is all."
     assert without_echoes(reply, [INTERPRETER]) == f"Here:\n{code}\n\nThat is all."
+
+
+def test_a_sentence_looped_to_the_token_cap_is_kept_once() -> None:
+    # the 0.5B analyst's explanation of strong(''), session 15
+    loop = "The code should return an empty string if the input is an empty string, but it does not. "
+    text = "The assert `strong('') == ''` failed. " + loop * 6 + "The code should return an e"
+    assert without_repeats(text) == "The assert `strong('') == ''` failed. " + loop.strip()
+    # paragraphs and fenced blocks keep their shape; code is never deduplicated
+    shaped = "It adds.\n\nIt adds. It skips 0.\n```python\nx = 1.\nx = 1.\n```\nDone."
+    assert without_repeats(shaped) == "It adds.\n\nIt skips 0.\n```python\nx = 1.\nx = 1.\n```\nDone."
+    assert without_repeats("It adds. It adds too.") == "It adds. It adds too."  # nothing repeats: as is

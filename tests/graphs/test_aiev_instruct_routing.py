@@ -192,12 +192,12 @@ def test_a_bare_verdict_is_followed_by_a_request_for_the_explanation_alone(scrip
         questioner=[PROBLEM],
         programmer=[BAD_CODE, GOOD_CODE],
         test_writer=[GOOD_TESTS],
-        error_analyst=["FAULT: code", explanation],
+        error_analyst=["FAULT: code", f"{explanation} {explanation} {explanation[:20]}"],  # looped to the cap
     )
     state = run(scripted)
     assert state["verdict"]["status"] == "passed" and state["round"] == 2
     analysis = state["messages"][4]
-    assert analysis.content == explanation and analysis.additional_kwargs["fault"] == "code"
+    assert analysis.content == explanation and analysis.additional_kwargs["fault"] == "code"  # said once
     first, second = (call[-1].content for call in scripted.models["error_analyst"].calls)
     assert first.endswith("FAULT: code or FAULT: test") and "no FAULT line" in second
     assert first.split("## Interpreter output")[0] == second.split("## Interpreter output")[0]
