@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import reduce
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langgraph.runtime import Runtime
 
 from .context import Context
-from .dialogue import Speaker, say, speaker_of
+from .dialogue import Speaker, say, speaker_of, view_for
 from .echoes import without_echoes
-from .model_call import ModelCallError, ask, model_failure
+from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import extract_setup, extract_solution
 from .prompts import load_prompt
 from .state import Candidate, RoleState, add_token_counts
@@ -40,7 +40,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     starting_over = bool(executions) and executions[-1].get("skipped") == "unchanged"
     shown = before_first_answer(messages) if starting_over else messages
     try:
-        reply = ask(Speaker.PROGRAMMER, load_prompt("programmer"), shown, runtime, revising=bool(executions))
+        reply = ask_view(Speaker.PROGRAMMER, programmer_view(shown), runtime, revising=bool(executions))
     except ModelCallError as error:
         return model_failure(error)
     answer = candidate(reply.complete_text, state.get("entry_point"), messages)
@@ -67,12 +67,23 @@ def sample_others(
     if start_over or messages[at].additional_kwargs.get("started_over"):
         shown = before_first_answer(shown)
     sampled = runtime.override(context=context.for_candidates())
-    prompt, count = load_prompt("programmer"), context.candidates - 1
+    view, count = programmer_view(shown), context.candidates - 1
     with ContextThreadPoolExecutor(count) as pool:  # the calling thread's run context goes with each call
-        futures = [pool.submit(ask, Speaker.PROGRAMMER, prompt, shown, sampled) for _ in range(count)]
+        futures = [pool.submit(ask_view, Speaker.PROGRAMMER, view, sampled) for _ in range(count)]
         replies = [future.result() for future in futures]
     others = [candidate(reply.complete_text, state.get("entry_point"), messages) for reply in replies]
     return others, reduce(add_token_counts, (reply.tokens for reply in replies), {})
+
+
+def programmer_view(shown: Sequence[AnyMessage]) -> list[BaseMessage]:
+    """The transcript ``shown`` as the programmer sees it; after an analysis, closed by the request for corrected code
+    (``prompts/programmer_revision_request.md``): shown the analyst's explanation last, the embedded 0.5B restated it
+    and wrote no code, in every one of 4 candidates of each of the 2 first revisions of a draw (session 15), and wrote
+    corrected code for both when the request followed."""
+    view = view_for({Speaker.PROGRAMMER}, load_prompt("programmer"), shown)
+    if shown and speaker_of(shown[-1]) is Speaker.ERROR_ANALYST:
+        view[-1] = HumanMessage(content=f"{view[-1].content}\n\n{load_prompt('programmer_revision_request')}")
+    return view
 
 
 def candidate(text: str, entry_point: str | None, messages: Sequence[AnyMessage] = ()) -> Candidate:

@@ -18,6 +18,7 @@ from scripted_roles import (
 )
 
 from aiev.agents.dialogue import speaker_of
+from aiev.agents.prompts import load_prompt
 from aiev.graphs.aiev_instruct import build_graph, generate_one
 
 SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}
@@ -201,7 +202,10 @@ def test_a_bare_verdict_is_followed_by_a_request_for_the_explanation_alone(scrip
     first, second = (call[-1].content for call in scripted.models["error_analyst"].calls)
     assert first.endswith("FAULT: code or FAULT: test") and "no FAULT line" in second
     assert first.split("## Interpreter output")[0] == second.split("## Interpreter output")[0]
-    assert explanation in str(scripted.models["programmer"].calls[1])  # what the revision was shown
+    first_view, revision_view = scripted.models["programmer"].calls
+    assert explanation in revision_view[-1].content  # what the revision was shown, then asked for code
+    assert revision_view[-1].content.endswith(load_prompt("programmer_revision_request"))
+    assert "corrected code" not in first_view[-1].content
 
 
 def test_model_failure_ends_the_dialogue_with_a_clear_verdict(scripted_roles) -> None:
@@ -225,7 +229,9 @@ def test_roles_see_the_transcript_from_their_own_side(scripted_roles) -> None:
     kinds = [m.type for m in second_programmer_call]
     assert kinds == ["system", "human", "ai", "human"]  # problem | own code | tests+stderr+analysis merged
     # the analysis, not the verdict that routes the dialogue (shown it, the 1.5B answered "The FAULT is: code")
-    assert second_programmer_call[-1].content.endswith("add subtracts instead of adding.")
+    assert second_programmer_call[-1].content.endswith(
+        "add subtracts instead of adding.\n\n" + load_prompt("programmer_revision_request")
+    )
     assert "FAULT" not in second_programmer_call[-1].content
     assert "def plus" in scripted.models["questioner"].calls[0][-1].content  # only the questioner sees the seed
     assert all("def plus" not in m.content for m in second_programmer_call)

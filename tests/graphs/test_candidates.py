@@ -84,6 +84,9 @@ def test_when_no_candidate_passes_the_first_ones_failure_is_analysed_and_revised
     ]
     analyst_view = str(scripted.models["error_analyst"].calls[0])
     assert "a - b - 0" in analyst_view and "a - b - 1" not in analyst_view and "a - b - 2" not in analyst_view
+    # the revision and the candidates sampled with it saw one view, closed by the request for corrected code
+    views = [call[-1].content for call in scripted.models["programmer"].calls]
+    assert views[1] == views[2] and views[3].endswith("in one ```python block.") and "add subtracts" in views[3]
 
 
 def test_a_candidate_runs_when_the_first_reply_has_no_code_and_duplicates_run_once(scripted_roles) -> None:
