@@ -198,8 +198,14 @@ def _shared_expectation(tests: str) -> str | None:
 
 
 def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
-    """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None."""
-    return reference_check.repaired(tests, recorded_reference_run(reference, tests, setup, context))
+    """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None; repaired
+    twice when the first repair wrapped a call the reference answers with an iterator in ``list(...)``, whose value
+    only a second run can record."""
+    fixed = reference_check.repaired(tests, recorded_reference_run(reference, tests, setup, context))
+    if fixed is None:
+        return None
+    again = reference_check.repaired(fixed, recorded_reference_run(reference, fixed, setup, context))
+    return again or fixed
 
 
 def _with_seed_cases(

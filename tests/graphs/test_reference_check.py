@@ -460,3 +460,20 @@ def test_an_import_of_the_tests_does_not_rebind_a_name_the_seed_reads(context) -
     right = "from datetime import datetime\n\nassert year(0) == 1970\nassert year(86400 * 366) in [1971]\n"
     verdict, _ = check_tests(solution, right, [], context, [], seed)
     assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
+
+
+def test_a_call_the_seed_answers_with_a_generator_is_compared_as_a_list_and_its_values_repaired(context) -> None:
+    # importlib.metadata's unique_everseen yields; the 0.5B's problem said "-> list" and its tests compared lists,
+    # refused three times in a row as contradicting the seed
+    seed = (
+        "def unique_everseen(iterable, key=None):\n    seen = set()\n    for element in iterable:\n"
+        "        k = element if key is None else key(element)\n        if k not in seen:\n"
+        "            seen.add(k)\n            yield element\n"
+    )
+    solution = "def unique_everseen(iterable, key=None):\n    return list(dict.fromkeys(iterable))\n"
+    tests = "assert unique_everseen('AABBC') == ['A', 'B', 'C']\nassert unique_everseen('ABA') == ['A', 'C']\n"
+    verdict, _ = check_tests(solution, tests, [], context, [], seed)
+    assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
+    assert verdict["repaired"].startswith(
+        "assert list(unique_everseen('AABBC')) == ['A', 'B', 'C']\nassert list(unique_everseen('ABA')) == ['A', 'B']\n"
+    )
