@@ -163,9 +163,10 @@ def _marks(seed: str) -> list[tuple[str, str]]:
     its longer strings (docstrings aside), each appended: what it treats specially (``html.escape``'s quotes: the
     1.5B's escape was verified escaping quotes twice, since no test had one) or writes around its input (cgitb's
     ``grey(text)`` wraps it in ``'<font color="#909090">'``: the 0.5B's grey, which HTML-escapes its input, was
-    verified on inputs without a ``<``). Then what it tests an input's ends for: each ``startswith`` argument
-    prepended, each ``endswith`` argument appended, and each pair of them around it (email's ``unquote`` strips
-    ``"..."`` and ``<...>``: the 0.5B's tests, repaired from the seed, held no such input and verified nothing)."""
+    verified on inputs without a ``<``). Then what it tests an input's ends for: each ``startswith`` argument (or string
+    compared with ``x[0]``, ``x[:n]``) prepended, each ``endswith`` argument (``x[-1]``, ``x[-n:]``) appended, and each
+    pair of them around it (email's ``unquote`` strips ``"..."`` and ``<...>``: the 0.5B's tests, repaired from the
+    seed, held no such input and verified nothing)."""
     try:
         tree = ast.parse(seed)
     except (SyntaxError, ValueError):
@@ -190,10 +191,33 @@ def _marks(seed: str) -> list[tuple[str, str]]:
             if node.args and isinstance(value := _constant(node.args[0]), (str, tuple)):
                 options = value if isinstance(value, tuple) else (value,)
                 ends[node.func.attr].extend(text for text in options if isinstance(text, str) and text)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq):
+            for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+                end = _end_tested(side)
+                if end and isinstance(text := _constant(other), str) and text:
+                    ends[end].append(text)
     prefixes, suffixes = (list(dict.fromkeys(found)) for found in ends.values())
     marks = [("", c) for c in single + inside]
     marks += [(p, "") for p in prefixes] + [("", q) for q in suffixes] + [(p, q) for p in prefixes for q in suffixes]
     return list(dict.fromkeys(marks))
+
+
+def _end_tested(node: ast.expr) -> str | None:
+    """``startswith`` for ``x[0]`` or ``x[:n]``, ``endswith`` for ``x[-1]`` or ``x[-n:]``: an end of the input compared
+    with a string, the same test as those methods make (multiprocessing's ``address[0] == "\\0"``: the 0.5B's
+    ``address[0] == '0x'``, never true, was verified on inputs none of which began with a NUL)."""
+    if not isinstance(node, ast.Subscript):
+        return None
+    index = node.slice
+    if isinstance(index, ast.Slice):
+        lower, upper = (_constant(bound) if bound else None for bound in (index.lower, index.upper))
+        if index.step is None and lower in (None, 0) and isinstance(upper, int) and upper > 0:
+            return "startswith"
+        if index.step is None and upper is None and isinstance(lower, int) and lower < 0:
+            return "endswith"
+        return None
+    at = _constant(index)
+    return {0: "startswith", -1: "endswith"}.get(at) if isinstance(at, int) and not isinstance(at, bool) else None
 
 
 def _constant(node: ast.expr) -> object:

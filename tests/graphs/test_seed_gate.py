@@ -54,6 +54,21 @@ def test_floats_are_compared_within_the_tolerance_and_wrong_ones_still_caught(co
     assert gate.cases == 2 and gate.tests is not None and "math.isclose(third(" in gate.tests
 
 
+def test_an_end_the_seed_compares_by_index_is_put_on_the_inputs(context) -> None:
+    # multiprocessing's is_abstract_socket_namespace; the 0.5B's ``address[0] == '0x'`` (never true for a str) was
+    # verified: no test input began with a NUL, and the seed spells it as ``address[0] == "\\0"``, not startswith
+    seed = (
+        "def is_abstract_socket_namespace(address):\n    if not address:\n        return False\n"
+        "    if isinstance(address, bytes):\n        return address[0] == 0\n"
+        "    elif isinstance(address, str):\n        return address[0] == '\\0'\n    raise TypeError(address)\n"
+    )
+    wrong = seed.replace("address[0] == '\\0'", "address[0] == '0x'")
+    tests = "assert is_abstract_socket_namespace('0x0') == False\nassert is_abstract_socket_namespace(b'\\0') == True\n"
+    gate = check(wrong, tests, [], seed, context)
+    assert gate.tests is not None and "is_abstract_socket_namespace('\\x00" in gate.tests.removeprefix(tests)
+    assert check(seed, tests, [], seed, context).tests is None
+
+
 def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None
