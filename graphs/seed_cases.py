@@ -11,7 +11,8 @@ the reference solution.
 function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one
 argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
-repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), and a string of three or more
+repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), a string with letters has
+them in the other case, and a string of three or more
 characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
 gets them written ``\\r\\n``; half of the cases, when there are that many, put around a string (or bytes) argument
 what the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes
@@ -128,8 +129,19 @@ def _near(value: object) -> list[object]:
     if isinstance(value, float):
         return [value * 2, value + 0.5]
     if isinstance(value, (str, bytes, tuple, list)) and len(value) >= 2:
-        return [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value)]
-    return []
+        return [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value), *_case_changed(value)]
+    return _case_changed(value)
+
+
+def _case_changed(value: object) -> list[str]:
+    """A string with letters in upper case (in lower case when they all are upper already): where case-folding code
+    differs (the 0.5B's ``strtobool``, ``val in ['y', 'yes', ...]`` without the seed's ``val.lower()``, was verified by
+    ``make demo`` in session 15 on lower-case inputs only, and the seed's cases had none: the seed rejects every other
+    variant of ``'yes'``)."""
+    if not isinstance(value, str):
+        return []
+    changed = value.upper() if value != value.upper() else value.lower()
+    return [changed] if changed != value else []
 
 
 def _crlf(value: str | bytes | tuple | list) -> list[str | bytes]:

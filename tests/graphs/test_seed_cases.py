@@ -46,9 +46,10 @@ def test_near_calls_change_one_constant_argument_at_a_time_within_its_kind() -> 
         "f(0, 5.0)", "f(0, 3.0)", "f(130, 1.0)", "f(258, 1.0)", "f(129, 2.0)", "f(129, 1.5)",  # 0 -> 1 is tested
         "f(2, 2.5)", "f(1, 5.0)", "f(1, 3.0)",
         "g('ab', [1, 2])", "g('abcc', [1, 2])", "g('abbc', [1, 2])", "g('abc', [1])", "g('abc', [1, 2, 2])",
+        "g('ABC', [1, 2])", "g('A', [True])",  # letters in the other case, a one-letter string too
         "f(None, b'x')", "f(None, b'xyy')",
     ])  # fmt: skip
-    # a name (h(x)), keywords, functions the solution lacks, one-element or boolean values: no variant
+    # a name (h(x)), keywords, functions the solution lacks, one-element lists or boolean values: no variant
     assert near_calls(tests, {"f", "g", "h"}, limit=3) == near_calls(tests, {"f", "g", "h"}, limit=100)[:3]
     assert near_calls(tests, {"f", "g", "h"}) == near_calls(tests, {"f", "g", "h"})  # fixed by the tests' text
     assert near_calls("assert f(True) == 1\nassert f([]) == 0\n", {"f"}) == []
@@ -131,7 +132,7 @@ def test_line_ends_get_the_other_convention_and_bytes_get_the_seeds_marks_too() 
     assert "decode(b'a\\r\\nb')" in calls and "lines('x\\r\\ny')" in calls
     # line ends already \r\n are left as they are (only the other variants)
     assert sorted(near_calls("assert lines('x\\r\\ny') == 2\n", {"lines"}, limit=100)) == sorted(
-        ["lines('x\\r\\n')", "lines('x\\r\\nyy')", "lines('x\\r\\r\\ny')"]
+        ["lines('x\\r\\n')", "lines('x\\r\\nyy')", "lines('x\\r\\r\\ny')", "lines('X\\r\\nY')"]
     )
     # a bytes argument gets a str mark of the seed in Latin-1
     assert "unquote(b'ab>')" in near_calls(

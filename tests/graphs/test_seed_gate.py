@@ -69,6 +69,19 @@ def test_an_end_the_seed_compares_by_index_is_put_on_the_inputs(context) -> None
     assert check(seed, tests, [], seed, context).tests is None
 
 
+def test_inputs_in_the_other_case_catch_a_solution_that_does_not_fold_case(context) -> None:
+    # make demo's verified strtobool (session 15): no ``val.lower()``, and every other variant of 'yes' the seed rejects
+    seed = (
+        "def strtobool(val):\n    val = val.lower()\n    if val in ('y', 'yes', 'on', '1'):\n        return 1\n"
+        "    elif val in ('n', 'no', 'off', '0'):\n        return 0\n    raise ValueError(val)\n"
+    )
+    wrong = "def strtobool(val):\n    return val in ['y', 'yes', 'on', '1']\n"
+    tests = "assert strtobool('yes') == True\nassert strtobool('no') == False\n"
+    gate = check(wrong, tests, [], seed, context)
+    assert gate.tests == tests + "assert strtobool('YES') == 1\n"
+    assert check(seed, tests, [], seed, context).tests is None
+
+
 def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None
