@@ -14,14 +14,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from langchain_core.messages import AIMessage, AnyMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from .context import Context
-from .dialogue import Speaker, view_for
+from .dialogue import Speaker
 from .models import failure_cause, get_chat_model
 from .state import RoleState
 from .tool_call_text import with_text_tool_calls
@@ -92,21 +92,10 @@ def new_dialogue() -> RunnableConfig:
     return {"configurable": {"thread_id": uuid.uuid4().hex}}
 
 
-def ask(
-    role: Speaker,
-    system_prompt: str,
-    messages: Sequence[AnyMessage],
-    runtime: Runtime[Context],
-    *,
-    revising: bool = False,
-) -> Reply:
-    """The reply of the model playing ``role`` to the transcript ``messages``; ``revising``: it answers a
-    failed execution (see ``Context.revision_temperature``)."""
-    return ask_view(role, view_for({role}, system_prompt, messages), runtime, revising=revising)
-
-
 def ask_view(role: Speaker, view: list[BaseMessage], runtime: Runtime[Context], *, revising: bool = False) -> Reply:
-    """The reply to an already built view (for roles shown a filtered transcript or an extra request)."""
+    """The reply of the model playing ``role`` to ``view`` (``dialogue.view_for`` of the transcript, filtered or
+    closed by a request as the role needs); ``revising``: it answers a failed execution (see
+    ``Context.revision_temperature``)."""
     context = runtime.context or Context()
     response = call_model(role, view, context, revising=revising)
     tokens = token_usage(response)
