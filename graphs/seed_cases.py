@@ -11,7 +11,8 @@ the reference solution.
 function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one
 argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
-repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), a string with letters has
+repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), a dict loses its last item or
+has its last value again under a new key, a string with letters has
 them in the other case, and a string of three or more
 characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
 gets them written ``\\r\\n``; half of the cases, when there are that many, put around a string (or bytes) argument
@@ -130,7 +131,31 @@ def _near(value: object) -> list[object]:
         return [value * 2, value + 0.5]
     if isinstance(value, (str, bytes, tuple, list)) and len(value) >= 2:
         return [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value), *_case_changed(value)]
+    if isinstance(value, dict) and value:
+        return _dict_near(value)
     return _case_changed(value)
+
+
+def _dict_near(value: dict) -> list[dict]:
+    """A dict without its last item (when it has two or more), and with its last value repeated under a new key of
+    the same kind: the analogue of a list's repeated element. A value under two keys is where code that inverts or
+    groups a mapping differs (the 0.5B's ``make_encoding_map`` was verified twice, in session 15 and 16, inverting
+    ``{k: v}`` without the seed's ``None`` for a target that occurs twice: every test input had one item)."""
+    items = list(value.items())
+    near = [dict(items[:-1])] if len(items) >= 2 else []
+    key, last = items[-1]
+    fresh = next((k for k in _near(key) if k not in value and _hashable(k)), None)
+    if fresh is not None:
+        near.append({**value, fresh: last})
+    return near
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _case_changed(value: object) -> list[str]:

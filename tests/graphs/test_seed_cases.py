@@ -58,6 +58,14 @@ def test_near_calls_change_one_constant_argument_at_a_time_within_its_kind() -> 
     assert "f(b'a  b-')" in near_calls("assert f(b'a b-') == 1\n", {"f"})
 
 
+def test_a_dict_loses_its_last_item_or_has_its_last_value_again_under_a_new_key() -> None:
+    tests = "assert d({'a': 1, 'bc': 2}) == 0\nassert d({3: 'x'}) == 0\nassert d({(1,): [2]}) == 0\n"
+    calls = near_calls(tests, {"d"}, limit=100)
+    assert sorted(calls) == sorted(["d({'a': 1})", "d({'a': 1, 'bc': 2, 'b': 2})", "d({3: 'x', 4: 'x'})"])
+    # a key whose near values are not keys of its kind ((1,) has none) gets no new item; an empty dict no variant
+    assert near_calls("assert d({}) == 0\n", {"d"}) == []
+
+
 def test_only_values_the_seed_gives_as_literals_become_cases() -> None:
     calls = ["f(1)", "f(2)", "f(3)", "f(4)"]
     assert probe(calls).splitlines() == [f"assert {call} == None" for call in calls]

@@ -82,6 +82,22 @@ def test_inputs_in_the_other_case_catch_a_solution_that_does_not_fold_case(conte
     assert check(seed, tests, [], seed, context).tests is None
 
 
+def test_a_value_under_a_second_key_catches_a_mapping_inverted_without_the_seeds_duplicates_rule(context) -> None:
+    # codecs.make_encoding_map; the 0.5B's, verified in sessions 15 and 16, inverts {k: v} without the seed's None for
+    # a target that occurs twice: its tests' dicts (duplicate keys in the literal) each held one item
+    seed = (
+        "def make_encoding_map(decoding_map):\n    m = {}\n    for k, v in decoding_map.items():\n"
+        "        if not v in m:\n            m[v] = k\n        else:\n            m[v] = None\n    return m\n"
+    )
+    wrong = "def make_encoding_map(decoding_map):\n    return {v: k for k, v in decoding_map.items()}\n"
+    tests = "assert make_encoding_map({'cp875': '\\x1a'}) == {'\\x1a': 'cp875'}\n"
+    gate = check(wrong, tests, [], seed, context)
+    assert gate.tests is not None and gate.tests.startswith(tests)
+    added = gate.tests.removeprefix(tests)
+    assert added.count("\n") == 1 and added.rstrip().endswith("== {'\\x1a': None}"), added
+    assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
+
+
 def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None
