@@ -9,7 +9,10 @@ Asked to rewrite its tests (refused as vacuous or as contradicting the seed, or 
 at greedy decoding resends them verbatim: the 1.5B sent the same three identical asserts after each of three
 refusals and the dialogue was discarded. A reply that carries exactly the tests it was asked to rewrite is therefore
 drawn once more at ``Context.candidate_temperature`` (the programmer's extra candidates are sampled the same way), and
-that reply is the turn; both cost their tokens.
+that reply is the turn; both cost their tokens. The second draw starts over, as the programmer's does after a resent
+copy: it is shown the task and the latest feedback, not its own earlier replies. Shown them, the 0.5B copied them at
+0.7 too: in the four 0.5B draws of session 15 and the start of session 16's, 19 of 38 such second draws were the
+earlier reply verbatim (``distutils``' ``fix_help_options``: the same identity-passing tests three rounds running).
 
 Sent back because every candidate of the round failed the same asserts with the same values (``suspect_asserts`` on
 the round's record, ``graphs/candidates``), the test writer is shown those asserts and asked to work their expected
@@ -19,7 +22,7 @@ from the problem, not from the code it will judge.
 
 from __future__ import annotations
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from .context import Context
@@ -33,13 +36,14 @@ from .state import RoleState, add_token_counts
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     visible = [m for m in state.get("messages", []) if speaker_of(m) is not Speaker.PROGRAMMER]
     request = HumanMessage(content=_request(state))
-    view = view_for({Speaker.TEST_WRITER}, load_prompt("test_writer"), [*visible, request])
+    system = load_prompt("test_writer")
     try:
-        reply = ask_view(Speaker.TEST_WRITER, view, runtime)
+        reply = ask_view(Speaker.TEST_WRITER, view_for({Speaker.TEST_WRITER}, system, [*visible, request]), runtime)
         tests, tokens = _tests_of(reply.complete_text, state), reply.tokens
         resampled = bool(tests) and tests == state.get("tests")
-        if resampled:  # the very tests it was asked to rewrite (see the module doc)
+        if resampled:  # the very tests it was asked to rewrite: drawn again, from the task (see the module doc)
             sampled = runtime.override(context=(runtime.context or Context()).for_candidates())
+            view = view_for({Speaker.TEST_WRITER}, system, [*_without_own_replies(visible), request])
             reply = ask_view(Speaker.TEST_WRITER, view, sampled)
             tests, tokens = _tests_of(reply.complete_text, state), add_token_counts(tokens, reply.tokens)
     except ModelCallError as error:
@@ -57,6 +61,14 @@ def _request(state: RoleState) -> str:
         return request
     note = render_prompt("test_writer_suspect", count=str(executions[-1]["agreeing"]), asserts="\n".join(suspect))
     return f"{note}\n\n{request}"
+
+
+def _without_own_replies(visible: list[AnyMessage]) -> list[AnyMessage]:
+    """The turns before the test writer's first reply (the task), then the latest feedback on its tests (the
+    interpreter's refusal, the analyst's blame): what a fresh draw needs, with nothing of its own to copy."""
+    first = next((i for i, m in enumerate(visible) if speaker_of(m) is Speaker.TEST_WRITER), len(visible))
+    latest = visible[-1:] if first < len(visible) and speaker_of(visible[-1]) is not Speaker.TEST_WRITER else []
+    return [*visible[:first], *latest]
 
 
 def _tests_of(text: str, state: RoleState) -> str | None:

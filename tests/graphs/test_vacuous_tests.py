@@ -138,3 +138,9 @@ def test_refused_tests_resent_verbatim_are_drawn_again_at_the_candidate_temperat
     assert state["messages"][2].additional_kwargs["resampled"] is False
     writer = scripted.context.test_writer_model
     assert [t for name, t in temperatures if name == writer] == [0.0, 0.0, 0.6]
+    # the second draw starts over: the task and the refusal, not the refused tests to copy once more
+    *_, copied, fresh = ["\n".join(str(m.content) for m in call) for call in scripted.models["test_writer"].calls]
+    constant_tests = CONSTANT.split("```python\n")[1].split("```")[0].strip()
+    refusal = str(state["messages"][3].content)
+    assert constant_tests in copied and constant_tests not in fresh
+    assert "def add(a: int, b: int)" in fresh and refusal in fresh
