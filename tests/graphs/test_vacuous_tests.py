@@ -6,14 +6,24 @@ exact sequence of role calls (who is sent back after a refusal) is asserted, not
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import uuid
+from pathlib import Path
+
 import pytest
+from langchain_core.messages import messages_to_dict
 from scripted_roles import BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
 
+from aiev.agents.dialogue import Speaker, say
+from aiev.agents.models import register_model, unregister_model
+from aiev.agents.scripted import ScriptedChatModel
 from aiev.graphs import test_quality
 from aiev.graphs.pipeline import to_record
 from aiev.graphs.report import compute_stats, render_html
 from aiev.sandbox.types import ExecResult, Outcome
 
+REDRAW_BENCH = Path(__file__).resolve().parents[2] / "bench" / "test_writer_redraw.py"
 CALLS_NOTHING = "```python\nassert True\nassert 1 + 2 == 3\n```"
 # Pass whatever ``add`` returns, or whatever it raises: only a stand-in run finds out.
 PASSES_NONE = "```python\nassert add(1, 2) is None or True\n```"
@@ -144,3 +154,33 @@ def test_refused_tests_resent_verbatim_are_drawn_again_at_the_candidate_temperat
     refusal = str(state["messages"][3].content)
     assert constant_tests in copied and constant_tests not in fresh
     assert "def add(a: int, b: int)" in fresh and refusal in fresh
+
+
+def test_the_redraw_bench_replays_each_copied_second_draw_through_todays_test_writer(tmp_path, capsys) -> None:
+    spec = importlib.util.spec_from_file_location("test_writer_redraw", REDRAW_BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    refusal = "Nothing was executed: the tests expect one value for every input."
+    dialogue = [
+        say(Speaker.QUESTIONER, PROBLEM), say(Speaker.PROGRAMMER, GOOD_CODE),
+        say(Speaker.TEST_WRITER, CONSTANT, resampled=False), say(Speaker.INTERPRETER, refusal),
+        say(Speaker.TEST_WRITER, CONSTANT, resampled=True),  # the second draw copied the refused tests
+        say(Speaker.INTERPRETER, refusal),
+    ]  # fmt: skip
+    run = tmp_path / "run"
+    run.mkdir()
+    record = {"seed": {"source": "add.py:1"}, "messages": messages_to_dict(dialogue)}
+    (run / "results.jsonl").write_text(json.dumps(record) + "\n")
+    # each try: the greedy reply copies again, then the second draw: new tests once, no tests once
+    model = ScriptedChatModel(script=[CONSTANT, GOOD_TESTS, CONSTANT, "I cannot."])
+    name = f"scripted-redraw-{uuid.uuid4().hex[:8]}"
+    register_model(name, model)
+    try:
+        bench.main([str(run), "--model", name, "--tries", "2"])
+    finally:
+        unregister_model(name)
+    printed = capsys.readouterr().out
+    assert "copies replayed 1, turns 2: the copy again 0, new tests 1, no tests 1" in printed
+    # replayed up to the copied turn: the greedy reply saw the refused tests, the second draw did not
+    greedy, second = ("\n".join(str(m.content) for m in call) for call in model.calls[:2])
+    assert "assert add(2, -2) == 0" in greedy and "assert add(2, -2) == 0" not in second and refusal in second
