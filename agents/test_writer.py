@@ -11,8 +11,8 @@ refusals and the dialogue was discarded. A reply that carries exactly the tests 
 drawn once more at ``Context.candidate_temperature`` (the programmer's extra candidates are sampled the same way), and
 that reply is the turn; both cost their tokens. The second draw starts over, as the programmer's does after a resent
 copy: it is shown the task and the latest feedback, not its own earlier replies. Shown them, the 0.5B copied them at
-0.7 too: in the four 0.5B draws of session 15 and the start of session 16's, 19 of 38 such second draws were the
-earlier reply verbatim (``distutils``' ``fix_help_options``: the same identity-passing tests three rounds running).
+0.7 too: in the five 0.5B draws of sessions 15 and 16, 18 of 35 such second draws were the earlier reply verbatim
+(``distutils``' ``fix_help_options``: the same identity-passing tests three rounds running).
 
 Sent back because every candidate of the round failed the same asserts with the same values (``suspect_asserts`` on
 the round's record, ``graphs/candidates``), the test writer is shown those asserts and asked to work their expected
