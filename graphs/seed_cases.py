@@ -144,18 +144,10 @@ def _dict_near(value: dict) -> list[dict]:
     items = list(value.items())
     near = [dict(items[:-1])] if len(items) >= 2 else []
     key, last = items[-1]
-    fresh = next((k for k in _near(key) if k not in value and _hashable(k)), None)
+    fresh = next((k for k in _near(key) if k not in value), None)  # of a key's kind, so hashable too
     if fresh is not None:
         near.append({**value, fresh: last})
     return near
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _case_changed(value: object) -> list[str]:
