@@ -61,3 +61,12 @@ def view_for(speakers: set[Speaker], system_prompt: str, messages: Sequence[AnyM
         else:
             view.append(cls(content=text))
     return view
+
+
+def before_first_turn(speaker: Speaker, messages: Sequence[AnyMessage]) -> list[AnyMessage]:
+    """The turns ``speaker`` had seen when it first spoke (the task, and the tests when shown), or all of them when
+    it has not spoken: what a role that starts over is shown, with none of its own replies to copy."""
+    for index, message in enumerate(messages):
+        if speaker_of(message) is speaker:
+            return list(messages[:index])
+    return list(messages)

@@ -26,7 +26,7 @@ from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langgraph.runtime import Runtime
 
 from .context import Context
-from .dialogue import Speaker, say, speaker_of, view_for
+from .dialogue import Speaker, before_first_turn, say, speaker_of, view_for
 from .echoes import without_echoes
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import extract_setup, extract_solution
@@ -38,7 +38,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     executions = state.get("executions") or []
     messages = state.get("messages", [])
     starting_over = bool(executions) and executions[-1].get("skipped") == "unchanged"
-    shown = before_first_answer(messages) if starting_over else messages
+    shown = before_first_turn(Speaker.PROGRAMMER, messages) if starting_over else messages
     try:
         reply = ask_view(Speaker.PROGRAMMER, programmer_view(shown), runtime, revising=bool(executions))
     except ModelCallError as error:
@@ -65,7 +65,7 @@ def sample_others(
     at = max(index for index, message in enumerate(messages) if speaker_of(message) is Speaker.PROGRAMMER)
     shown = messages[:at]
     if start_over or messages[at].additional_kwargs.get("started_over"):
-        shown = before_first_answer(shown)
+        shown = before_first_turn(Speaker.PROGRAMMER, shown)
     sampled = runtime.override(context=context.for_candidates())
     view, count = programmer_view(shown), context.candidates - 1
     with ContextThreadPoolExecutor(count) as pool:  # the calling thread's run context goes with each call
@@ -93,11 +93,3 @@ def candidate(text: str, entry_point: str | None, messages: Sequence[AnyMessage]
     feedback = [str(m.content) for m in messages if speaker_of(m) in (Speaker.INTERPRETER, Speaker.ERROR_ANALYST)]
     text = without_echoes(text, feedback)
     return {"text": text, "solution": extract_solution(text, entry_point) or "", "setup": extract_setup(text)}
-
-
-def before_first_answer(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
-    """The turns the programmer had seen when it first answered (the task, and the tests when shown)."""
-    for index, message in enumerate(messages):
-        if speaker_of(message) is Speaker.PROGRAMMER:
-            return list(messages[:index])
-    return list(messages)

@@ -26,7 +26,7 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from .context import Context
-from .dialogue import Speaker, say, speaker_of, view_for
+from .dialogue import Speaker, before_first_turn, say, speaker_of, view_for
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import extract_tests
 from .prompts import load_prompt, render_prompt
@@ -66,9 +66,9 @@ def _request(state: RoleState) -> str:
 def _without_own_replies(visible: list[AnyMessage]) -> list[AnyMessage]:
     """The turns before the test writer's first reply (the task), then the latest feedback on its tests (the
     interpreter's refusal, the analyst's blame): what a fresh draw needs, with nothing of its own to copy."""
-    first = next((i for i, m in enumerate(visible) if speaker_of(m) is Speaker.TEST_WRITER), len(visible))
-    latest = visible[-1:] if first < len(visible) and speaker_of(visible[-1]) is not Speaker.TEST_WRITER else []
-    return [*visible[:first], *latest]
+    task = before_first_turn(Speaker.TEST_WRITER, visible)
+    latest = visible[-1:] if len(task) < len(visible) and speaker_of(visible[-1]) is not Speaker.TEST_WRITER else []
+    return [*task, *latest]
 
 
 def _tests_of(text: str, state: RoleState) -> str | None:

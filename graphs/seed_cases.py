@@ -12,9 +12,8 @@ function is one of the solution's and whose arguments are constants (or arithmet
 argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
 becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), a dict loses its last item or
-has its last value again under a new key, a string with letters has
-them in the other case, and a string of three or more
-characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
+has its last value again under a new key, a string with letters has them in the other case, and a string of three or
+more characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
 gets them written ``\\r\\n``; half of the cases, when there are that many, put around a string (or bytes) argument
 what the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes
 ``'<font>'`` around its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for
