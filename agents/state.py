@@ -40,7 +40,8 @@ class Verdict(TypedDict):
     """How a dialogue ended; its presence is what stops a graph."""
 
     status: Literal["passed", "discarded"]
-    # "passed", "max_rounds", "vacuous_tests", "tests_contradict_reference", "model_error", "sandbox_error", ...
+    # "passed", "max_rounds", "vacuous_tests", "tests_contradict_reference", "tests_contradict_problem",
+    # "contradictory_examples", "model_error", "sandbox_error", ...
     reason: str
     last_error: str  # the last interpreter feedback or model error, "" when passed
 

@@ -4,13 +4,15 @@ questioner -> check_examples -> programmer -> test_writer -> execute, then: pass
 left -> error_analyst -> programmer (or test_writer when the analyst blames the tests); tests refused as vacuous (they
 use nothing the solution defines or pass against a wrong stand-in of it) or as contradicting the seed (they fail
 against the seed's own code, which the solution keeps the signature of, and could not be repaired from it) ->
-test_writer; out of rounds -> discard (reason ``vacuous_tests`` or ``tests_contradict_reference`` when the last tests
-were refused, else ``max_rounds``). ``check_examples`` keeps the problem's first few examples, adds the seed's
-signature to a problem that states none, and replaces the example values that the seed contradicts by the seed's
-(``problem_examples``) when the problem keeps the seed's function. Messages follow
-AutoCoder's Figure 3: problem, solution and tests, interpreter stderr, natural-language analysis, new code, ...,
-interpreter stdout and the closing answer. Any node that sets a ``verdict`` (model or sandbox failure) ends the
-dialogue at once.
+test_writer; so do tests that expect another value than the problem's own example of the same call (unless they
+passed against the seed); out of rounds -> discard (reason ``vacuous_tests``, ``tests_contradict_reference`` or
+``tests_contradict_problem`` when the last tests were refused, else ``max_rounds``). ``check_examples`` keeps the
+problem's first few examples, adds the seed's signature to a problem that states none, and replaces the example values
+that the seed contradicts by the seed's (``problem_examples``) when the problem keeps the seed's function; a problem
+whose examples give one call different values is discarded there (``contradictory_examples``,
+``problem_consistency``). Messages follow AutoCoder's Figure 3: problem, solution and tests, interpreter stderr,
+natural-language analysis, new code, ..., interpreter stdout and the closing answer. Any node that sets a ``verdict``
+(model or sandbox failure, a contradictory problem) ends the dialogue at once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..agents.model_call import new_dialogue
 from ..agents.prompts import render_prompt
 from ..agents.seed_interface import signature
 from ..agents.state import Seed
-from . import problem_examples, problem_names
+from . import problem_consistency, problem_examples, problem_names
 from .execute import last_feedback
 from .execute import node as execute
 from .routing import (
@@ -38,7 +40,7 @@ from .routing import (
     out_of_rounds,
 )
 from .seeds import make_seed
-from .state import Stage, State
+from .state import Stage, State, Verdict
 
 
 def finalize(state: State) -> State:
@@ -62,12 +64,16 @@ def check_examples(state: State, runtime: Runtime[Context]) -> State:
     examples bounded (a looping questioner's 28 become 5), the seed's signature when it states none
     (``_with_seed_signature``) and the values the seed contradicts replaced by the seed's (``problem_examples``); the
     questioner's turn is rewritten to it (same message id), so the dialogue and the training sample state the
-    corrected problem."""
+    corrected problem. A problem whose examples give one call different values ends the dialogue
+    (``_contradictory``)."""
     context = runtime.context or Context()
     entry_point, problem = state.get("entry_point"), state["problem"]
     seed_name = problem_names.seed_named(problem, entry_point, state["seed"]["snippet"])
     if seed_name and entry_point:  # the questioner renamed the seed's function: the seed could check nothing
         problem = problem_names.renamed(problem, entry_point, seed_name)
+    # before the bound, which drops a later example of a call already shown and with it the contradiction
+    if conflicts := problem_consistency.conflicting_examples(problem, seed_name or entry_point):
+        return {"verdict": _contradictory(conflicts)}  # the questioner's turn stays as written, for the discards file
     problem, dropped = problem_examples.bounded(problem, seed_name or entry_point)
     stated = _with_seed_signature(problem, seed_name or entry_point, state["seed"]["snippet"])
     problem, fixed = problem_examples.checked_problem(
@@ -87,6 +93,17 @@ def check_examples(state: State, runtime: Runtime[Context]) -> State:
     turn = say(Speaker.QUESTIONER, problem, **meta)
     update: State = {"problem": problem, "messages": [turn.model_copy(update={"id": original.id})]}
     return {**update, "entry_point": seed_name} if seed_name else update
+
+
+def _contradictory(conflicts: list[str]) -> Verdict:
+    """The verdict on a problem whose examples give one call different values (``problem_consistency``): no code
+    can meet it, and a dialogue that ended verified on it would be trained on as if one could."""
+    listed = "\n".join(f"- {conflict}" for conflict in conflicts)
+    return {
+        "status": "discarded",
+        "reason": "contradictory_examples",
+        "last_error": f"the problem's examples give one call different values:\n{listed}",
+    }
 
 
 def _with_seed_signature(problem: str, entry_point: str | None, seed: str) -> str | None:
@@ -112,6 +129,10 @@ def after_execute(state: State, runtime: Runtime[Context]) -> str:
     return "discard" if out_of_rounds(state, runtime) else after_failed_run(state)
 
 
+def after_check_examples(state: State) -> str:
+    return END if "verdict" in state else "programmer"
+
+
 def after_error_analyst(state: State) -> str:
     if "verdict" in state:
         return END
@@ -131,7 +152,7 @@ def build_graph(checkpointer: Checkpointer = None):
     builder.add_node("discard", discard)
     builder.add_edge(START, "questioner")
     builder.add_conditional_edges("questioner", after_questioner, ["check_examples", END])
-    builder.add_edge("check_examples", "programmer")
+    builder.add_conditional_edges("check_examples", after_check_examples, ["programmer", END])
     builder.add_conditional_edges("programmer", after_programmer, ["execute", "test_writer", END])
     builder.add_conditional_edges("test_writer", after_test_writer, ["execute", END])
     builder.add_conditional_edges(

@@ -16,7 +16,9 @@ seed's own cases added and floats compared within a tolerance, ``test_quality``)
 the test writer's turn shows them (``repaired_from_reference`` in its metadata). A pass of tests that also passed
 against the seed is checked once more on the seed's answers for inputs the tests lack (``seed_gate``): a case the
 solution gets wrong is appended to the tests the same way, and the solution runs again against them, so the round
-fails on that assert (the record's ``seed_gate_cases`` says how many cases it faced).
+fails on that assert (the record's ``seed_gate_cases`` says how many cases it faced). Generated tests that did not
+pass against the seed are refused as well when an assert of theirs expects another value for a call the problem's
+own examples answer (``skipped="tests_contradict_problem"``, ``problem_consistency``).
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``). With several candidates per programmer
@@ -44,7 +46,7 @@ from ..sandbox.engine import run_request
 from ..sandbox.progress import line_of_tests_reached
 from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
-from . import assert_values, seed_gate
+from . import assert_values, problem_consistency, seed_gate
 from .candidates import Attempt, Choice, answered, as_turn, choose, others_may_pass
 from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
 
@@ -142,6 +144,8 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
         else check_tests(state["solution"], state["tests"], setup, context, earlier, reference, constant=constant)
     )
     quality, broken = checked or (None, None)
+    if quality and constant:
+        quality = _against_problem(quality, state)
     tests = (quality or {}).get("repaired") or state.get("tests", "")
     skipped = _skipped(state, missing, quality, inputs)
     reached, gated = 0, None
@@ -179,6 +183,22 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
         "seed_gate_cases": gated,  # seed-answered cases faced after a pass (``seed_gate``); None: not gated
     }
     return Attempt(result, text, record)
+
+
+def _against_problem(quality: QualityVerdict, state: RoleState) -> QualityVerdict:
+    """Tests that verify, refused after all when an assert of theirs expects another value for a call the problem's
+    own examples answer (``problem_consistency``): a sample whose tests and problem disagree teaches both. Tests that
+    passed against the seed keep their verdict: the seed is correct by construction, and outranks an example
+    ``problem_examples`` could not repair."""
+    if quality["verdict"] != "verifies" or quality.get("reference_passed"):
+        return quality
+    tests = quality.get("repaired") or state.get("tests", "")
+    denied = problem_consistency.contradicted_examples(tests, state.get("problem", ""), state.get("entry_point"))
+    if not denied:
+        return quality
+    refused: QualityVerdict = {**quality, "verdict": "contradicts_problem", "contradiction": "\n".join(denied)}
+    refused.pop("repaired", None)  # refused tests do not run, repaired or not
+    return refused
 
 
 def _recorded(done: Attempt, round_no: int, update: RoleState, **candidate: Any) -> RoleState:

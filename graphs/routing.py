@@ -2,8 +2,9 @@
 
 A ``verdict`` in the state means a model or the sandbox failed and the dialogue must end at once; a reply that
 carried no code clears ``solution`` / ``tests``, and the role that owes it is asked again rather than the analyst;
-tests refused by their check (vacuous, or contradicting the reference) go back to the test writer, and so do
-generated tests that every candidate of the round failed with the same values (``candidates``: suspect tests).
+tests refused by their check (vacuous, contradicting the reference or the problem's examples) go back to the test
+writer, and so do generated tests that every candidate of the round failed with the same values (``candidates``:
+suspect tests).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def out_of_rounds(state: Mapping[str, Any], runtime: Runtime[Context]) -> bool:
 
 
 def last_tests_refused(state: Mapping[str, Any]) -> str | None:
-    """Why the last round's tests were refused by their check (``vacuous_tests``, ``tests_contradict_reference``),
-    or None when they were not."""
+    """Why the last round's tests were refused by their check (``vacuous_tests``, ``tests_contradict_reference``,
+    ``tests_contradict_problem``), or None when they were not."""
     skipped = state["executions"][-1].get("skipped")
     return skipped if skipped in REFUSED_TESTS.values() else None
 

@@ -54,13 +54,16 @@ from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 from . import assert_values, reference_check, seed_cases
 
-Judgement = Literal["verifies", "vacuous", "contradicts_reference", "unchecked"]  # unchecked: the sandbox broke
+# unchecked: the sandbox broke; contradicts_problem: set by the execute node (``problem_consistency``), which knows the
+# problem this check does not
+Judgement = Literal["verifies", "vacuous", "contradicts_reference", "contradicts_problem", "unchecked"]
 Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_constant"]
 
 # The execution record's ``skipped`` for each verdict that refuses the tests (the solution is not run).
 REFUSED_TESTS: dict[Judgement, str] = {
     "vacuous": "vacuous_tests",
     "contradicts_reference": "tests_contradict_reference",
+    "contradicts_problem": "tests_contradict_problem",
 }
 
 
@@ -72,8 +75,9 @@ class QualityVerdict(TypedDict):
     verdict: Judgement
     vacuity: Vacuity | None  # why the tests verify nothing (None unless vacuous)
     names: list[str]  # the solution's names, to tell the test writer what to call
-    # The failing assert and the values the reference's run compared (None unless contradicts_reference); absent
-    # from verdicts recorded before the reference check existed.
+    # The failing assert and the values the reference's run compared (contradicts_reference), or the asserts and the
+    # problem's examples they deny (contradicts_problem); None otherwise; absent from verdicts recorded before the
+    # reference check existed.
     contradiction: NotRequired[str | None]
     # The tests rewritten from the reference (its values written in when the tests contradicted it, its own cases
     # added, floats compared within a tolerance), when these verify (``verdict`` is then theirs): the tests to run
@@ -159,8 +163,9 @@ def check_tests(
 def refusal(verdict: QualityVerdict) -> str:
     """The interpreter's turn for refused tests: what is wrong with them, addressed to whoever wrote them."""
     names = ", ".join(f"`{name}`" for name in verdict["names"]) or "the function the problem asks for"
-    if verdict["verdict"] == "contradicts_reference":
-        return render_prompt("interpreter_contradicts_reference", names=names, failure=verdict["contradiction"])
+    if verdict["verdict"] in ("contradicts_reference", "contradicts_problem"):
+        prompt = f"interpreter_{verdict['verdict']}"
+        return render_prompt(prompt, names=names, failure=verdict["contradiction"])
     return render_prompt(f"interpreter_vacuous_{verdict['vacuity']}", names=names)
 
 

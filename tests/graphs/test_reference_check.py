@@ -187,7 +187,10 @@ def test_no_reference_check_when_the_solution_does_not_keep_the_seeds_signature(
     ],
 )
 def test_a_seed_that_cannot_run_refuses_nothing(scripted_roles, snippet) -> None:
-    scripted = scripted_roles(questioner=[PROBLEM], programmer=[RIGHT_CODE], test_writer=[RIGHT_TESTS])
+    # the problem's example agrees with the tests: PROBLEM's wrong one, which this seed cannot repair, would have the
+    # tests refused for contradicting the problem (``problem_consistency``)
+    problem = PROBLEM.replace("'Hello_World'", "'Hello-World'")
+    scripted = scripted_roles(questioner=[problem], programmer=[RIGHT_CODE], test_writer=[RIGHT_TESTS])
     state = run_seed(scripted, {**SEED, "snippet": snippet})
     assert state["verdict"]["status"] == "passed" and state["round"] == 1
     assert state["executions"][0]["test_quality"]["verdict"] == "verifies"

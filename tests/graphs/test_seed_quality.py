@@ -85,6 +85,12 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
         (GOOD.replace("    return value", "    import os\n    return os.environ.get(value)"), ["uses_io"]),
         (GOOD.replace("    return value", "    import ctypes\n    return ctypes.CDLL(value)"), ["uses_io"]),
         (GOOD.replace("    return value", "    return [line for line in value.stdout]"), ["uses_io", "takes_objects"]),
+        # a top-level function's ``self`` is an object it reads (enum's global_str), not a method's instance
+        (
+            "def global_str(self):\n    use = self.__class__.__name__\n    if use:\n"
+            "        return '%s.%s' % (use, self._name_)\n    return self._name_\n",
+            ["takes_objects"],
+        ),
         (
             GOOD.replace("    return value", "    global hits\n    hits = 1\n    return value"),
             ["depends_on_module_globals"],
