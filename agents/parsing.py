@@ -226,11 +226,15 @@ def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
 
 
 def _tests_alone(code: str) -> bool:
-    """Asserts, and no function or class but test ones for them to test."""
+    """Asserts, and no function or class but test ones for them to test; read line by line when the block does not
+    parse: the 0.5B's copy of the tests it was shown lost the closing parenthesis of its last assert, and the block,
+    taken as the solution, failed with a syntax error for two rounds."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return False
+        lines = [line.strip() for line in code.splitlines()]
+        defines = any(re.match(r"(async\s+)?def\s+(?!test)|class\s", line) for line in lines)
+        return not defines and any(re.match(r"assert\b", line) for line in lines)
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     defined = [node for node in ast.walk(tree) if isinstance(node, kinds) and not node.name.startswith("test")]
     return not defined and any(isinstance(node, ast.Assert) for node in ast.walk(tree))

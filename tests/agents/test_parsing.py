@@ -100,6 +100,11 @@ def test_reply_without_code_gives_none() -> None:
     assert extract_solution(tests_alone, "f") is None
     assert extract_solution(tests_alone + "\n```python\ndef test_f():\n    assert f(1) == 1\n```", "f") is None
     assert extract_solution("```python\nassert f(1) == 1\n```\n```python\nresult = 2\n```", "f") == "result = 2\n"
+    # ... also when the copy does not parse (its last assert lost a parenthesis); broken code that defines is code
+    broken = "```python\nimport math\nassert f(1) == 1\nassert all(math.isclose(a, b) for a, b in zip(f(2), (1.,))\n```"
+    assert extract_solution(broken, "f") is None
+    broken_code = "```python\ndef f(x):\n    return (x\n\nassert f(1) == 1\n```"
+    assert extract_solution(broken_code, "f") == "def f(x):\n    return (x\n\nassert f(1) == 1\n"
     assert extract_tests("You should test the edge cases.") is None
     assert extract_tests("```python\ndef add(a, b):\n    return a + b\n```") is None  # no assert: not tests
 
