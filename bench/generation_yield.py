@@ -19,9 +19,9 @@ and share of the drawn seeds; generation wall time, the sum over every session t
 time to its last finished seed (``graphs/pipeline.py`` records it per result), and verified samples per hour of it;
 the share of verified samples that needed >= 2 execution rounds and the rounds histogram of verified samples; how many
 verified samples passed tests that also passed against their seed (known-correct code: the rest are checked only by
-the model's own tests); discard
-reasons; tokens (input + output) of every seed's final dialogue, verified or discarded, per verified sample. With
-several draws, a summary gives each figure's mean and spread across them.
+the model's own tests), and how many have an optional parameter their tests never pass (``parameter_coverage``);
+discard reasons; tokens (input + output) of every seed's final dialogue, verified or discarded, per verified sample.
+With several draws, a summary gives each figure's mean and spread across them.
 
 Usage: python bench/generation_yield.py [--model local-qwen-1.5b] [--preset configs/demo.yaml] [--seeds 30]
        [--draw-seed S [S ...] | --draws K] [--max-rounds R] [--concurrency C] [--sandbox auto|docker|local]
@@ -156,6 +156,7 @@ def yield_figures(run_dir: Path) -> dict[str, Any]:
         "multi_round_share": stats["multi_round_share"] if verified else None,
         "rounds_histogram": stats["rounds_to_pass"],
         "verified_against_seed": stats["passed_against_seed"],
+        "verified_with_unexercised_parameters": stats["passed_with_unexercised_parameters"],
         "seed_gate_failed_rounds": stats["seed_gate_failed_rounds"],
         "discard_reasons": dict(sorted(stats["discard_reasons"].items(), key=lambda item: (-item[1], item[0]))),
         "tokens": {"input": stats["tokens"]["input"], "output": stats["tokens"]["output"], "total": tokens},
@@ -234,6 +235,10 @@ def print_figures(figures: dict[str, Any], run_dir: Path) -> None:
         (
             "verified, tests also passed by the seed",
             f"{figures['verified_against_seed']} (the others only by stand-ins and the test writer's own reading)",
+        ),
+        (
+            "verified, optional parameter untested",
+            f"{figures['verified_with_unexercised_parameters']} (their tests say nothing about it)",
         ),
         (
             "passes overturned by the seed",

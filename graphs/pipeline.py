@@ -49,6 +49,7 @@ from ..agents.state import Seed
 from .aiev_instruct import build_graph
 from .batch import RayOptions, run_batch
 from .durable import JsonlLog, atomic_write_jsonl, checkpoint_connection
+from .parameter_coverage import unexercised_parameters
 from .presets import ROLES
 from .report import compute_stats, write_stats
 from .seeds import SeedFormat, load_seeds
@@ -242,6 +243,7 @@ def _failed(seed: Seed, error: BaseException) -> State:
 def to_record(seed: Seed, state: State, context: Context, duration_s: float) -> dict[str, Any]:
     """The results-log line for a finished dialogue: the full sample plus what the statistics need."""
     verdict = state.get("verdict") or {"status": "discarded", "reason": "internal_error", "last_error": "no verdict"}
+    passed = verdict["status"] == "passed"
     return {
         "seed_id": seed["id"],
         "seed": seed,
@@ -253,11 +255,18 @@ def to_record(seed: Seed, state: State, context: Context, duration_s: float) -> 
         "models": {role: context.model_for(role) for role in ROLES},
         "messages": messages_to_dict(state.get("messages", [])),
         "problem": state.get("problem"),
+        "entry_point": state.get("entry_point"),
         "solution": state.get("solution"),
         "tests": state.get("tests"),
         "setup": state.get("setup", []),
         "executions": state.get("executions", []),
         "blamed_tests": state.get("blamed_tests", []),
+        # what the verification says nothing about (``parameter_coverage``); passed dialogues only
+        "unexercised_parameters": (
+            unexercised_parameters(state.get("solution", ""), state.get("tests", ""), state.get("entry_point"))
+            if passed
+            else []
+        ),
         "tokens": state.get("tokens", {}),
         "duration_s": round(duration_s, 3),
     }
@@ -266,7 +275,11 @@ def to_record(seed: Seed, state: State, context: Context, duration_s: float) -> 
 def _write_outputs(out: Path, records: list[dict[str, Any]]) -> None:
     """samples.jsonl (verified dialogues) and discards.jsonl (reason + last error), rebuilt from the log."""
     samples = [
-        {key: r[key] for key in ("seed_id", "seed", "stage", "rounds", "models", "messages", "blamed_tests", "tokens")}
+        {
+            **{key: r[key] for key in ("seed_id", "seed", "stage", "rounds", "models", "messages", "blamed_tests")},
+            "unexercised_parameters": r.get("unexercised_parameters", []),  # absent from records written before it
+            "tokens": r["tokens"],
+        }
         for r in records
         if r["status"] == "passed"
     ]

@@ -43,6 +43,8 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "rounds_to_pass": {str(k): v for k, v in sorted(rounds_to_pass.items())},
         "multi_round_share": sum(1 for r in passed if r["rounds"] > 1) / len(passed) if passed else 0.0,
         "passed_against_seed": sum(1 for r in passed if passed_against_seed(r)),
+        # verified samples whose tests never pass some optional parameter of their function (``parameter_coverage``)
+        "passed_with_unexercised_parameters": sum(1 for r in passed if r.get("unexercised_parameters")),
         "mean_rounds": sum(r["rounds"] for r in records) / len(records) if records else 0.0,
         "blamed_tests": sum(len(r.get("blamed_tests", [])) for r in records),
         "vacuous_test_rounds": _rounds_skipped(records, "vacuous_tests"),
@@ -93,6 +95,7 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("pass rate", f"{stats['pass_rate']:.1%}"),
         ("multi-round share of samples", f"{stats['multi_round_share']:.1%}"),
         ("samples whose tests also passed against the seed", stats["passed_against_seed"]),
+        ("samples whose tests never pass an optional parameter", stats["passed_with_unexercised_parameters"]),
         ("mean rounds", f"{stats['mean_rounds']:.2f}"),
         ("tests blamed by the analyst", stats["blamed_tests"]),
         ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),

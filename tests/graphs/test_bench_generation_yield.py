@@ -118,6 +118,7 @@ def test_figures_printed_and_written_match_the_runs_files(stdlib_like, tmp_path,
     assert figures["multi_round_share"] == pytest.approx(kinds["twice"] / len(samples))
     assert figures["verified_against_seed"] == 0  # no seed defines ``add``: none could check the tests
     assert figures["seed_gate_failed_rounds"] == 0  # nor gate a pass
+    assert figures["verified_with_unexercised_parameters"] == 0  # ``add(a, b)`` has no optional parameter
     assert figures["discard_reasons"] == dict(Counter(d["reason"] for d in discards)) == {"max_rounds": kinds["hard"]}
     tokens = sum(sum(r["tokens"].values()) for r in results)
     assert figures["tokens"]["total"] == tokens > 0
