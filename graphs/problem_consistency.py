@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 
 from . import assert_values
-from .problem_examples import Example, examples
+from .problem_examples import Example, examples, same_value
 
 
 def conflicting_examples(problem: str, entry_point: str | None) -> list[str]:
@@ -38,7 +38,7 @@ def conflicting_examples(problem: str, entry_point: str | None) -> list[str]:
     found = []
     for example in examples(problem, entry_point):
         earlier = first.setdefault(_call_key(example.call), example)
-        if earlier is not example and not _equal(earlier.value, example.value):
+        if earlier is not example and not same_value(earlier.value, example.value):
             found.append(f"`{earlier.call} -> {earlier.value}` and `{example.call} -> {example.value}`")
     return found
 
@@ -65,7 +65,3 @@ def contradicted_examples(tests: str, problem: str, entry_point: str | None) -> 
 def _call_key(call: str) -> str:
     """The call's syntax tree without positions: how the same call written twice is recognised."""
     return ast.dump(ast.parse(call, mode="eval").body)
-
-
-def _equal(first: str, second: str) -> bool:
-    return ast.literal_eval(first) == ast.literal_eval(second)

@@ -127,7 +127,7 @@ def checked_problem(problem: str, entry_point: str | None, reference: str, conte
     fixed, count = problem, 0
     for index, example in sorted(enumerate(found), key=lambda pair: pair[1].start, reverse=True):
         kind, text = seen.get(index, ("", ""))
-        if kind != "value" or not assert_values.writable(text) or _same(text, example.value):
+        if kind != "value" or not assert_values.writable(text) or same_value(text, example.value):
             continue
         fixed, count = fixed[: example.start] + text + fixed[example.end :], count + 1
     return fixed, count
@@ -217,5 +217,6 @@ def _is_expression(text: str) -> bool:
     return True
 
 
-def _same(recorded: str, written: str) -> bool:
+def same_value(recorded: str, written: str) -> bool:
+    """Whether two literals are equal as Python values (``1.0`` is ``1``), however they are written."""
     return ast.literal_eval(recorded) == ast.literal_eval(written)
