@@ -14,11 +14,13 @@ becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or 
 repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), a dict loses its last item or
 has its last value again under a new key, a string with letters has them in the other case, and a string of three or
 more characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
-gets them written ``\\r\\n``; half of the cases, when there are that many, put around a string (or bytes) argument
-what the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes
-``'<font>'`` around its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for
-``unquote``): what the seed treats specially is where a solution differs, and a test writer's inputs may never hold
-it. No sign flips, no empty inputs, which a problem may rule out
+gets them written ``\\r\\n``; the last string of a list, tuple or dict (an element, a value) is varied as a string
+argument is; half of the cases, when there are that many, put around a string (or bytes) argument, or that last string
+of a container, what the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that
+writes ``'<font>'`` around its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides
+for ``unquote``), an empty and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it
+strips or splits on whitespace: what the seed treats specially is where a solution differs, and a test writer's inputs
+may never hold it. No sign flips, no empty inputs, which a problem may rule out
 although the seed accepts them. ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
 reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
 every check again (stand-ins, the seed) before it runs (``test_quality``).
@@ -102,12 +104,44 @@ def _variants(call: ast.Call, marks: Iterable[tuple[str, str]] | None = None) ->
         if marks is None:
             near = _near(value)
         else:
-            near = [_around(value, prefix, suffix) for prefix, suffix in marks if isinstance(value, (str, bytes))]
-            near = [text for text in near if text is not None]
+            near = [marked for prefix, suffix in marks if (marked := _marked(value, prefix, suffix)) is not None]
         for changed in near:
             arguments = [*values[:position], changed, *values[position + 1 :]]
             texts.append(f"{call.func.id}({', '.join(map(repr, arguments))})")  # type: ignore[attr-defined]
     return texts
+
+
+def _marked(value: object, prefix: str, suffix: str) -> object:
+    """``value`` with a mark around it (``_around``) when it is a string or bytes, around its last element when it is a
+    list or tuple ending in one, around its last value when it is a dict whose last value is one; None otherwise.
+    Strings inside a container are inputs too (urllib's ``parse_keqv_list`` splits each of a list's ``k=v`` strings at
+    its first ``=``: the 0.5B's split at every ``=`` was verified, no element of its tests having a second one)."""
+    if isinstance(value, (str, bytes)):
+        return _around(value, prefix, suffix)
+    inner = _last_string(value)
+    if inner is None:
+        return None
+    changed = _around(inner, prefix, suffix)
+    return None if changed is None else _with_last(value, changed)
+
+
+def _last_string(value: object) -> str | bytes | None:
+    """The last element of a non-empty list or tuple, or the last value of a non-empty dict, when it is a string or
+    bytes; None otherwise."""
+    if isinstance(value, (list, tuple)) and value:
+        last = value[-1]
+    elif isinstance(value, dict) and value:
+        last = list(value.values())[-1]
+    else:
+        return None
+    return last if isinstance(last, (str, bytes)) else None
+
+
+def _with_last(value: list | tuple | dict, changed: object) -> list | tuple | dict:
+    """``value`` with its last element (a dict: its last key's value) replaced by ``changed``."""
+    if isinstance(value, dict):
+        return {**value, list(value)[-1]: changed}
+    return value[:-1] + type(value)([changed])
 
 
 def _around(value: str | bytes, prefix: str, suffix: str) -> str | bytes | None:
@@ -128,11 +162,23 @@ def _near(value: object) -> list[object]:
         return [value + 1, 2 * value] if value else [1]
     if isinstance(value, float):
         return [value * 2, value + 0.5]
+    near: list[object] = []
     if isinstance(value, (str, bytes, tuple, list)) and len(value) >= 2:
-        return [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value), *_case_changed(value)]
-    if isinstance(value, dict) and value:
-        return _dict_near(value)
-    return _case_changed(value)
+        near = [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value)]
+    elif isinstance(value, dict) and value:
+        near = _dict_near(value)
+    return [*near, *_case_changed(value), *_last_string_near(value)]
+
+
+def _last_string_near(value: object) -> list[object]:
+    """A list, tuple or dict whose last string (``_last_string``) is changed as a string argument would be: the
+    strings inside a container are where the seed's rules apply too (wsgiref's ``guess_scheme`` reads
+    ``environ['HTTPS']`` in ``('yes', 'on', '1')``: the 0.5B's, which lower-cases the value and returns None for any
+    other, was verified on a dict of lower-case values; ``{'HTTPS': 'YES'}`` and ``{'HTTPS': 'ye'}`` tell it apart)."""
+    inner = _last_string(value)
+    if inner is None:
+        return []
+    return [_with_last(value, changed) for changed in _near(inner)]  # type: ignore[arg-type]
 
 
 def _dict_near(value: dict) -> list[dict]:
@@ -227,7 +273,32 @@ def _marks(seed: str) -> list[tuple[str, str]]:
     prefixes, suffixes = (list(dict.fromkeys(found)) for found in ends.values())
     marks = [("", c) for c in single + inside]
     marks += [(p, "") for p in prefixes] + [("", q) for q in suffixes] + [(p, q) for p in prefixes for q in suffixes]
-    return list(dict.fromkeys(marks))
+    return list(dict.fromkeys(marks + _method_marks(tree)))
+
+
+# Line ends as text-splitting code meets them: an empty line, and a line of whitespace alone.
+_LINE_MARKS = [("", "\n\n"), ("", "\n \t\n")]
+# Whitespace at either end, spaces and tabs and a line end mixed.
+_WHITESPACE_MARKS = [(" \t", ""), ("", "\t \n")]
+# The str methods that treat whitespace specially when called without arguments.
+_WHITESPACE_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "isspace"})
+
+
+def _method_marks(tree: ast.Module) -> list[tuple[str, str]]:
+    """What the string methods the seed calls treat specially: lines for ``splitlines``, whitespace for ``strip`` and
+    its kin called without arguments. Text that reaches them is where a solution splitting at ``"\n"`` or testing
+    ``line == ""`` differs (textwrap's ``indent`` leaves whitespace-only lines alone, as ``line.strip()`` is false
+    for them: the 0.5B's, which prefixes every line, was verified on one-line inputs, and no character its seed spells
+    out would have made a second line)."""
+    calls = [
+        (node.func.attr, bool(node.args or node.keywords))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    ]
+    marks = list(_LINE_MARKS) if any(name == "splitlines" for name, _ in calls) else []
+    if any(name in _WHITESPACE_METHODS and not given for name, given in calls):
+        marks += _WHITESPACE_MARKS
+    return marks
 
 
 def _end_tested(node: ast.expr) -> str | None:

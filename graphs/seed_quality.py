@@ -264,12 +264,16 @@ def _takes_objects(node: _Definition | ast.ClassDef, *, method: bool = False) ->
     strings and numbers in their place, and were refused or failed every round (session 15's draw: 4 of its first 9
     seeds). A method of a class: the same, ``self`` and ``cls`` aside; a class: when every public method does. A
     top-level function's ``self`` is a parameter like any other: enum's ``global_str(self)`` reads ``self._name_``,
-    and the 0.5B's problem for it was a made-up one its seed could not check, verified all the same (session 16)."""
+    and the 0.5B's problem for it was a made-up one its seed could not check, verified all the same (session 16).
+    A local taken out of a parameter (``_taken_from``) counts as the parameter: lib2to3's ``generate_matches(patterns,
+    nodes)`` calls ``p.generate_matches(nodes)`` on ``p = patterns[0]``, and the 0.5B's problem for it compared
+    strings (session 17)."""
     if isinstance(node, ast.ClassDef):
         methods = [m for m in node.body if isinstance(m, _Definition) and not m.name.startswith("_")]
         return bool(methods) and all(_takes_objects(m, method=True) for m in methods)
     args = node.args
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - ({"self", "cls"} if method else set())
+    names = _taken_from(node, names)
     return any(
         isinstance(item, ast.Attribute)
         and isinstance(item.value, ast.Name)
@@ -278,6 +282,45 @@ def _takes_objects(node: _Definition | ast.ClassDef, *, method: bool = False) ->
         and item.attr not in _VALUE_ATTRIBUTES
         for item in ast.walk(node)
     )
+
+
+# Calls that give the items of their argument back, one by one or in another order: what they yield is of its items.
+_ITEM_CALLS = frozenset({"enumerate", "reversed", "sorted", "list", "tuple", "iter", "zip"})
+
+
+def _taken_from(node: _Definition, names: set[str]) -> set[str]:
+    """``names`` and every local bound from one of them: by plain assignment or unpacking (``p, rest = patterns[0],
+    patterns[1:]``) or as a ``for`` target, from the name itself, an item or slice of it, or an ``_ITEM_CALLS`` call on
+    it; repeated until nothing is added, so that an item of an item counts too. Such a local holds what the caller
+    passed (or part of it), and reading a protocol's attribute on it says the caller passed objects."""
+    taken = set(names)
+
+    def of_input(value: ast.expr) -> bool:
+        if isinstance(value, ast.Name):
+            return value.id in taken
+        if isinstance(value, ast.Subscript | ast.Starred):
+            return of_input(value.value)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _ITEM_CALLS:
+            return any(of_input(argument) for argument in value.args)
+        return False
+
+    def bound(target: ast.expr, value: ast.expr) -> set[str]:
+        if isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List):
+            if len(target.elts) == len(value.elts):
+                return set().union(*(bound(t, v) for t, v in zip(target.elts, value.elts, strict=True)))
+        if not of_input(value):
+            return set()
+        return {name.id for name in ast.walk(target) if isinstance(name, ast.Name)}
+
+    pairs = [
+        (target, item.value) for item in own_nodes(node) if isinstance(item, ast.Assign) for target in item.targets
+    ]
+    pairs += [(item.target, item.iter) for item in own_nodes(node) if isinstance(item, ast.For | ast.AsyncFor)]
+    while True:
+        grown = taken.union(*(bound(target, value) for target, value in pairs))
+        if grown == taken:
+            return taken
+        taken = grown
 
 
 def _passes_through(node: _Definition | ast.ClassDef) -> bool:

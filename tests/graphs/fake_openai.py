@@ -96,7 +96,7 @@ def adder_dialogue(messages: list[dict]) -> str:
         wrong = "Level: hard" in messages[1]["content"]
         return f"```python\ndef add(a, b):\n    return a {'-' if wrong else '+'} b\n```"
     if role == "test_writer":
-        return "```python\nassert add(2, 3) == 5\n```"
+        return "```python\nassert add(2, 3) == 5\nassert add(-1, 1) == 0\n```"
     return "add does the wrong operation.\nFAULT: code"
 
 

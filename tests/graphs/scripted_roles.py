@@ -20,7 +20,7 @@ BAD_CODE = "```python\ndef add(a, b):\n    return a - b\n```"
 # Distinct wrong revisions: a revision identical to code that just failed is not run again.
 BAD_CODES = [f"```python\ndef add(a, b):\n    return a - b - {i}\n```" for i in range(7)]
 GOOD_TESTS = "```python\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(-1, 1) == 0\n```"
-BAD_TESTS = "```python\nassert add(1, 2) == 4\n```"
+BAD_TESTS = "```python\nassert add(1, 2) == 4\nassert add(0, 0) == 0\n```"
 BLAME_CODE = "add subtracts instead of adding.\nFAULT: code"
 BLAME_TEST = "The assert expects 1 + 2 == 4, which contradicts the problem.\nFAULT: test"
 SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}

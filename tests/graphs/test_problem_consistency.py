@@ -70,7 +70,8 @@ def test_tests_that_deny_the_problems_example_are_refused_and_go_back_to_the_tes
 
 
 def test_out_of_rounds_on_such_tests_is_discarded_with_that_reason(scripted_roles) -> None:
-    denying = ["```python\nassert add(1, 2) == 4\n```", "```python\nassert add(0, 0) == 1\n```"]
+    seconds = ("assert add(5, 5) == 10", "assert add(0, 0) == 1")
+    denying = [f"```python\nassert add(1, 2) == 4\n{second}\n```" for second in seconds]
     scripted = scripted_roles(
         questioner=[f"{PROBLEM}\n{EXAMPLES}"], programmer=[GOOD_CODE], test_writer=denying, context={"max_rounds": 2}
     )

@@ -156,17 +156,18 @@ def test_a_recording_run_prints_only_behind_its_marker_and_a_failed_run_repairs_
         (  # the problem renames the function
             "Write `slug(s)`: spaces become underscores.",
             "```python\ndef slug(s):\n    return s.replace(' ', '_')\n```",
-            "```python\nassert slug('Hello World') == 'Hello_World'\n```",
+            "```python\nassert slug('Hello World') == 'Hello_World'\nassert slug('a b c') == 'a_b_c'\n```",
         ),
         (  # the problem keeps the name but renames the parameter, which the tests name
             "Write `safe_name(text)`: spaces become underscores.",
             "```python\ndef safe_name(text):\n    return text.replace(' ', '_')\n```",
-            "```python\nassert safe_name(text='Hello World') == 'Hello_World'\n```",
+            "```python\nassert safe_name(text='Hello World') == 'Hello_World'\n"
+            "assert safe_name(text='a b') == 'a_b'\n```",
         ),
         (  # the problem keeps the name but adds a parameter
             "Write `safe_name(s, sep='_')`: spaces become `sep`.",
             "```python\ndef safe_name(s, sep='_'):\n    return s.replace(' ', sep)\n```",
-            "```python\nassert safe_name('Hello World') == 'Hello_World'\n```",
+            "```python\nassert safe_name('Hello World') == 'Hello_World'\nassert safe_name('a b', '+') == 'a+b'\n```",
         ),
     ],
 )
@@ -273,7 +274,10 @@ def test_a_broken_sandbox_during_the_reference_run_refuses_nothing(context, monk
 
 
 def test_a_failing_assert_with_a_message_keeps_it(context) -> None:
-    tests = "def test_spaces():\n    assert safe_name('a b') == 'a_b', 'spaces become underscores'\n\ntest_spaces()\n"
+    tests = (
+        "def test_spaces():\n    assert safe_name('a b') == 'a_b', 'spaces become underscores'\n"
+        "    assert safe_name('ab') == 'ab'\n\ntest_spaces()\n"
+    )
     verdict, _ = check_tests(code_of(RIGHT_CODE), tests, [], context, [], SEED_CODE, repair=False)
     assert verdict["contradiction"] == (
         "AssertionError: assert safe_name('a b') == 'a_b'\n  message: spaces become underscores"
@@ -385,7 +389,7 @@ def test_tolerant_tests_still_fail_a_wrong_formula(context) -> None:
 
 def test_a_tolerance_a_stand_in_would_pass_is_not_used(context) -> None:
     # 2e-12 is within 1e-9 of the first argument: the ``return a`` stand-in fails the exact tests, not the loose ones
-    tests = "x = 1e-12\nassert total(x, x, 0.0) == 2e-12\n"  # no constant arguments: no seed cases either
+    tests = "x = 1e-12\nassert total(x, x, 0.0) == 2e-12\nassert total(x, 0.0, 0.0) == 1e-12\n"  # no seed cases either
     verdict, _ = check_tests(code_of(SUM_REVERSED), tests, [], context, [], SUM_SEED["snippet"])
     assert verdict["verdict"] == "verifies" and "repaired" not in verdict
 

@@ -107,7 +107,7 @@ def test_each_dialogue_is_collapsed_with_its_turns_labelled_by_speaker(run_dir: 
     ]
     # code and interpreter output are preformatted: the solution, the tests and the traceback
     assert "def add(a, b):\n    return a + b\n" in page.pres
-    assert "assert add(2, 3) == 5\n" in page.pres
+    assert "assert add(2, 3) == 5\nassert add(-1, 1) == 0\n" in page.pres
     assert any(p.startswith("Execution failed with exit code 1.") and "AssertionError" in p for p in page.pres)
 
 

@@ -61,9 +61,43 @@ def test_near_calls_change_one_constant_argument_at_a_time_within_its_kind() -> 
 def test_a_dict_loses_its_last_item_or_has_its_last_value_again_under_a_new_key() -> None:
     tests = "assert d({'a': 1, 'bc': 2}) == 0\nassert d({3: 'x'}) == 0\nassert d({(1,): [2]}) == 0\n"
     calls = near_calls(tests, {"d"}, limit=100)
-    assert sorted(calls) == sorted(["d({'a': 1})", "d({'a': 1, 'bc': 2, 'b': 2})", "d({3: 'x', 4: 'x'})"])
+    assert sorted(calls) == sorted(
+        ["d({'a': 1})", "d({'a': 1, 'bc': 2, 'b': 2})", "d({3: 'x', 4: 'x'})", "d({3: 'X'})"]
+    )  # a string value is varied as a string argument is (here, its case)
     # a key whose near values are not keys of its kind ((1,) has none) gets no new item; an empty dict no variant
     assert near_calls("assert d({}) == 0\n", {"d"}) == []
+
+
+def test_the_last_string_inside_a_list_or_dict_is_varied_and_marked_like_a_string_argument() -> None:
+    # wsgiref's guess_scheme: the 0.5B's lower-cased environ['HTTPS'] and returned None for a value it did not list
+    calls = set(near_calls("assert g({'HTTPS': 'yes'}) == 'https'\n", {"g"}, limit=100))
+    assert {"g({'HTTPS': 'YES'})", "g({'HTTPS': 'ye'})", "g({'HTTPS': 'yees'})"} <= calls
+    # urllib's parse_keqv_list splits each element at its first '=' and strips quotes: the 0.5B's did neither
+    seed = "def parse(l):\n    k, v = l[0].split('=', 1)\n"
+    seed += "    if v[0] == '\"':\n        v = v[1:-1]\n    return {k: v}\n"
+    calls = set(near_calls("assert parse(['a=1', 'bc=2']) == {}\n", {"parse"}, seed, limit=100))
+    assert {"parse(['a=1', 'bc==2'])", "parse(['a=1', 'BC=2'])", "parse(['a=1', 'bc=2='])"} <= calls
+    assert "parse(['a=1', '\"bc=2'])" in calls  # what the seed tests the value's first character for, prepended
+    # containers of numbers, and containers ending in a non-string, have no string to vary
+    tests = "assert f([1, 2]) == 0\nassert f({'a': 1}) == 0\n"
+    assert set(near_calls(tests, {"f"}, limit=100)) == {"f([1])", "f([1, 2, 2])", "f({'a': 1, 'A': 1})"}
+
+
+def test_a_seed_that_splits_lines_or_strips_whitespace_gets_such_lines_and_whitespace_around_inputs() -> None:
+    # textwrap's indent leaves whitespace-only lines alone (``line.strip()`` is false for them): the 0.5B's prefixed
+    # every line and was verified on one-line inputs
+    seed = (
+        "def indent(text, prefix):\n    def prefixed_lines():\n        for line in text.splitlines(True):\n"
+        "            yield (prefix + line if line.strip() else line)\n    return ''.join(prefixed_lines())\n"
+    )
+    calls = set(near_calls("assert indent('Hello world', '  ') == '  Hello world'\n", {"indent"}, seed, limit=100))
+    assert {
+        "indent('Hello world\\n\\n', '  ')", "indent('Hello world\\n \\t\\n', '  ')",
+        "indent(' \\tHello world', '  ')", "indent('Hello world\\t \\n', '  ')",
+    } <= calls  # fmt: skip
+    # strip with an argument strips that, not whitespace; no splitlines, no line marks
+    quoted = "def unquote(s):\n    return s.strip('\"')\n"
+    assert not any("\\t" in call for call in near_calls("assert unquote('a b') == 'a b'\n", {"unquote"}, quoted, 100))
 
 
 def test_only_values_the_seed_gives_as_literals_become_cases() -> None:

@@ -98,6 +98,56 @@ def test_a_value_under_a_second_key_catches_a_mapping_inverted_without_the_seeds
     assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
 
 
+GUESS_SCHEME = (
+    "def guess_scheme(environ):\n    if environ.get('HTTPS') in ('yes', 'on', '1'):\n        return 'https'\n"
+    "    else:\n        return 'http'\n"
+)
+INDENT = (
+    "def indent(text, prefix, predicate=None):\n    if predicate is None:\n        def predicate(line):\n"
+    "            return line.strip()\n\n    def prefixed_lines():\n        for line in text.splitlines(True):\n"
+    "            yield (prefix + line if predicate(line) else line)\n    return ''.join(prefixed_lines())\n"
+)
+PARSE_KEQV = (
+    "def parse_keqv_list(l):\n    parsed = {}\n    for elt in l:\n        k, v = elt.split('=', 1)\n"
+    "        if v[0] == '\"' and v[-1] == '\"':\n            v = v[1:-1]\n        parsed[k] = v\n    return parsed\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("seed", "wrong", "tests"),
+    [
+        (  # lower-cases the value, and returns None for one it does not list
+            GUESS_SCHEME,
+            "def guess_scheme(environ):\n    if 'HTTPS' in environ:\n        v = environ['HTTPS'].lower()\n"
+            "        if v in ('yes', 'on', '1'):\n            return 'https'\n        elif v in ('no', 'off'):\n"
+            "            return 'http'\n    else:\n        return 'http'\n",
+            "assert guess_scheme({'HTTPS': 'yes'}) == 'https'\nassert guess_scheme({'HTTPS': 'no'}) == 'http'\n",
+        ),
+        (  # prefixes whitespace-only lines
+            INDENT,
+            "def indent(text, prefix, predicate=None):\n    lines = text.split('\\n')\n"
+            "    return '\\n'.join(prefix + l if predicate is None or predicate(l) else l for l in lines)\n",
+            "assert indent('Hello world', '  ') == '  Hello world'\nassert indent('a', '> ') == '> a'\n",
+        ),
+        (  # splits at every '=' and keeps the quotes
+            PARSE_KEQV,
+            "def parse_keqv_list(l):\n    result = {}\n    for kv in l:\n        key, value = kv.split('=')\n"
+            "        result[key] = value\n    return result\n",
+            "assert parse_keqv_list(['name=John', 'age=30']) == {'name': 'John', 'age': '30'}\n"
+            "assert parse_keqv_list(['a=b']) == {'a': 'b'}\n",
+        ),
+    ],
+    ids=["guess_scheme", "indent", "parse_keqv_list"],
+)
+def test_session_17s_wrong_verified_samples_are_overturned_and_their_seeds_pass(context, seed, wrong, tests) -> None:
+    # the 0.5B's three wrong samples of draw 1326210381 whose tests the seed also passed, cut to two asserts: the gate
+    # had 5, 19 and 7 cases for them and none held a value in the other case, a whitespace-only line, or a second '='
+    gate = check(wrong, tests, [], seed, context)
+    assert gate.tests is not None and gate.tests.startswith(tests)
+    assert gate.tests.removeprefix(tests).count("\n") == 1  # the first case it got wrong, alone
+    assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
+
+
 def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None

@@ -91,6 +91,28 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
             "        return '%s.%s' % (use, self._name_)\n    return self._name_\n",
             ["takes_objects"],
         ),
+        # a local taken from a parameter holds what the caller passed (lib2to3's generate_matches: p = patterns[0])
+        (
+            "def match_all(patterns, nodes):\n    p, rest = patterns[0], patterns[1:]\n    found = []\n"
+            "    for c, r in p.generate_matches(nodes):\n        found.append((c, r, rest))\n    return found\n",
+            ["takes_objects"],
+        ),
+        (
+            "def sizes(shelf):\n    out = []\n    for i, item in enumerate(sorted(shelf)):\n"
+            "        out.append((i, item.size))\n    return out\n",
+            ["takes_objects"],
+        ),
+        # locals of built-in values, or made by the function itself from its inputs, are no objects passed in
+        (
+            "def heads(lines):\n    out = []\n    for line in lines:\n        head = line.split()[0]\n"
+            "        out.append(head.upper())\n    return out\n",
+            [],
+        ),
+        (
+            "import re\n\ndef numbers(text):\n    found = []\n    for m in re.finditer(r'\\d+', text):\n"
+            "        found.append(int(m.group(0)))\n    return found\n",
+            [],
+        ),
         (
             GOOD.replace("    return value", "    global hits\n    hits = 1\n    return value"),
             ["depends_on_module_globals"],

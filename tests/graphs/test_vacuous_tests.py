@@ -34,6 +34,8 @@ ANY_ERROR = "```python\ntry:\n    add(1, 'x')\nexcept Exception:\n    pass\nelse
 ECHOES = "```python\nassert add(5, 0) == 5\nassert add(0, 0) == 0\nassert add(-2, 0) == -2\n```"
 # Every expected value is the same: ``return 0`` passes (seen: ``isfuture(x) == False`` for 26 floats).
 CONSTANT = "```python\nassert add(1, -1) == 0\nassert add(2, -2) == 0\nassert add(-3, 3) == 0\n```"
+# One expected value is always that of a constant (seen: ``list(generate_matches([], [])) == [(0, {})]`` alone).
+ONE_ASSERT = "```python\ndef test_add():\n    assert add(2, 3) == 5, 'two and three'\n\ntest_add()\n```"
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,7 @@ CONSTANT = "```python\nassert add(1, -1) == 0\nassert add(2, -2) == 0\nassert ad
         (ANY_ERROR, "raises", "every function raises NotImplementedError"),
         (ECHOES, "returns_input", "every function returns its first argument unchanged"),
         (CONSTANT, "returns_constant", "every function returns that one constant"),
+        (ONE_ASSERT, "returns_constant", "every function returns that one constant"),
     ],
 )
 def test_vacuous_tests_are_refused_and_go_back_to_the_test_writer(scripted_roles, tests, vacuity, told) -> None:

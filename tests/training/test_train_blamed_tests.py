@@ -20,7 +20,10 @@ CODE = {
     "add": "```python\ndef add(a, b):\n    return a + b\n```",
     "mul": "```python\ndef mul(a, b):\n    return a * b\n```",
 }
-TESTS = {"add": "```python\nassert add(1, 2) == 3\n```", "mul": "```python\nassert mul(2, 3) == 6\n```"}
+TESTS = {
+    "add": "```python\nassert add(1, 2) == 3\nassert add(0, 5) == 5\n```",
+    "mul": "```python\nassert mul(2, 3) == 6\nassert mul(4, 1) == 4\n```",
+}
 
 
 def roles(messages: list[BaseMessage]) -> str:
@@ -33,7 +36,8 @@ def roles(messages: list[BaseMessage]) -> str:
         return CODE[task]
     if system == load_prompt("test_writer"):
         blamed = "contradicts the problem" in seen  # the analysis reached it (its verdict line only routes)
-        return TESTS[task] if task == "mul" or blamed else "```python\nassert add(1, 2) == 4\n```"
+        wrong = "```python\nassert add(1, 2) == 4\nassert add(0, 5) == 5\n```"
+        return TESTS[task] if task == "mul" or blamed else wrong
     assert system == load_prompt("error_analyst")
     return BLAME
 
