@@ -115,8 +115,9 @@ def strip_demo(code: str) -> str:
     printing noise or looping forever, and failing rounds for reasons unrelated to the task. An assignment is part
     of the demo only when it calls what the code defines and nothing but the demo reads what it binds (``result =
     load("example.dll")`` before ``print(result)``: seen failing every round of a yield run on a file that does not
-    exist); ``TABLE = build()`` read by a function stays. The training sample keeps the reply as written; only the
-    executed code loses the demo.
+    exist); ``TABLE = build()`` read by a function stays. Comment lines left at the end go too: they headed the demo
+    (``# Example usage:``). The training sample keeps the reply as written; only the executed code, which the
+    closing answer shows, loses the demo.
 
     A reply cut off by the token cap ends mid-statement, most often inside the checks small models append to their
     code; the longest complete prefix is run instead (its own demo stripped too), so the round judges the solution
@@ -144,6 +145,8 @@ def strip_demo(code: str) -> str:
         return code
     cut = {line for node in demos for line in _lines_of(node)}
     lines = [line for number, line in enumerate(code.splitlines(), 1) if number not in cut]
+    while lines and (not lines[-1].strip() or lines[-1].lstrip().startswith("#")):
+        lines.pop()  # the heading of a demo that is gone (``# Example usage:``), left dangling in the closing answer
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -63,8 +63,8 @@ def test_demo_calls_are_stripped_but_module_level_setup_stays() -> None:
     )
     assert strip_demo(code) == (
         "import random\nrandom.seed(0)\n\ndef build():\n    return [1]\n\nTABLE = build()\n\n"
-        "def f(x):\n    return TABLE[0] + x\n\n# Example usage:\n"
-    )
+        "def f(x):\n    return TABLE[0] + x\n"
+    )  # the comment that headed the demo goes with it
 
 
 def test_a_demo_assignment_goes_with_its_demo_and_a_line_shared_with_kept_code_stays() -> None:
@@ -88,9 +88,7 @@ def test_the_replys_own_top_level_asserts_are_stripped() -> None:
         "# Test cases\nassert list_sort(['aa', 'a']) == ['a', 'aa']\nassert sorted_list_sum([2, 1]) == [1, 2]\n```"
     )
     code = extract_solution(reply, "sorted_list_sum")
-    assert (
-        code == "def sorted_list_sum(lst):\n    assert isinstance(lst, list)\n    return sorted(lst)\n\n# Test cases\n"
-    )
+    assert code == "def sorted_list_sum(lst):\n    assert isinstance(lst, list)\n    return sorted(lst)\n"
 
 
 def test_reply_without_code_gives_none() -> None:
