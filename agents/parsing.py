@@ -44,6 +44,7 @@ _SOLUTION_HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # A fence that ends a line but does not start it ("Here it is: ```python", "return x```"): put it on its own line.
+_FENCE_LINE = re.compile(r"^[ \t]*```", re.MULTILINE)
 _GLUED_FENCE = re.compile(r"(?<=\S)[ \t]*(```[\w+-]*[ \t]*)$", re.MULTILINE)
 
 
@@ -397,10 +398,12 @@ def _explanation(reply: str) -> str:
 
 def problem_statement(reply: str) -> str:
     """The questioner's reply up to any solution it wrote against instructions, every function it shows reduced to
-    its signature and docstring (``signatures_only``)."""
+    its signature and docstring (``signatures_only``), and a fenced block left open closed: the token cap cuts the
+    0.5B's problems inside their examples (16 of session 17's 33 problems ended in an open fence), and the problem
+    is the first turn of the training sample."""
     match = _SOLUTION_HEADING.search(reply)
-    statement = (reply[: match.start()] if match else reply).strip()
-    return _FENCE.sub(lambda block: _signatures_block(block), statement)
+    statement = _FENCE.sub(lambda block: _signatures_block(block), (reply[: match.start()] if match else reply).strip())
+    return statement + "\n```" if len(_FENCE_LINE.findall(statement)) % 2 else statement
 
 
 def signatures_only(code: str) -> str:

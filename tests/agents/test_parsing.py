@@ -182,6 +182,14 @@ def test_problem_statement_drops_a_solution_the_questioner_wrote(heading: str) -
     assert problem_statement(problem + "\n") == problem
 
 
+def test_a_problem_cut_inside_its_examples_has_the_block_closed() -> None:
+    # the 0.5B's v6_int_to_packed problem (session 17) as the token cap left it, its cut last line already dropped
+    cut = "Convert an integer to 16 bytes.\n\nExamples:\n```python\n>>> v6_int_to_packed(0)"
+    assert problem_statement(cut) == cut + "\n```"
+    whole = "Convert it.\n```python\ndef f(x):\n    ...\n```\nExamples:\n```\nf(1)  # 2\n```"
+    assert problem_statement(whole) == whole
+
+
 def test_a_problem_shows_signatures_and_docstrings_never_a_body() -> None:
     # what the 0.5B questioner wrote for a ctypes/_aix.py seed: the seed's whole function as "the signature"
     reply = (
