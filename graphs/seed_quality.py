@@ -312,10 +312,9 @@ def _taken_from(node: _Definition, names: set[str]) -> set[str]:
             return set()
         return {name.id for name in ast.walk(target) if isinstance(name, ast.Name)}
 
-    pairs = [
-        (target, item.value) for item in own_nodes(node) if isinstance(item, ast.Assign) for target in item.targets
-    ]
-    pairs += [(item.target, item.iter) for item in own_nodes(node) if isinstance(item, ast.For | ast.AsyncFor)]
+    body = own_nodes(node)
+    pairs = [(target, item.value) for item in body if isinstance(item, ast.Assign) for target in item.targets]
+    pairs += [(item.target, item.iter) for item in body if isinstance(item, ast.For | ast.AsyncFor)]
     while True:
         grown = taken.union(*(bound(target, value) for target, value in pairs))
         if grown == taken:
