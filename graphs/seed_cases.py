@@ -20,7 +20,9 @@ of a container, what the seed spells out: a character appended (``'"'`` for ``ht
 writes ``'<font>'`` around its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides
 for ``unquote``), an empty and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it
 strips or splits on whitespace: what the seed treats specially is where a solution differs, and a test writer's inputs
-may never hold it. No sign flips, no empty inputs, which a problem may rule out
+may never hold it. First of all, up to a third of the cases pass an optional parameter of the seed's function that
+the call leaves out, by keyword: a boolean default's other value, else a value near its literal default (a ``None``
+default has none to try), each value once. No sign flips, no empty inputs, which a problem may rule out
 although the seed accepts them. ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
 reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
 every check again (stand-ins, the seed) before it runs (``test_quality``).
@@ -41,11 +43,12 @@ MAX_CASES = 6
 
 
 def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int = MAX_CASES) -> list[str]:
-    """Up to ``limit`` calls (source text) near the tests' own (see the module doc), none already in the tests, half
-    of them (when there are that many) with what the ``seed`` spells out around a string argument; the choice among
-    more is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
-    functions, marks = set(functions), _marks(seed)
-    present, found, marked = set(), [], []
+    """Up to ``limit`` calls (source text) near the tests' own (see the module doc), none already in the tests: up to a
+    third passing an optional parameter of the ``seed``'s function that the tests' calls leave out, then half of the
+    rest (when there are that many) with what the ``seed`` spells out around a string argument; the choice among more
+    is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
+    functions, marks, optional = set(functions), _marks(seed), _optional_values(seed)
+    present, found, marked, unpassed = set(), [], [], {}
     for expectation in assert_values.expectations(tests):
         call = expectation.expression
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
@@ -53,13 +56,68 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
             if call.func.id in functions and not call.keywords:
                 found.extend(_variants(call))
                 marked.extend(_variants(call, marks))
+                for key, text in _unpassed(call, optional.get(call.func.id, [])):
+                    unpassed.setdefault(key, text)  # each parameter's value once, on the first call that can take it
     choose = random.Random(tests)
     fresh = [list(dict.fromkeys(text for text in texts if text not in present)) for texts in (marked, found)]
     for texts in fresh:
         choose.shuffle(texts)
     marked, found = fresh[0], [text for text in fresh[1] if text not in fresh[0]]
-    taken = marked[: max(limit // 2, limit - len(found))]
-    return taken + found[: limit - len(taken)]
+    first = list(unpassed.values())[: max(1, limit // 3)]
+    left = limit - len(first)
+    taken = marked[: max(left // 2, left - len(found))]
+    return first + taken + found[: left - len(taken)]
+
+
+def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[object]]]]:
+    """For each top-level function of the seed, its parameters that may be passed by keyword and have a literal
+    default, as (name, position among the positional parameters or None, values to pass it): the other boolean, else
+    the default's near values (``_near``); a ``None`` default has none (no value of the parameter's kind to try)."""
+    try:
+        tree = ast.parse(seed)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[str, list[tuple[str, int | None, list[object]]]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        with_defaults: list[tuple[ast.arg, ast.expr | None, int | None]] = [
+            (positional[at], default, at)
+            for at, default in enumerate(args.defaults, start=len(positional) - len(args.defaults))
+        ]
+        with_defaults += [(arg, default, None) for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+        options = []
+        for arg, default, position in with_defaults:
+            value = _constant(default) if default is not None else _NOT_CONSTANT  # a keyword-only without one
+            if value is _NOT_CONSTANT or value is None or arg in args.posonlyargs:
+                continue
+            values = [not value] if isinstance(value, bool) else _near(value)
+            if values:
+                options.append((arg.arg, position, values))
+        found[node.name] = options
+    return found
+
+
+def _unpassed(
+    call: ast.Call, optional: list[tuple[str, int | None, list[object]]]
+) -> list[tuple[tuple[str, str], str]]:
+    """The call (constant arguments only) with one optional parameter it does not pass given by keyword, once for
+    each of that parameter's values, as ``((parameter, value's repr), source text)``. A parameter no test passes is
+    behaviour no test checks (``parameter_coverage``: make demo's ``b64encode`` ignored ``altchars``); where the
+    seed's default gives a value of the parameter's kind, the seed can judge a call that passes another."""
+    values = [_constant(argument) for argument in call.args]
+    if any(value is _NOT_CONSTANT for value in values):
+        return []
+    name = call.func.id  # type: ignore[attr-defined]
+    head = ", ".join(map(repr, values))
+    return [
+        ((parameter, repr(value)), f"{name}({head}{', ' if head else ''}{parameter}={value!r})")
+        for parameter, position, options in optional
+        if position is None or position >= len(values)
+        for value in options
+    ]
 
 
 def probe(calls: list[str]) -> str:

@@ -83,6 +83,18 @@ def test_the_last_string_inside_a_list_or_dict_is_varied_and_marked_like_a_strin
     assert set(near_calls(tests, {"f"}, limit=100)) == {"f([1])", "f([1, 2, 2])", "f({'a': 1, 'A': 1})"}
 
 
+def test_an_optional_parameter_no_test_passes_is_passed_the_other_boolean_or_a_near_value() -> None:
+    seed = "def f(s, strict=False, *, width=70, sep=None, flags=re.I):\n    return s\n"
+    tests = "assert f('ab') == 'ab'\nassert f('cd', True) == 'cd'\nassert f('ef') == 'ef'\n"
+    calls = near_calls(tests, {"f"}, seed, limit=100)
+    # each value once, on the first call that can take it; ``strict`` passed by position is not passed again; a None
+    # default or one that is no literal has no value to try
+    assert calls[:3] == ["f('ab', strict=True)", "f('ab', width=71)", "f('ab', width=140)"]
+    assert not any("sep=" in call or "flags=" in call for call in calls)
+    assert "f('cd', True, width=71)" not in calls and "f('cd', True, strict=True)" not in calls
+    assert near_calls(tests, {"f"}, seed)[:2] == ["f('ab', strict=True)", "f('ab', width=71)"]  # a third of 6
+
+
 def test_a_seed_that_splits_lines_or_strips_whitespace_gets_such_lines_and_whitespace_around_inputs() -> None:
     # textwrap's indent leaves whitespace-only lines alone (``line.strip()`` is false for them): the 0.5B's prefixed
     # every line and was verified on one-line inputs
@@ -139,7 +151,9 @@ def test_half_the_cases_append_a_character_the_seed_spells_out() -> None:
     tests = "assert escape('Hello, world!') == 'Hello, world!'\nassert escape('a<b') == 'a&lt;b'\n"
     calls = near_calls(tests, {"escape"}, seed)
     appended = [call for call in calls if call.endswith(("&')", "\"')", "'\"')", ";')"))]
-    assert len(calls) == 6 and len(appended) == 3
+    # first the parameter no test passes, then half of the five left with a mark (``quote=False`` is also what the
+    # 1.5B's double escaping got wrong)
+    assert len(calls) == 6 and calls[0] == "escape('Hello, world!', quote=False)" and len(appended) == 2
     assert set(near_calls(tests, {"escape"}, seed, limit=100)) >= {
         "escape('Hello, world!&')", "escape('Hello, world!\"')", "escape('a<b&')", "escape('a<b\"')",
     }  # fmt: skip

@@ -148,6 +148,15 @@ def test_session_17s_wrong_verified_samples_are_overturned_and_their_seeds_pass(
     assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
 
 
+def test_a_solution_that_ignores_a_parameter_no_test_passes_is_overturned(context) -> None:
+    # make demo's b64encode ignored altchars (None by default: no value to try); a literal default gives one
+    seed = "def pad(s, width=4, fill=' '):\n    return s.rjust(width, fill)\n"
+    tests = "assert pad('ab') == '  ab'\nassert pad('abc') == ' abc'\n"
+    gate = check("def pad(s, width=4, fill=' '):\n    return s.rjust(4, fill)\n", tests, [], seed, context)
+    assert gate.tests is not None and gate.tests.removeprefix(tests) == "assert pad('ab', width=5) == '   ab'\n"
+    assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
+
+
 def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None
