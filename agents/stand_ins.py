@@ -5,8 +5,13 @@ the solution itself with every function and method body replaced: by ``return No
 None or True`` still pass), by ``raise NotImplementedError`` (tests that only expect *some* exception, or wrap their
 asserts in ``try/except Exception``, still pass), and by returning the first argument unchanged (tests whose every
 expected value is the input itself: a small test writer asked to test a function that sorts or normalises writes
-``assert f({'a': 1}) == {'a': 1}``, and a programmer's ``return params`` passed them). Tests that pass against any
-of them, or that use no name the solution defines, verify nothing (issue 12). The stand-ins depend only on the
+``assert f({'a': 1}) == {'a': 1}``, and a programmer's ``return params`` passed them), and by returning an object
+that takes whatever is done to it (``_StandInAnything``: any attribute, call, item, iteration or ``with`` block gives
+it back or nothing, and it equals nothing but itself): tests that only check that using the result raises nothing
+(the 0.5B's tests of a ``DictWriter(f, fieldnames)``, session 18: ``writer.writeheader()``, ``writer.writerow(...)``
+in ``with open(...)`` blocks and not one assert on what was written, verified a function wrapping ``csv.DictWriter``)
+pass against it. Tests that pass against any of them, or that use no name the solution defines, verify nothing
+(issue 12). The stand-ins depend only on the
 solution's shape (names, signatures, imports, classes, constants), not on its bodies, so a revision of the code that
 keeps its shape needs no new check.
 
@@ -24,8 +29,34 @@ import builtins
 import copy
 from typing import Literal
 
-StandInKind = Literal["returns_none", "raises", "returns_input", "returns_constant"]
-STAND_IN_KINDS: tuple[StandInKind, ...] = ("returns_none", "raises", "returns_input")
+StandInKind = Literal["returns_none", "raises", "returns_input", "returns_anything", "returns_constant"]
+STAND_IN_KINDS: tuple[StandInKind, ...] = ("returns_none", "raises", "returns_input", "returns_anything")
+
+# The object the ``returns_anything`` stand-in returns, defined in its module (see the module doc). Not ``__len__``
+# or ``__bool__``: a test that takes its length or asks for a falsy result is asking for a value, and fails.
+_ANYTHING = """
+class _StandInAnything:
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __setitem__(self, key, value):
+        pass
+
+    def __iter__(self):
+        return iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+"""
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -163,7 +194,8 @@ class _StandInModule:
     def build(self) -> ast.Module:
         future = ast.ImportFrom(module="__future__", names=[ast.alias(name="annotations")], level=0)
         body = self._block(self.tree.body, set(_BUILTINS), top_level=True)
-        return ast.Module(body=[future, *[n for n in body if not _is_future_import(n)]], type_ignores=[])
+        anything = ast.parse(_ANYTHING).body if self.kind == "returns_anything" else []
+        return ast.Module(body=[future, *anything, *[n for n in body if not _is_future_import(n)]], type_ignores=[])
 
     def _block(self, statements: list[ast.stmt], bound: set[str], *, top_level: bool) -> list[ast.stmt]:
         kept: list[ast.stmt] = []
@@ -193,7 +225,11 @@ class _StandInModule:
         stub.decorator_list = [d for d in node.decorator_list if _free_names(d) <= safe]
         stub.args.defaults = [self._default(d, safe) for d in stub.args.defaults]
         stub.args.kw_defaults = [d if d is None else self._default(d, safe) for d in stub.args.kw_defaults]
-        stub.body = self._body(generator=_is_generator(node), echoed=_first_argument(node, method=method))
+        stub.body = self._body(
+            generator=_is_generator(node),
+            echoed=_first_argument(node, method=method),
+            initialiser=method and node.name == "__init__",
+        )
         return stub
 
     def _class(self, node: ast.ClassDef, bound: set[str]) -> ast.stmt:
@@ -208,18 +244,26 @@ class _StandInModule:
     def _default(value: ast.expr, safe: set[str]) -> ast.expr:
         return value if _free_names(value) <= safe else ast.Constant(value=None)
 
-    def _body(self, *, generator: bool, echoed: str | None) -> list[ast.stmt]:
-        """``return None``, ``raise NotImplementedError``, ``return <first argument>`` (None without one) or
+    def _body(self, *, generator: bool, echoed: str | None, initialiser: bool = False) -> list[ast.stmt]:
+        """``return None``, ``raise NotImplementedError``, ``return <first argument>`` (None without one),
+        ``return _StandInAnything()`` (None from an ``__init__``, which may return nothing else) or
         ``return <constant>``; a generator stays one (an unreachable ``yield``) so that it still returns a
-        generator, which yields nothing or raises on the first ``next``."""
+        generator, which yields nothing or raises on the first ``next``, or, for the constant, yields its items (the
+        0.5B's ``generate_matches`` was verified by ``list(generate_matches([], [])) == [(0, {})]`` alone)."""
         if self.kind == "raises":
             message = ast.Constant(value="stand-in: the solution is not implemented here")
             error = ast.Call(func=ast.Name(id="NotImplementedError", ctx=ast.Load()), args=[message], keywords=[])
             body: list[ast.stmt] = [ast.Raise(exc=error)]
         elif self.kind == "returns_input" and echoed and not generator:
             body = [ast.Return(value=ast.Name(id=echoed, ctx=ast.Load()))]
-        elif self.kind == "returns_constant" and self.constant is not None and not generator:
-            body = [ast.Return(value=ast.parse(self.constant, mode="eval").body)]
+        elif self.kind == "returns_anything" and not generator and not initialiser:
+            anything = ast.Call(func=ast.Name(id="_StandInAnything", ctx=ast.Load()), args=[], keywords=[])
+            body = [ast.Return(value=anything)]
+        elif self.kind == "returns_constant" and self.constant is not None:
+            constant = ast.parse(self.constant, mode="eval").body
+            if generator:  # yields the constant's items: ``list(gen(...)) == [(0, {})]`` expects them
+                return [ast.Expr(value=ast.YieldFrom(value=constant))]
+            body = [ast.Return(value=constant)]
         else:
             body = [ast.Return(value=None if generator else ast.Constant(value=None))]
         if generator:

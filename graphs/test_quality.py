@@ -3,8 +3,9 @@
 Tests are only evidence when they fail against a wrong solution. Before the execute node runs a solution with its
 tests, the tests must use a name the solution defines (a static check) and must fail against each of the solution's
 wrong stand-ins (``agents/stand_ins.py``: every body ``return None``, then every body ``raise NotImplementedError``,
-then every body returning its first argument, and, when every ``assert <expr> == <literal>`` of the tests expects
-the same value, every body returning that value), run in the same sandbox with the same setup. Tests that use none of
+then every body returning its first argument, then every body returning an object that takes whatever is done to
+it, and, when every ``assert <expr> == <literal>`` of the tests expects the same value, every body returning that
+value), run in the same sandbox with the same setup. Tests that use none of
 its names, or pass against a stand-in, are *vacuous*: the round is refused and the test writer is told why (the
 programmer's code is not at fault).
 
@@ -57,7 +58,7 @@ from . import assert_values, reference_check, seed_cases
 # unchecked: the sandbox broke; contradicts_problem: set by the execute node (``problem_consistency``), which knows the
 # problem this check does not
 Judgement = Literal["verifies", "vacuous", "contradicts_reference", "contradicts_problem", "unchecked"]
-Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_constant"]
+Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_anything", "returns_constant"]
 
 # The execution record's ``skipped`` for each verdict that refuses the tests (the solution is not run).
 REFUSED_TESTS: dict[Judgement, str] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import sys
 import types
 
@@ -65,11 +66,33 @@ def constant():
     assert echo["constant"]() is None
 
 
+def test_the_permissive_stand_in_takes_whatever_is_done_with_its_result_and_equals_nothing() -> None:
+    solution = (
+        "import io\n\nclass Writer:\n    def __init__(self, f):\n        self.f = f\n\n    def row(self, r):\n"
+        "        self.f.write(r)\n\ndef make_writer(f, fields):\n    return Writer(f)\n"
+    )
+    anything = load(stand_ins(solution)["returns_anything"])
+    writer = anything["make_writer"](None, ["a"])
+    with writer as same:  # attributes, calls, items and with blocks all give it back; iterating it gives nothing
+        assert same.writeheader().writerow(["x"])["key"] is writer and list(writer) == []
+    writer["k"] = 1
+    assert writer != 0 and writer != "" and writer != [] and writer is not None
+    with pytest.raises(TypeError):
+        len(writer)  # a length, a number: asking for a value fails
+    with pytest.raises(TypeError):
+        writer + 1
+    box = anything["Writer"](io.StringIO())  # an __init__ still returns None, so the class can be built
+    assert type(box).__name__ == "Writer" and box.row("r") is not None
+
+
 def test_the_constant_stand_in_returns_the_given_literal_and_only_exists_when_asked_for() -> None:
     solution = "def is_even(n):\n    return n % 2 == 0\n\nclass Box:\n    def get(self, key):\n        return key\n"
     assert "returns_constant" not in stand_ins(solution)
     constant = load(stand_ins(solution, "False")["returns_constant"])
     assert constant["is_even"](2) is False and constant["Box"]().get("k") is False
+    # a generator yields the constant's items, as the tests read them back with list(...)
+    generator = load(stand_ins("def pairs(n):\n    yield n, {}\n", "[(0, {})]")["returns_constant"])
+    assert list(generator["pairs"](5)) == [(0, {})]
 
 
 def test_a_solution_written_as_a_lambda_gets_stand_ins_too() -> None:

@@ -34,6 +34,9 @@ ANY_ERROR = "```python\ntry:\n    add(1, 'x')\nexcept Exception:\n    pass\nelse
 ECHOES = "```python\nassert add(5, 0) == 5\nassert add(0, 0) == 0\nassert add(-2, 0) == -2\n```"
 # Every expected value is the same: ``return 0`` passes (seen: ``isfuture(x) == False`` for 26 floats).
 CONSTANT = "```python\nassert add(1, -1) == 0\nassert add(2, -2) == 0\nassert add(-3, 3) == 0\n```"
+# Use the result and check nothing about it: an object that takes any call passes (seen: a csv ``DictWriter``'s
+# tests called ``writeheader`` and ``writerow`` in ``with open(...)`` blocks and asserted nothing that was written).
+NOTHING_CHECKED = "```python\nw = add(1, 2)\nw.writerow(['a', 'b'])\nassert w is not None\n```"
 # One expected value is always that of a constant (seen: ``list(generate_matches([], [])) == [(0, {})]`` alone).
 ONE_ASSERT = "```python\ndef test_add():\n    assert add(2, 3) == 5, 'two and three'\n\ntest_add()\n```"
 
@@ -48,6 +51,7 @@ ONE_ASSERT = "```python\ndef test_add():\n    assert add(2, 3) == 5, 'two and th
         (ECHOES, "returns_input", "every function returns its first argument unchanged"),
         (CONSTANT, "returns_constant", "every function returns that one constant"),
         (ONE_ASSERT, "returns_constant", "every function returns that one constant"),
+        (NOTHING_CHECKED, "returns_anything", "only check that nothing raises an error"),
     ],
 )
 def test_vacuous_tests_are_refused_and_go_back_to_the_test_writer(scripted_roles, tests, vacuity, told) -> None:
@@ -99,8 +103,8 @@ def test_good_tests_are_checked_once_while_the_solution_keeps_its_shape(scripted
     state = run_seed(scripted)
     assert [e["outcome"] for e in state["executions"]] == ["failed", "passed"]
     # round 1: every stand-in fails the tests; round 2: a revision with the same signature reuses that verdict
-    assert len(runs) == 3 and "return None" in runs[0] and "raise NotImplementedError" in runs[1]
-    assert "return a\n" in runs[2]
+    assert len(runs) == 4 and "return None" in runs[0] and "raise NotImplementedError" in runs[1]
+    assert "return a\n" in runs[2] and "return _StandInAnything()" in runs[3]
     first, second = (e["test_quality"] for e in state["executions"])
     assert first == second and first["verdict"] == "verifies"
 
