@@ -8,22 +8,23 @@ writer did not think of: differential testing, as EvalPlus extends HumanEval's t
 the reference solution.
 
 ``near_calls`` takes each ``assert <f>(<args>) == <literal>`` of the tests (``assert_values.expectations``) whose
-function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one
-argument at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n``
-becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or
-repeats it (a prefix of a sorted list is sorted, of a list without duplicates has none), a dict loses its last item or
-has its last value again under a new key, a string with letters has them in the other case, and a string of three or
-more characters also gets an inner character doubled (its first separator, else its middle one), and one with line ends
-gets them written ``\\r\\n``; the last string of a list, tuple or dict (an element, a value) is varied as a string
-argument is; half of the cases, when there are that many, put around a string (or bytes) argument, or that last string
-of a container, what the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that
-writes ``'<font>'`` around its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides
-for ``unquote``), an empty and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it
-strips or splits on whitespace: what the seed treats specially is where a solution differs, and a test writer's inputs
-may never hold it. First of all, up to a third of the cases pass an optional parameter of the seed's function that
-the call leaves out, by keyword: a boolean default's other value, else a value near its literal default (a ``None``
-default has none to try), each value once. No sign flips, no empty inputs, which a problem may rule out
-although the seed accepts them. ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
+function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one argument
+at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n`` becomes ``n +
+1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or repeats it (a prefix
+of a sorted list is sorted, of a list without duplicates has none), a dict loses its last item or has its last value
+again under a new key, a string with letters has them in the other case, and a string of three or more characters also
+gets an inner character doubled (its first separator, else its middle one), and one with line ends gets them written
+``\\r\\n``; the last string of a list, tuple or dict (an element, a value) is varied as a string argument is; half of
+the cases, when there are that many, put around a string (or bytes) argument, or that last string of a container, what
+the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes ``'<font>'`` around
+its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for ``unquote``), an empty
+and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it strips or splits on whitespace,
+directories in front when it takes a path apart (``os.path.basename``): what the seed treats specially is where a
+solution differs, and a test writer's inputs may never hold it. First of all, up to a third of the cases pass an
+optional parameter of the seed's function that the call leaves out, by keyword: a boolean default's other value, else a
+value near its literal default (a ``None`` default has none to try), each value once. No sign flips, no empty inputs,
+which a problem may rule out although the seed accepts them.
+``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
 reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
 every check again (stand-ins, the seed) before it runs (``test_quality``).
 """
@@ -340,11 +341,17 @@ _LINE_MARKS = [("", "\n\n"), ("", "\n \t\n")]
 _WHITESPACE_MARKS = [(" \t", ""), ("", "\t \n")]
 # The str methods that treat whitespace specially when called without arguments.
 _WHITESPACE_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "isspace"})
+# Directories in front of a file name, relative and absolute.
+_PATH_MARKS = [("pkg/", ""), ("/tmp/pkg/", "")]
+# The ``os.path`` functions that take a path apart or normalise it (names no str method has).
+_PATH_FUNCTIONS = frozenset({"basename", "dirname", "abspath", "normpath", "relpath", "splitext"})
 
 
 def _method_marks(tree: ast.Module) -> list[tuple[str, str]]:
     """What the string methods the seed calls treat specially: lines for ``splitlines``, whitespace for ``strip`` and
-    its kin called without arguments. Text that reaches them is where a solution splitting at ``"\n"`` or testing
+    its kin called without arguments, directories for the ``os.path`` functions that take a path apart (inspect's
+    ``getmodulename`` takes the ``basename`` first: the 0.5B's, which does not, was verified in sessions 11 and 18 on
+    bare file names). Text that reaches them is where a solution splitting at ``"\n"`` or testing
     ``line == ""`` differs (textwrap's ``indent`` leaves whitespace-only lines alone, as ``line.strip()`` is false
     for them: the 0.5B's, which prefixes every line, was verified on one-line inputs, and no character its seed spells
     out would have made a second line)."""
@@ -356,6 +363,8 @@ def _method_marks(tree: ast.Module) -> list[tuple[str, str]]:
     marks = list(_LINE_MARKS) if any(name == "splitlines" for name, _ in calls) else []
     if any(name in _WHITESPACE_METHODS and not given for name, given in calls):
         marks += _WHITESPACE_MARKS
+    if any(name in _PATH_FUNCTIONS for name, _ in calls):
+        marks += _PATH_MARKS
     return marks
 
 
