@@ -64,7 +64,7 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
     for texts in fresh:
         choose.shuffle(texts)
     marked, found = fresh[0], [text for text in fresh[1] if text not in fresh[0]]
-    first = list(unpassed.values())[: max(1, limit // 3)]
+    first = [text for text in unpassed.values() if text not in present][: max(1, limit // 3)]
     left = limit - len(first)
     taken = marked[: max(left // 2, left - len(found))]
     return first + taken + found[: left - len(taken)]

@@ -93,6 +93,8 @@ def test_an_optional_parameter_no_test_passes_is_passed_the_other_boolean_or_a_n
     assert not any("sep=" in call or "flags=" in call for call in calls)
     assert "f('cd', True, width=71)" not in calls and "f('cd', True, strict=True)" not in calls
     assert near_calls(tests, {"f"}, seed)[:2] == ["f('ab', strict=True)", "f('ab', width=71)"]  # a third of 6
+    # a call the tests already make is no new case
+    assert "f('ab', strict=True)" not in near_calls(tests + "assert f('ab', strict=True) == 'ab'\n", {"f"}, seed, 100)
 
 
 def test_a_seed_that_splits_lines_or_strips_whitespace_gets_such_lines_and_whitespace_around_inputs() -> None:
