@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from .context import Context
 from .dialogue import Speaker, say
+from .echoes import without_repeats
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import entry_point_of, problem_statement, top_level_functions
 from .prompts import load_prompt, render_prompt
@@ -31,7 +32,8 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask_view(Speaker.QUESTIONER, view, runtime)
     except ModelCallError as error:
         return model_failure(error)
-    problem = problem_statement(reply.complete_text)
+    # a sentence looped to the token cap is kept once (csv's DictWriter problem, session 18: one edge case 33 times)
+    problem = without_repeats(problem_statement(reply.complete_text))
     if not problem:
         return {
             "tokens": reply.tokens,

@@ -21,6 +21,15 @@ def test_a_reply_cut_by_the_token_cap_loses_its_unfinished_last_line(scripted, o
     assert update["problem"].splitlines()[-1] == last and update["entry_point"] == "double"
 
 
+def test_a_sentence_the_questioner_looped_is_kept_once_and_examples_stay_as_written(scripted) -> None:
+    looped = "- Handle missing keys.\n" + "- Handle exceptions by raising a `ValueError`.\n" * 5
+    reply = f"Write `double(x)`.\n\nEdge cases:\n{looped}\nExamples:\n```python\ndouble(2)  # 4\ndouble(2)  # 4\n```"
+    name, _ = scripted([AIMessage(content=reply)])
+    state = {"seed": {"id": "s", "snippet": "def double(x):\n    return 2 * x\n", "source": "t"}}
+    problem = questioner.node(state, Runtime(context=Context(questioner_model=name)))["problem"]
+    assert problem.count("Handle exceptions") == 1 and problem.count("double(2)  # 4") == 2
+
+
 def test_tests_cut_by_the_token_cap_lose_the_unfinished_assert_that_would_still_parse(scripted) -> None:
     # the 1.5B's looping test writer, cut by the cap after ``assert remove`` (valid Python, a NameError at run time)
     cut = "```python\nassert dedup('a:a') == 'a'\nassert dedup('b:b') == 'b'\nassert remove"
