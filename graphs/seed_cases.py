@@ -351,7 +351,7 @@ def _method_marks(tree: ast.Module) -> list[tuple[str, str]]:
     """What the string methods the seed calls treat specially: lines for ``splitlines``, whitespace for ``strip`` and
     its kin called without arguments, directories for the ``os.path`` functions that take a path apart (inspect's
     ``getmodulename`` takes the ``basename`` first: the 0.5B's, which does not, was verified in sessions 11 and 18 on
-    bare file names). Text that reaches them is where a solution splitting at ``"\n"`` or testing
+    bare file names). Text that reaches them is where a solution splitting at ``"\\n"`` or testing
     ``line == ""`` differs (textwrap's ``indent`` leaves whitespace-only lines alone, as ``line.strip()`` is false
     for them: the 0.5B's, which prefixes every line, was verified on one-line inputs, and no character its seed spells
     out would have made a second line)."""
