@@ -22,8 +22,12 @@ and a whitespace-only line when it calls ``splitlines``, whitespace at the ends 
 directories in front when it takes a path apart (``os.path.basename``): what the seed treats specially is where a
 solution differs, and a test writer's inputs may never hold it. First of all, up to a third of the cases pass an
 optional parameter of the seed's function that the call leaves out, by keyword: a boolean default's other value, else a
-value near its literal default (a ``None`` default has none to try), each value once. No sign flips, no empty inputs,
-which a problem may rule out although the seed accepts them.
+value near its literal default, each value once; a ``None`` default has none to try, unless the seed calls the
+parameter with one argument (a ``key``): then a few one-argument callables (``_CALLABLES``). A call the tests collect
+(``list(gen(...))``) is varied inside and collected the same way. When the seed changes a list or dict argument in
+place (``a += b``, ``a.append``), each case binds that argument to the parameter's name and compares it after the call
+too, ``(iconcat((a := [1]), [2]), a)``, and the tested input itself becomes such a case. No sign flips, no empty
+inputs, which a problem may rule out although the seed accepts them.
 ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
 reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
 every check again (stand-ins, the seed) before it runs (``test_quality``).
@@ -32,8 +36,10 @@ every check again (stand-ins, the seed) before it runs (``test_quality``).
 from __future__ import annotations
 
 import ast
+import builtins
 import random
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from ..sandbox.types import ExecResult
 from . import assert_values
@@ -48,17 +54,19 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
     third passing an optional parameter of the ``seed``'s function that the tests' calls leave out, then half of the
     rest (when there are that many) with what the ``seed`` spells out around a string argument; the choice among more
     is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
-    functions, marks, optional = set(functions), _marks(seed), _optional_values(seed)
+    functions, marks, optional, changed = set(functions), _marks(seed), _optional_values(seed), _changed_in_place(seed)
     present, found, marked, unpassed = set(), [], [], {}
     for expectation in assert_values.expectations(tests):
-        call = expectation.expression
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-            present.add(ast.unparse(call))
-            if call.func.id in functions and not call.keywords:
-                found.extend(_variants(call))
-                marked.extend(_variants(call, marks))
-                for key, text in _unpassed(call, optional.get(call.func.id, [])):
-                    unpassed.setdefault(key, text)  # each parameter's value once, on the first call that can take it
+        present.add(ast.unparse(expectation.expression))
+        call = _tested_call(expectation.expression, functions, changed)
+        if call is None:
+            continue
+        found.extend(map(call.text, _variants(call.values)))
+        marked.extend(map(call.text, _variants(call.values, marks)))
+        if call.observed:  # the tested input itself, its arguments now seen after the call
+            found.append(call.text([repr(value) for value in call.values]))
+        for key, arguments in _unpassed(call.values, optional.get(call.name, [])):
+            unpassed.setdefault(key, call.text(arguments))  # each parameter's value once, on the first call taking it
     choose = random.Random(tests)
     fresh = [list(dict.fromkeys(text for text in texts if text not in present)) for texts in (marked, found)]
     for texts in fresh:
@@ -70,15 +78,75 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
     return first + taken + found[: left - len(taken)]
 
 
-def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[object]]]]:
+class _TestedCall(NamedTuple):
+    """A call of the tests that ``near_calls`` varies: the function, its constant arguments, the builtin the test
+    collects its result with (``list(gen(...))``), and the arguments the seed changes in place, by position, with the
+    name a case binds each to so that it can compare it after the call."""
+
+    name: str
+    values: list[object]
+    collector: str | None
+    observed: dict[int, str]
+
+    def text(self, arguments: list[str]) -> str:
+        """The case calling the function with ``arguments`` (source texts), written as the test wrote its call:
+        collected as it was, or, when the seed changes an argument in place, as ``(f((a := [1]), [2]), a)`` (the
+        parentheses ``ast.unparse`` writes, so a case read back from tests is the same text)."""
+        written = [
+            f"({self.observed[at]} := {text})" if at in self.observed else text for at, text in enumerate(arguments)
+        ]
+        call = f"{self.name}({', '.join(written)})"
+        if self.collector:
+            return f"{self.collector}({call})"
+        return f"({call}, {', '.join(self.observed.values())})" if self.observed else call
+
+
+# Builtins a test collects a generator's (or any iterable's) result with before comparing it with a literal.
+_COLLECTORS = frozenset({"list", "tuple", "sorted", "set", "dict"})
+
+
+def _tested_call(expression: ast.expr, functions: set[str], changed: dict[str, dict[int, str]]) -> _TestedCall | None:
+    """The call of one of ``functions`` that ``expression`` is (or collects, ``list(f(...))``), when every argument
+    is a constant passed by position; None otherwise. A list or dict argument at a position the seed changes in place
+    (``changed``) is observed, under the parameter's name, unless a case would then rebind a name the tests call."""
+    collector = None
+    if (
+        isinstance(expression, ast.Call)
+        and isinstance(expression.func, ast.Name)
+        and expression.func.id in _COLLECTORS
+        and len(expression.args) == 1
+        and not expression.keywords
+        and isinstance(expression.args[0], ast.Call)
+    ):
+        collector, expression = expression.func.id, expression.args[0]
+    if not (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Name)):
+        return None
+    name = expression.func.id
+    values = [_constant(argument) for argument in expression.args]
+    if name not in functions or expression.keywords or any(value is _NOT_CONSTANT for value in values):
+        return None
+    observed = {
+        at: parameter
+        for at, parameter in changed.get(name, {}).items()
+        if not collector
+        and at < len(values)
+        and isinstance(values[at], (list, dict))
+        and parameter not in functions
+        and not hasattr(builtins, parameter)
+    }
+    return _TestedCall(name, values, collector, observed)
+
+
+def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[str]]]]:
     """For each top-level function of the seed, its parameters that may be passed by keyword and have a literal
-    default, as (name, position among the positional parameters or None, values to pass it): the other boolean, else
-    the default's near values (``_near``); a ``None`` default has none (no value of the parameter's kind to try)."""
+    default, as (name, position among the positional parameters or None, values to pass it, as source text): the other
+    boolean, else the default's near values (``_near``). A ``None`` default says nothing of the parameter's kind, unless
+    the seed calls the parameter with one argument (a ``key``, a ``predicate``): then it gets ``_CALLABLES``."""
     try:
         tree = ast.parse(seed)
     except (SyntaxError, ValueError):
         return {}
-    found: dict[str, list[tuple[str, int | None, list[object]]]] = {}
+    found: dict[str, list[tuple[str, int | None, list[str]]]] = {}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
@@ -92,32 +160,86 @@ def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[ob
         options = []
         for arg, default, position in with_defaults:
             value = _constant(default) if default is not None else _NOT_CONSTANT  # a keyword-only without one
-            if value is _NOT_CONSTANT or value is None or arg in args.posonlyargs:
+            if value is _NOT_CONSTANT or arg in args.posonlyargs:
                 continue
-            values = [not value] if isinstance(value, bool) else _near(value)
+            if value is None:
+                values = list(_CALLABLES) if _called_with_one(node, arg.arg) else []
+            else:
+                values = [repr(not value)] if isinstance(value, bool) else [repr(near) for near in _near(value)]
             if values:
                 options.append((arg.arg, position, values))
         found[node.name] = options
     return found
 
 
+# What a parameter the seed calls with one argument gets: callables for numbers, sequences and strings (a ``key`` that
+# keeps numbers in order, so that a sorted input stays sorted by it). The seed rejects those that do not fit an input.
+# bisect's ``key`` is applied to the list's items only: the 0.5B's ``bisect_left`` also applied it to ``x`` and was
+# verified in session 18 with no test passing a ``key`` (the same value as ``x`` for every ``key=None`` call).
+_CALLABLES = ("lambda v: v * 2", "len", "abs", "str.lower")
+
+
+def _called_with_one(function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str) -> bool:
+    """Whether ``function`` calls its ``parameter`` with one positional argument somewhere."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == parameter
+        and len(node.args) == 1
+        and not node.keywords
+        for node in ast.walk(function)
+    )
+
+
+# Methods that change a list, dict or set in place.
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "update", "setdefault", "popitem",
+     "add", "discard"}
+)  # fmt: skip
+
+
+def _changed_in_place(seed: str) -> dict[str, dict[int, str]]:
+    """For each top-level function of the seed, the positional parameters it changes in place, by position: called
+    with a mutating method (``_MUTATORS``), an item or slice assigned or deleted, or augmented (``a += b`` extends a
+    list). What a function does to its arguments is behaviour no return value shows (operator's ``iconcat`` is ``a +=
+    b``: the 0.5B's returned ``a + b`` and was verified in session 18 on return values alone)."""
+    try:
+        tree = ast.parse(seed)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[str, dict[int, str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        at = {arg.arg: position for position, arg in enumerate([*node.args.posonlyargs, *node.args.args])}
+        changed = set()
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in _MUTATORS:
+                changed.add(inner.func.value)
+            elif isinstance(inner, ast.AugAssign):
+                changed.add(inner.target)
+            if isinstance(inner, (ast.Assign, ast.AugAssign, ast.Delete)):
+                targets = inner.targets if isinstance(inner, (ast.Assign, ast.Delete)) else [inner.target]
+                changed.update(target.value for target in targets if isinstance(target, ast.Subscript))
+        names = {target.id for target in changed if isinstance(target, ast.Name) and target.id in at}
+        found[node.name] = {at[name]: name for name in sorted(names, key=at.__getitem__)}
+    return found
+
+
 def _unpassed(
-    call: ast.Call, optional: list[tuple[str, int | None, list[object]]]
-) -> list[tuple[tuple[str, str], str]]:
-    """The call (constant arguments only) with one optional parameter it does not pass given by keyword, once for
-    each of that parameter's values, as ``((parameter, value's repr), source text)``. A parameter no test passes is
-    behaviour no test checks (``parameter_coverage``: make demo's ``b64encode`` ignored ``altchars``); where the
-    seed's default gives a value of the parameter's kind, the seed can judge a call that passes another."""
-    values = [_constant(argument) for argument in call.args]
-    if any(value is _NOT_CONSTANT for value in values):
-        return []
-    name = call.func.id  # type: ignore[attr-defined]
-    head = ", ".join(map(repr, values))
+    values: list[object], optional: list[tuple[str, int | None, list[str]]]
+) -> list[tuple[tuple[str, str], list[str]]]:
+    """The arguments of a call passing ``values`` (constants) with one optional parameter it does not pass given by
+    keyword, once for each of that parameter's values, as ``((parameter, value's text), arguments' texts)``. A
+    parameter no test passes is behaviour no test checks (``parameter_coverage``: make demo's ``b64encode`` ignored
+    ``altchars``); where the seed's default gives a value of the parameter's kind, the seed can judge a call that
+    passes another."""
+    head = [repr(value) for value in values]
     return [
-        ((parameter, repr(value)), f"{name}({head}{', ' if head else ''}{parameter}={value!r})")
+        ((parameter, text), [*head, f"{parameter}={text}"])
         for parameter, position, options in optional
         if position is None or position >= len(values)
-        for value in options
+        for text in options
     ]
 
 
@@ -152,22 +274,18 @@ def seed_answers(calls: list[str], result: ExecResult) -> list[str]:
     ]
 
 
-def _variants(call: ast.Call, marks: Iterable[tuple[str, str]] | None = None) -> list[str]:
-    """The call with one argument changed at a time (see the module doc), or, given ``marks``, with one string
-    argument put between a mark's prefix and suffix, as source text; none when an argument is not a constant."""
-    values = [_constant(argument) for argument in call.args]
-    if any(value is _NOT_CONSTANT for value in values):
-        return []
-    texts = []
+def _variants(values: list[object], marks: Iterable[tuple[str, str]] | None = None) -> list[list[str]]:
+    """The arguments ``values`` with one changed at a time (see the module doc), or, given ``marks``, with one string
+    argument put between a mark's prefix and suffix, as source texts."""
+    changes = []
     for position, value in enumerate(values):
         if marks is None:
             near = _near(value)
         else:
             near = [marked for prefix, suffix in marks if (marked := _marked(value, prefix, suffix)) is not None]
         for changed in near:
-            arguments = [*values[:position], changed, *values[position + 1 :]]
-            texts.append(f"{call.func.id}({', '.join(map(repr, arguments))})")  # type: ignore[attr-defined]
-    return texts
+            changes.append([repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]])
+    return changes
 
 
 def _marked(value: object, prefix: str, suffix: str) -> object:

@@ -97,6 +97,57 @@ def test_an_optional_parameter_no_test_passes_is_passed_the_other_boolean_or_a_n
     assert "f('ab', strict=True)" not in near_calls(tests + "assert f('ab', strict=True) == 'ab'\n", {"f"}, seed, 100)
 
 
+def test_a_none_default_the_seed_calls_with_one_argument_is_passed_callables() -> None:
+    # bisect's key (session 18: the 0.5B's applied it to x too, and no test passed one); hi is None and never called
+    seed = (
+        "def bisect_left(a, x, lo=0, hi=None, *, key=None):\n    if hi is None:\n        hi = len(a)\n"
+        "    while lo < hi:\n        mid = (lo + hi) // 2\n        if (a[mid] if key is None else key(a[mid])) < x:\n"
+        "            lo = mid + 1\n        else:\n            hi = mid\n    return lo\n"
+    )
+    calls = near_calls("assert bisect_left([1, 2, 3], 2) == 1\n", {"bisect_left"}, seed, limit=30)
+    keyed = [call for call in calls if "key=" in call]
+    assert keyed == [
+        f"bisect_left([1, 2, 3], 2, key={text})" for text in ("lambda v: v * 2", "len", "abs", "str.lower")
+    ]
+    assert not any("hi=" in call for call in calls) and "bisect_left([1, 2, 3], 2, lo=1)" in calls
+    # called with two arguments, or not called at all: no kind to go by
+    two = "def f(a, cmp=None):\n    return cmp(a, a) if cmp else a\n"
+    assert near_calls("assert f(1) == 1\n", {"f"}, two, limit=30) == ["f(2)"]
+
+
+def test_a_call_the_tests_collect_is_varied_inside_and_collected_the_same_way() -> None:
+    seed = "def unique(items, key=None):\n    seen = set()\n    for item in items:\n"
+    seed += "        k = item if key is None else key(item)\n        if k not in seen:\n            seen.add(k)\n"
+    seed += "            yield item\n"
+    calls = near_calls("assert list(unique('aAb')) == ['a', 'A', 'b']\n", {"unique"}, seed, limit=30)
+    assert "list(unique('aAb', key=str.lower))" in calls and "list(unique('aA'))" in calls
+    assert all(call.startswith("list(unique(") for call in calls)
+    # only a builtin that collects, around a call of one of the functions
+    assert near_calls("assert len(unique('ab')) == 2\nassert list(other('ab')) == []\n", {"unique"}, seed) == []
+
+
+def test_an_argument_the_seed_changes_in_place_is_compared_after_the_call() -> None:
+    # operator's iconcat is ``a += b``: the 0.5B's returned ``a + b`` and was verified on return values alone
+    seed = "def iconcat(a, b):\n    a += b\n    return a\n"
+    calls = near_calls("assert iconcat([1, 2], [3]) == [1, 2, 3]\n", {"iconcat"}, seed, limit=30)
+    assert sorted(calls) == sorted(
+        ["(iconcat((a := [1, 2]), [3]), a)", "(iconcat((a := [1]), [3]), a)", "(iconcat((a := [1, 2, 2]), [3]), a)"]
+    )  # the tested input too; b is never changed, so it is not looked at
+    namespace: dict = {}
+    exec(seed, namespace)  # the case says what the call returned and what ``a`` became
+    assert eval("(iconcat((a := [1, 2]), [3]), a)", namespace) == ([1, 2, 3], [1, 2, 3])
+    # methods, items and deletions change a parameter too; a string argument cannot change, a parameter whose name a
+    # case would rebind the tests' function (or a builtin) with is not bound
+    pop = "def take(d, key, list=None):\n    value = d.pop(key)\n    del list[0]\n    return value\n"
+    calls = near_calls("assert take({'a': 1, 'b': 2}, 'a', [1]) == 1\n", {"take"}, pop, limit=30)
+    assert calls and all(call.startswith("(take((d := {") and call.endswith("), d)") for call in calls), calls
+    strings = near_calls("assert take('ab', 'a') == 1\n", {"take"}, pop, limit=30)
+    assert "take('abb', 'a')" in strings and not any(":=" in call for call in strings)
+    assert all(
+        ":=" not in call for call in near_calls("assert d([1], 2) == 1\n", {"d"}, "def d(d, k):\n    d[0] = k\n")
+    )
+
+
 def test_a_seed_that_splits_lines_or_strips_whitespace_gets_such_lines_and_whitespace_around_inputs() -> None:
     # textwrap's indent leaves whitespace-only lines alone (``line.strip()`` is false for them): the 0.5B's prefixed
     # every line and was verified on one-line inputs
