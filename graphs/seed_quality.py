@@ -327,7 +327,10 @@ def _passes_through(node: _Definition | ast.ClassDef) -> bool:
     parameter, which the body never rebinds, changes by item or passes to a call (which may change it), and it
     neither yields nor raises (a validator that returns its input or raises has a behaviour to test); setting an
     attribute on it, as a decorator marks a function, changes nothing a value shows. For a class: every method but
-    ``__init__`` that returns a value does so.
+    ``__init__`` and the ``__repr__``/``__str__`` display that returns a value does so, or returns an attribute of the
+    instance that every method stores a parameter in untouched (``_stored``): a class that keeps what it is given and
+    hands it back (multiprocessing's ``Value``: the 0.5B's, drawn in sessions 17 and 18, invented ``get``/``set`` and
+    ``__eq__``, which no seed check can compare).
 
     Why a reason: such a function computes nothing to test. Tests of one that returns its first argument cannot
     tell it from that stand-in and are refused whatever they are (``agents/stand_ins``), and the questioner, shown a
@@ -335,8 +338,10 @@ def _passes_through(node: _Definition | ast.ClassDef) -> bool:
     ``interpolate(value)`` whose tests the 1.5B then made sort lists; ``abc.abstractmethod`` a temperature converter).
     """
     if isinstance(node, ast.ClassDef):
-        methods = [m for m in node.body if isinstance(m, _Definition) and m.name != "__init__" and _returns_value(m)]
-        return bool(methods) and all(_passes_through(m) for m in methods)
+        methods = [m for m in node.body if isinstance(m, _Definition)]
+        returning = [m for m in methods if m.name not in _NOT_RETURNING and _returns_value(m)]
+        stored = _stored(methods)
+        return bool(returning) and all(_passes_through(m) or _returns_attributes(m, stored) for m in returning)
     own = own_nodes(node)
     if any(isinstance(inner, ast.Yield | ast.YieldFrom | ast.Raise) for inner in own):
         return False
@@ -351,6 +356,55 @@ def _passes_through(node: _Definition | ast.ClassDef) -> bool:
         return False
     (name,) = returned
     return not any(_may_change(inner, name) for inner in own)
+
+
+# Methods whose value says nothing of what a class computes: construction, and its display.
+_NOT_RETURNING = frozenset({"__init__", "__repr__", "__str__"})
+_DISPLAY = frozenset({"__repr__", "__str__"})
+
+
+def _stored(methods: list[_Definition]) -> set[str]:
+    """The attributes of the instance (``self.<name>``) used only to keep a value: assigned somewhere, every store
+    assigns a parameter of its method as it came, and every read outside the display is a method's whole ``return``
+    value."""
+    plain: dict[str, bool] = {}
+    assigned: set[str] = set()
+    for method in methods:
+        if not method.args.args:
+            continue
+        instance = method.args.args[0].arg
+        parameters = {a.arg for a in (*method.args.posonlyargs, *method.args.args[1:], *method.args.kwonlyargs)}
+        kept = set()
+        for inner in own_nodes(method):
+            if isinstance(inner, ast.Assign) and len(inner.targets) == 1:
+                if isinstance(inner.value, ast.Name) and inner.value.id in parameters:
+                    kept.add(id(inner.targets[0]))
+            elif isinstance(inner, ast.Return) and inner.value is not None:
+                kept.add(id(inner.value))
+        for inner in own_nodes(method):
+            if isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == instance:
+                shown = method.name in _DISPLAY and isinstance(inner.ctx, ast.Load)
+                plain[inner.attr] = plain.get(inner.attr, True) and (id(inner) in kept or shown)
+                if isinstance(inner.ctx, ast.Store):
+                    assigned.add(inner.attr)
+    return {name for name, only_kept in plain.items() if only_kept and name in assigned}
+
+
+def _returns_attributes(method: _Definition, stored: set[str]) -> bool:
+    """Whether every ``return`` of the method gives back one of the instance's ``stored`` attributes, and it neither
+    yields nor raises."""
+    own = own_nodes(method)
+    if not method.args.args or any(isinstance(inner, ast.Yield | ast.YieldFrom | ast.Raise) for inner in own):
+        return False
+    instance = method.args.args[0].arg
+    returned = [inner.value for inner in own if isinstance(inner, ast.Return)]
+    return bool(returned) and all(
+        isinstance(value, ast.Attribute)
+        and isinstance(value.value, ast.Name)
+        and value.value.id == instance
+        and value.attr in stored
+        for value in returned
+    )
 
 
 def _may_change(node: ast.AST, name: str) -> bool:

@@ -132,7 +132,7 @@ def test_each_reason_rejects_its_case_and_only_for_that_reason(reason: str) -> N
         # super() of a method object lacks makes a mixin too
         (
             "class Header:\n    def init(self, value):\n        self.value = value\n        super().init(value)\n\n"
-            "    def text(self):\n        return self.value\n",
+            "    def text(self):\n        return self.value.title()\n",
             ["mixin"],
         ),
         # several reasons: all listed, in REASONS order
@@ -215,6 +215,30 @@ def test_a_pass_through_is_rejected_but_a_function_that_changes_or_chooses_its_i
         "        return value.upper()\n",
     ]
     assert [rejection_reasons(snippet) for snippet in kept] == [[]] * len(kept)
+
+
+def test_a_class_that_keeps_what_it_is_given_and_hands_it_back_returns_its_input() -> None:
+    # multiprocessing's dummy Value (drawn in sessions 17 and 18: the 0.5B's invented get/set and __eq__)
+    value = (
+        "class Value(object):\n    def __init__(self, typecode, value, lock=True):\n        self._typecode = typecode\n"
+        "        self._value = value\n\n    @property\n    def value(self):\n        return self._value\n\n"
+        "    @value.setter\n    def value(self, value):\n        self._value = value\n\n    def __repr__(self):\n"
+        "        return '<%s(%r, %r)>' % (type(self).__name__, self._typecode, self._value)\n"
+    )
+    assert rejection_reasons(value) == ["returns_its_input"]
+    kept = [
+        value.replace(
+            "        self._value = value\n\n    @property", "        self._value = abs(value)\n\n    @property"
+        ),
+        value.replace("return self._value\n", "return self._value + 1\n"),  # a read that computes
+        value.replace(
+            "    def __repr__(self):", "    def double(self):\n        self._value *= 2\n\n    def __repr__(self):"
+        ),
+        value + "\n    def push(self, item):\n        self._value.append(item)\n",  # the kept value changes
+    ]
+    assert [rejection_reasons(snippet) for snippet in kept] == [[]] * len(kept)
+    # an attribute it never stores is not one it keeps (a mixin's, set by the class it is mixed into)
+    assert rejection_reasons(value + "\n    def typecode(self):\n        return self._missing\n") == ["mixin"]
 
 
 def test_a_nested_function_returning_does_not_give_its_parent_a_return_value() -> None:

@@ -98,8 +98,8 @@ def test_harvest_extracts_sized_functions_and_classes_and_skips_the_rest(tmp_pat
                 def __init__(self, item):
                     self.item = item
 
-                def get(self):
-                    return self.item
+                def get(self, default):
+                    return self.item or default
 
             def stub():
                 """Docstring only, and long enough.
