@@ -29,7 +29,8 @@ pick good inputs and wrong outputs (the 0.5B asserted ``weekday(2023, 1, k) == k
 same tests after each refusal). A recording run (``assert_values``) of the tests against the reference says what
 each ``assert <expr> == <literal>`` gets there; ``repaired`` writes each value whose ``repr`` reads back as a literal
 over the literal the test writer wrote, and deletes an assert whose expression raised against the reference (a case
-the reference does not accept, so nothing can be expected of it). Inputs stay the test writer's, expected values
+the reference does not accept, so nothing can be expected of it; when the repaired tests then verify nothing,
+``raised`` names the first such call for the refusal). Inputs stay the test writer's, expected values
 become the reference's: differential testing against a known-correct implementation. Asserts of other shapes stay as
 written, so repaired tests still go through every check (``test_quality``) and are refused when they still
 contradict the reference.
@@ -38,6 +39,7 @@ contradict the reference.
 from __future__ import annotations
 
 import ast
+import builtins
 import math
 import re
 from collections.abc import Iterable
@@ -58,6 +60,8 @@ _LEFT, _RIGHT = "_aiev_reference_left", "_aiev_reference_right"
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # The repr of a lazy iterator a function may return instead of a list: a generator, map, filter, zip, an itertools one.
 _ITERATOR = re.compile(r"<(?:generator|map|filter|zip|enumerate|reversed|itertools\.\w+|\w*iterator) object\b")
+# The builtin exceptions a function raises on an argument it does not take (``_rejects_input``).
+_INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, OSError, EOFError)
 Shape = tuple  # what a definition looks like from outside (kind, parameters, decorators, members): equal is comparable
 
 
@@ -132,6 +136,37 @@ def contradiction(result: ExecResult) -> str | None:
         return None
     text = "AssertionError: " + result.stderr[at + len(_RAISED) :].strip()
     return text if len(text) <= MAX_FAILURE_CHARS else text[:MAX_FAILURE_CHARS] + "\n...[truncated]"
+
+
+def raised(tests: str, result: ExecResult) -> str | None:
+    """The first assert of the tests whose expression raised in a ``recording`` run against the reference, with the
+    exception's name, as a failure to show the test writer; None when none raised or the run did not reach the end of
+    the tests. A known-correct implementation that rejects an input the tests expect a value for says the input is not
+    one the function takes: the 0.5B's tests of bz2's ``decompress`` expected ``decompress(b"Hello, world!") ==
+    "Hello, world!"`` (no bz2 data), and a solution returning ``data.decode()`` was verified. Only the tests' own text
+    and the exception's name are shown, never the reference's traceback."""
+    seen = assert_values.recorded(result)
+    if seen is None:
+        return None
+    for index, expectation in enumerate(assert_values.expectations(tests)):
+        if seen.get(index, ("", ""))[0] == "raises" and _rejects_input(seen[index][1]):
+            call = ast.get_source_segment(tests, expectation.expression) or ast.unparse(expectation.expression)
+            expected = ast.get_source_segment(tests, expectation.literal) or ast.unparse(expectation.literal)
+            text = (
+                f"`{call}` raised {seen[index][1]} in the correct implementation, where the test "
+                f"expects {expected}. That input is not one the function accepts: test it on inputs it accepts."
+            )
+            return text if len(text) <= MAX_FAILURE_CHARS else text[:MAX_FAILURE_CHARS] + "\n...[truncated]"
+    return None
+
+
+def _rejects_input(exception: str) -> bool:
+    """Whether an exception of this name is how a function turns down an argument (a builtin ``ValueError``,
+    ``TypeError``, ``LookupError``, ``ArithmeticError``, ``OSError`` or ``EOFError``, or a subclass of one), rather
+    than a sign that the reference itself cannot run here (a ``NameError`` for a global it did not carry, an
+    ``ImportError``, its own ``assert``, ``NotImplementedError``): those refuse nothing."""
+    kind = getattr(builtins, exception, None)
+    return isinstance(kind, type) and issubclass(kind, _INPUT_ERRORS)
 
 
 def repaired(tests: str, result: ExecResult) -> str | None:

@@ -28,8 +28,10 @@ range), are first repaired from the reference where they can be
 whose expression the reference rejects is dropped), and
 the repaired tests are checked from the start (stand-ins, reference): when they verify, the verdict carries them
 as ``repaired`` and they are what runs. Otherwise the round is refused as for vacuous tests, and the test writer is
-shown the failing assert and the values the reference gave, never the reference's code. A reference that cannot
-load or fails in any other way (an error of another kind, a timeout, a broken sandbox) refuses nothing. Tests
+shown the failing assert and the values the reference gave, never the reference's code. When the reference turns down an
+input of the tests (``reference_check.raised``: a ``ValueError``, ``OSError``, ...) and the repaired tests verify
+nothing, the test writer is shown that call and the exception's name. A reference that cannot load or fails in any
+other way (a ``NameError``, its own ``assert``, a timeout, a broken sandbox) refuses nothing. Tests
 that agree with a reference (as written or repaired) also get more cases: calls near their own with the values the
 reference gives (``seed_cases``: a solution must not pass by hard-coding the tested inputs). Vacuous tests go the same
 way before they are refused, since the seed's cases may be what tells a wrong solution apart: the 0.5B's tests of
@@ -143,7 +145,9 @@ def check_tests(
     if reference is not None and repair:
         # also when the reference raised on an input of the tests: the repair drops such asserts (see the module doc)
         failed = reference_run is not None and not reference_run.passed
-        fixed = _repaired_from_reference(reference, tests, setup, context) if failed else None
+        recorded = recorded_reference_run(reference, tests, setup, context) if failed else None
+        fixed = _repaired_from_reference(reference, tests, recorded, setup, context) if recorded else None
+        failure = failure or (reference_check.raised(tests, recorded) if recorded else None)
         if fixed or not failure:
             fixed = _with_seed_cases(reference, fixed or tests, used, setup, context) or fixed
         fixed = reference_check.tolerant(fixed or tests) or fixed
@@ -204,11 +208,13 @@ def _shared_expectation(tests: str) -> str | None:
     return literals[0]
 
 
-def _repaired_from_reference(reference: str, tests: str, setup: list[str], context: Context) -> str | None:
-    """``tests`` with the values the reference gives written in (``reference_check.repaired``), or None; repaired
-    twice when the first repair wrapped a call the reference answers with an iterator in ``list(...)``, whose value
-    only a second run can record."""
-    fixed = reference_check.repaired(tests, recorded_reference_run(reference, tests, setup, context))
+def _repaired_from_reference(
+    reference: str, tests: str, recorded: ExecResult, setup: list[str], context: Context
+) -> str | None:
+    """``tests`` with the values the reference gives written in (``reference_check.repaired``; ``recorded``: their
+    ``recorded_reference_run``), or None; repaired twice when the first repair wrapped a call the reference answers
+    with an iterator in ``list(...)``, whose value only a second run can record."""
+    fixed = reference_check.repaired(tests, recorded)
     if fixed is None:
         return None
     again = reference_check.repaired(fixed, recorded_reference_run(reference, fixed, setup, context))

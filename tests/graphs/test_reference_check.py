@@ -7,6 +7,7 @@ Seen with the embedded 0.5B model: seed ``safe_name`` maps spaces to ``-``, the 
 
 from __future__ import annotations
 
+import bz2
 import re
 
 import pytest
@@ -26,7 +27,7 @@ from aiev.graphs.reference_check import (
     tolerant,
 )
 from aiev.graphs.report import compute_stats, render_html
-from aiev.graphs.test_quality import check_tests
+from aiev.graphs.test_quality import check_tests, refusal
 from aiev.sandbox.types import ExecResult, Outcome
 
 SEED_CODE = "def safe_name(s):\n    return s.replace(' ', '-')\n"
@@ -248,7 +249,8 @@ def test_the_reference_is_part_of_the_verdicts_key(context, monkeypatch) -> None
     [
         ("def safe_name(s):\n    assert isinstance(s, bytes)\n    return s\n", "the reference's own assert"),
         ("def safe_name(s):\n    return s.replace(' ', SEPARATOR)\n", "a name the reference lacks"),
-        ("def safe_name(s):\n    raise ValueError('no')\n", "another error"),
+        ("def safe_name(s):\n    raise RuntimeError('no')\n", "an error no function turns an argument down with"),
+        ("def safe_name(s):\n    return s.replace(' ', undefined_name)\n", "a NameError in the reference"),
         ("import sys\nsys.exit(0)\n\ndef safe_name(s):\n    return s\n", "tests_incomplete"),
         ("def safe_name(s):\n    while True:\n        pass\n", "a timeout"),
     ],
@@ -454,6 +456,24 @@ def test_an_assert_on_an_input_the_seed_rejects_is_dropped_and_the_rest_checked(
     assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
     assert "\nassert root(4) == 2.0\nassert root(9) == 3.0\n" in verdict["repaired"]  # after ``import math``
     assert "root(-4)" not in verdict["repaired"]
+
+
+def test_tests_whose_every_input_the_seed_rejects_are_refused_with_the_call_and_the_error(context) -> None:
+    # bz2's decompress (session 19's draw): the 0.5B's tests expected decompress(b"Hello, world!") == "Hello, world!"
+    # on data that is no bz2 stream, the seed raised OSError on each, and the repair left nothing to check: the tests
+    # ran against the solution unchecked, and its ``data.decode()`` was verified
+    seed = "import bz2\n\ndef decompress(data):\n    return bz2.BZ2Decompressor().decompress(data)\n"
+    solution = "def decompress(data):\n    return data.decode()\n"
+    tests = "assert decompress(b'Hello, world!') == 'Hello, world!'\nassert decompress(b'12345') == '12345'\n"
+    verdict, _ = check_tests(solution, tests, [], context, [], seed)
+    assert verdict["verdict"] == "contradicts_reference"
+    assert verdict["contradiction"].startswith("`decompress(b'Hello, world!')` raised OSError in the correct")
+    refused = refusal(verdict)
+    assert "decompress(b'Hello, world!')" in refused and "BZ2Decompressor" not in refused  # never the seed's code
+    # inputs it takes are checked as ever: bz2 data of the same text verifies
+    right = "".join(f"assert decompress({bz2.compress(text)!r}) == {text!r}\n" for text in (b"Hello, world!", b"12345"))
+    verdict, _ = check_tests(seed, right, [], context, [], seed)
+    assert verdict["verdict"] == "verifies" and verdict["reference_passed"]
 
 
 def test_an_import_of_the_tests_does_not_rebind_a_name_the_seed_reads(context) -> None:
