@@ -10,11 +10,14 @@ that repeats an earlier block of the same reply; the programmer's own words and 
 A turn can also echo itself: the 0.5B analyst, asked to explain alone, wrote one sentence ("The code should return an
 empty string if the input is an empty string, but it does not.") over and over to the token cap, and the programmer
 shown that analysis continued the loop until its own cap, its whole reply then an echo with no code (session 15).
-``without_repeats`` keeps each sentence of a turn's prose once.
+``without_repeats`` keeps each sentence of a turn's prose once. Tests loop the same way: the 0.5B test writer of
+session 19's ``to_filename`` wrote ``assert to_filename("project-123") == "project_123"`` some forty times, and that
+reply is the sample's test turn; ``without_repeated_asserts`` keeps each such assert of a code block once.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 
@@ -74,6 +77,54 @@ def without_repeats(text: str) -> str:
     if not dropped:
         return text
     return "".join(pieces).strip()
+
+
+def without_repeated_asserts(text: str) -> str:
+    """``text`` with every line of a fenced block that repeats an earlier line of a block, indentation included,
+    dropped when it is a one-line ``assert f(<constants>) == <literal>``: the same check of the same call again,
+    which tells nothing new (a call of a method, or of anything but constants, may see other state the second time,
+    so it stays). ``text`` as is when nothing repeats."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    at, dropped = 0, False
+    for fenced, start, end in _segments(text):
+        if not fenced:
+            continue
+        kept.append(text[at:start])
+        for line in text[start:end].splitlines(keepends=True):
+            plain = line.rstrip()
+            if plain in seen and _is_constant_check(plain.strip()):
+                dropped = True
+                continue
+            seen.add(plain)
+            kept.append(line)
+        at = end
+    if not dropped:
+        return text
+    return "".join(kept) + text[at:]
+
+
+def _is_constant_check(line: str) -> bool:
+    """Whether ``line`` is ``assert <name>(<literals>) == <literal>`` (either side) and nothing else."""
+    try:
+        [statement] = ast.parse(line).body
+    except (SyntaxError, ValueError):
+        return False
+    test = statement.test if isinstance(statement, ast.Assert) else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    for call, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and _is_literal(other):
+            return all(_is_literal(argument) for argument in [*call.args, *(k.value for k in call.keywords)])
+    return False
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _segments(reply: str) -> list[tuple[bool, int, int]]:

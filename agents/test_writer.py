@@ -27,6 +27,7 @@ from langgraph.runtime import Runtime
 
 from .context import Context
 from .dialogue import Speaker, before_first_turn, say, speaker_of, view_for
+from .echoes import without_repeated_asserts
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import extract_tests
 from .prompts import load_prompt, render_prompt
@@ -39,16 +40,18 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     system = load_prompt("test_writer")
     try:
         reply = ask_view(Speaker.TEST_WRITER, view_for({Speaker.TEST_WRITER}, system, [*visible, request]), runtime)
-        tests, tokens = _tests_of(reply.complete_text, state), reply.tokens
+        text, tokens = without_repeated_asserts(reply.complete_text), reply.tokens  # a looped assert once (``echoes``)
+        tests = _tests_of(text, state)
         resampled = bool(tests) and tests == state.get("tests")
         if resampled:  # the very tests it was asked to rewrite: drawn again, from the task (see the module doc)
             sampled = runtime.override(context=(runtime.context or Context()).for_candidates())
             view = view_for({Speaker.TEST_WRITER}, system, [*_without_own_replies(visible), request])
             reply = ask_view(Speaker.TEST_WRITER, view, sampled)
-            tests, tokens = _tests_of(reply.complete_text, state), add_token_counts(tokens, reply.tokens)
+            text, tokens = without_repeated_asserts(reply.complete_text), add_token_counts(tokens, reply.tokens)
+            tests = _tests_of(text, state)
     except ModelCallError as error:
         return model_failure(error)
-    turn = say(Speaker.TEST_WRITER, reply.complete_text, has_code=tests is not None, resampled=resampled)
+    turn = say(Speaker.TEST_WRITER, text, has_code=tests is not None, resampled=resampled)
     return {"messages": [turn], "tests": tests or "", "fault": None, "tokens": tokens}
 
 

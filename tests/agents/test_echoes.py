@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiev.agents.echoes import without_echoes, without_repeats
+from aiev.agents.echoes import without_echoes, without_repeated_asserts, without_repeats
 
 CODE = '```python\ndef strong(text):\n    if not text:\n        return ""\n    return f"<strong>{text}</strong>"\n```'
 INTERPRETER = (
@@ -52,3 +52,16 @@ def test_a_sentence_looped_to_the_token_cap_is_kept_once() -> None:
     shaped = "It adds.\n\nIt adds. It skips 0.\n```python\nx = 1.\nx = 1.\n```\nDone."
     assert without_repeats(shaped) == "It adds.\n\nIt skips 0.\n```python\nx = 1.\nx = 1.\n```\nDone."
     assert without_repeats("It adds. It adds too.") == "It adds. It adds too."  # nothing repeats: as is
+
+
+def test_an_assert_of_constants_looped_in_the_tests_is_kept_once() -> None:
+    # the 0.5B test writer's to_filename tests, session 19: one assert some forty times, then the reply cut
+    looped = 'assert to_filename("project-123") == "project_123"\n'
+    reply = "```python\n# Test cases\n" + looped * 40 + 'assert to_filename("a") == "a"\n```\nThese check it.\n'
+    once = "```python\n# Test cases\n" + looped + 'assert to_filename("a") == "a"\n```\nThese check it.\n'
+    assert without_repeated_asserts(reply) == once
+    assert without_repeated_asserts(reply + "```python\n" + looped + "```") == once + "```python\n```"  # any block
+    # a call that may see other state the second time, an indented copy (another block of code), prose: kept
+    kept = "```python\nassert s.pop() == 1\nassert s.pop() == 1\nassert f(x) == 1\nassert f(x) == 1\n"
+    kept += "def test():\n    assert f(1) == 2\nassert f(1) == 2\n```\nassert f(1) == 2\nassert f(1) == 2\n"
+    assert without_repeated_asserts(kept) == kept

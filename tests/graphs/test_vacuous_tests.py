@@ -191,3 +191,14 @@ def test_the_redraw_bench_replays_each_copied_second_draw_through_todays_test_wr
     # replayed up to the copied turn: the greedy reply saw the refused tests, the second draw did not
     greedy, second = ("\n".join(str(m.content) for m in call) for call in model.calls[:2])
     assert "assert add(2, -2) == 0" in greedy and "assert add(2, -2) == 0" not in second and refusal in second
+
+
+def test_an_assert_the_test_writer_looped_is_in_its_turn_and_the_tests_once(scripted_roles) -> None:
+    # the 0.5B's to_filename tests (session 19): one assert some forty times; the sample's test turn is this reply
+    looped = "```python\n# Test cases\n" + "assert add(1, 2) == 3\n" * 40 + "assert add(-1, 1) == 0\n```"
+    scripted = scripted_roles(questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[looped])
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed"
+    assert state["tests"].count("assert add(1, 2) == 3") == 1 and "assert add(-1, 1) == 0" in state["tests"]
+    turn = state["messages"][speakers(state).index("test_writer")]
+    assert turn.content == "```python\n# Test cases\nassert add(1, 2) == 3\nassert add(-1, 1) == 0\n```"
