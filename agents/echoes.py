@@ -21,6 +21,8 @@ import ast
 import re
 from collections.abc import Iterable
 
+from .parsing import is_literal
+
 # A fenced block from its opening fence to its closing one, or to the end of a reply cut by the token cap.
 _FENCED = re.compile(r"^[ \t]*```[^\n]*\n.*?(?:^[ \t]*```[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -114,17 +116,9 @@ def _is_constant_check(line: str) -> bool:
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
         return False
     for call, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and _is_literal(other):
-            return all(_is_literal(argument) for argument in [*call.args, *(k.value for k in call.keywords)])
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and is_literal(other):
+            return all(is_literal(argument) for argument in [*call.args, *(k.value for k in call.keywords)])
     return False
-
-
-def _is_literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def _segments(reply: str) -> list[tuple[bool, int, int]]:

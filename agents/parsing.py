@@ -76,6 +76,16 @@ def code_blocks(reply: str) -> list[CodeBlock]:
     return [CodeBlock(m.group(1).lower(), m.group(2).rstrip()) for m in _FENCE.finditer(text)]
 
 
+def is_literal(expression: ast.expr | str) -> bool:
+    """Whether an expression (a node, or its source text) is a literal ``ast.literal_eval`` reads: numbers, strings,
+    bytes, booleans, None and containers of them."""
+    try:
+        ast.literal_eval(expression)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def is_valid_python(code: str) -> bool:
     """Whether ``code`` is syntactically valid Python (used to tell code from prose in a reply)."""
     try:

@@ -21,6 +21,7 @@ import re
 from typing import NamedTuple
 
 from ..agents.context import Context
+from ..agents.parsing import is_literal
 from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult
 
@@ -177,8 +178,8 @@ def _matched(test: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
         and isinstance(zipped.func, ast.Name)
         and zipped.func.id == "zip"
         and len(zipped.args) == 2
-        and _is_literal(zipped.args[1])
-        and not _is_literal(zipped.args[0])
+        and is_literal(zipped.args[1])
+        and not is_literal(zipped.args[0])
     ):
         return zipped.args[0], zipped.args[1], True
     return None
@@ -186,7 +187,7 @@ def _matched(test: ast.expr) -> tuple[ast.expr, ast.expr, bool] | None:
 
 def _one_literal(*sides: ast.expr) -> tuple[ast.expr, ast.expr] | None:
     """``(expression, literal)`` when exactly one of two sides is a literal."""
-    literals = [side for side in sides if _is_literal(side)]
+    literals = [side for side in sides if is_literal(side)]
     if len(sides) != 2 or len(literals) != 1:
         return None
     return sides[1] if literals[0] is sides[0] else sides[0], literals[0]
@@ -202,14 +203,6 @@ def _is_isclose(node: ast.expr) -> bool:
         and node.func.value.id == "math"
         and len(node.args) == 2
     )
-
-
-def _is_literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 class _Recording(ast.NodeTransformer):

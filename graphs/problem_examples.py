@@ -19,6 +19,7 @@ import re
 from typing import NamedTuple
 
 from ..agents.context import Context
+from ..agents.parsing import is_literal
 from ..sandbox.engine import run_request
 from . import assert_values, reference_check
 
@@ -80,7 +81,7 @@ def _doctest_examples(problem: str, entry_point: str) -> list[Example]:
     found = []
     for match in _DOCTEST.finditer(problem):
         call, value = match.group("call").strip(), match.group("value")
-        if _calls(call, entry_point) and _is_literal(value):
+        if _calls(call, entry_point) and is_literal(value):
             found.append(Example(call, value, match.start("value"), match.end("value"), match.start()))
     return found
 
@@ -193,20 +194,12 @@ def _literal_at(rest: str, start: int) -> tuple[int, int] | None:
     if rest[start : start + 1] == "`":
         end = rest.find("`", start + 1)
         text = rest[start + 1 : end] if end > 0 else ""
-        return (start + 1, end) if text.strip() == text and _is_literal(text) else None
+        return (start + 1, end) if text.strip() == text and is_literal(text) else None
     for end in range(len(rest), start, -1):
         text = rest[start:end]
-        if text.strip() == text and _is_literal(text):
+        if text.strip() == text and is_literal(text):
             return start, end
     return None
-
-
-def _is_literal(text: str) -> bool:
-    try:
-        ast.literal_eval(text)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def _is_expression(text: str) -> bool:
