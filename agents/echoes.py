@@ -82,24 +82,27 @@ def without_repeats(text: str) -> str:
 
 
 def without_repeated_asserts(text: str) -> str:
-    """``text`` with every line of a fenced block that repeats an earlier line of a block, indentation included,
-    dropped when it is a one-line ``assert f(<constants>) == <literal>``: the same check of the same call again,
-    which tells nothing new (a call of a method, or of anything but constants, may see other state the second time,
-    so it stays). ``text`` as is when nothing repeats."""
+    """``text`` with every line of a fenced block that repeats an earlier line of a block dropped, when it is a
+    one-line ``assert f(<constants>) == <literal>`` (the same check of the same call again, which tells nothing new; a
+    call of a method, or of anything but constants, may see other state the second time, so it stays) at the top
+    level, or indented right after an identical line (the only line of a second ``def test_...():`` body is not a
+    repeat to drop: its body would be empty). ``text`` as is when nothing repeats."""
     kept: list[str] = []
     seen: set[str] = set()
-    at, dropped = 0, False
+    at, dropped, last = 0, False, ""
     for fenced, start, end in _segments(text):
         if not fenced:
             continue
         kept.append(text[at:start])
         for line in text[start:end].splitlines(keepends=True):
             plain = line.rstrip()
-            if plain in seen and _is_constant_check(plain.strip()):
+            repeat = plain == last if line[:1].isspace() else plain in seen
+            if repeat and _is_constant_check(plain.strip()):
                 dropped = True
                 continue
             seen.add(plain)
             kept.append(line)
+            last = plain
         at = end
     if not dropped:
         return text

@@ -65,3 +65,7 @@ def test_an_assert_of_constants_looped_in_the_tests_is_kept_once() -> None:
     kept = "```python\nassert s.pop() == 1\nassert s.pop() == 1\nassert f(x) == 1\nassert f(x) == 1\n"
     kept += "def test():\n    assert f(1) == 2\nassert f(1) == 2\n```\nassert f(1) == 2\nassert f(1) == 2\n"
     assert without_repeated_asserts(kept) == kept
+    # indented: a repeat right after itself goes, the same line in another function's body stays
+    bodies = "```python\ndef test_a():\n    assert f(1) == 2\n    assert f(1) == 2\n\n"
+    bodies += "def test_b():\n    assert f(1) == 2\n```"
+    assert without_repeated_asserts(bodies) == bodies.replace("    assert f(1) == 2\n    assert", "    assert", 1)
