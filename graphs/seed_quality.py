@@ -358,9 +358,9 @@ def _passes_through(node: _Definition | ast.ClassDef) -> bool:
     return not any(_may_change(inner, name) for inner in own)
 
 
-# Methods whose value says nothing of what a class computes: construction, and its display.
-_NOT_RETURNING = frozenset({"__init__", "__repr__", "__str__"})
+# A class's display, and with construction the methods whose value says nothing of what a class computes.
 _DISPLAY = frozenset({"__repr__", "__str__"})
+_NOT_RETURNING = _DISPLAY | {"__init__"}
 
 
 def _stored(methods: list[_Definition]) -> set[str]:
