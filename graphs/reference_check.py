@@ -139,8 +139,9 @@ def contradiction(result: ExecResult) -> str | None:
 
 
 def raised(tests: str, result: ExecResult) -> str | None:
-    """The first assert of the tests whose expression raised in a ``recording`` run against the reference, with the
-    exception's name, as a failure to show the test writer; None when none raised or the run did not reach the end of
+    """The first assert of the tests whose expression raised, in a ``recording`` run against the reference, an error
+    a function turns an argument down with (``_rejects_input``), with the exception's name, as a failure to show the
+    test writer; None when none raised or the run did not reach the end of
     the tests. A known-correct implementation that rejects an input the tests expect a value for says the input is not
     one the function takes: the 0.5B's tests of bz2's ``decompress`` expected ``decompress(b"Hello, world!") ==
     "Hello, world!"`` (no bz2 data), and a solution returning ``data.decode()`` was verified. Only the tests' own text
