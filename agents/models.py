@@ -3,8 +3,8 @@
 Runs carry model *names* (``context.Context``); this module is the one place a name is resolved. Models
 registered in-process win over the models file, which is how tests and the Python API inject scripted or
 fake models under any name (including a name the file also defines) without a server. Everything else
-becomes a ``ChatOpenAI``: the embedded llama.cpp server, vLLM and OpenAI all speak the same chat API, so
-the graphs never know which one they are talking to.
+becomes a ``ChatOpenAI``: the embedded llama.cpp server, vLLM (started by aiev or by the user) and OpenAI all speak
+the same chat API, so the graphs never know which one they are talking to.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .model_specs import (
     OpenAICompatibleSpec,
     OpenAISpec,
     UnknownModelError,
+    VllmCpuSpec,
     load_model_specs,
 )
 
@@ -140,10 +141,10 @@ def _chat_openai(
         # ChatOpenAI sends the cap as ``max_completion_tokens``, which some servers ignore (llama-cpp-python's)
         # (it would then generate until the context is full); ``max_tokens`` is understood by llama.cpp and vLLM.
         settings = {**common, "extra_body": {"max_tokens": max_tokens}}
-        if isinstance(spec, LlamaCppSpec):  # the server is (re)started here when it is not running
+        if isinstance(spec, LlamaCppSpec | VllmCpuSpec):  # the server is (re)started here when it is not running
             server = ensure_server(name, spec)
             settings |= {"base_url": server.base_url, "api_key": "local"}
-            if spec.special_tokens:  # --special prints the end-of-turn token too: replies stop before it
+            if isinstance(spec, LlamaCppSpec) and spec.special_tokens:  # --special prints the end-of-turn token too
                 settings["stop"] = server.reply_stops
         else:
             assert isinstance(spec, OpenAICompatibleSpec)

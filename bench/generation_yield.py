@@ -49,7 +49,8 @@ from typing import Any
 import typer
 
 from aiev.agents.local_model.cache import model_file
-from aiev.agents.model_specs import LlamaCppSpec, ModelError, OpenAICompatibleSpec, load_model_specs
+from aiev.agents.local_model.vllm_engine import engine_dir as vllm_engine_dir
+from aiev.agents.model_specs import LlamaCppSpec, ModelError, OpenAICompatibleSpec, VllmCpuSpec, load_model_specs
 from aiev.agents.state import Seed
 from aiev.cli.generate_cmd import DEFAULT_CONCURRENCY, DEFAULT_STAGE, generate
 from aiev.graphs.durable import JsonlLog, atomic_write_text
@@ -195,6 +196,8 @@ def describe_model(name: str) -> str:
         if spec.gguf is not None:
             pinned = f"{spec.gguf.size / 1e9:.2f} GB, sha256 {spec.gguf.sha256[:12]}"
         return f"{model_file(name, spec)} ({pinned})"
+    if isinstance(spec, VllmCpuSpec):
+        return f"vLLM's CPU build ({vllm_engine_dir().name}) serving the weights of {spec.weights}, bf16"
     where = ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
     return f"{spec.provider} {spec.model} at {where}"
 

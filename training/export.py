@@ -13,7 +13,8 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict
 
-from ..graphs.durable import atomic_write_jsonl, staging_dir
+from ..graphs.durable import atomic_write_jsonl
+from ..sandbox.staging import staging_dir
 from .errors import TrainingInputError
 from .samples import DialogueSample
 

@@ -3,10 +3,8 @@
 The source is a models-file ``llama_cpp`` entry (the embedded GGUF aiev already serves, so a student can be trained
 offline from the model that taught it), a checkpoint directory, or a hub id. SFT and the loop's training step load
 their base with ``from_pretrained``, which can read a GGUF but keeps its weights packed and refuses to save them:
-the GGUF is therefore dequantized here, once, into ordinary safetensors weights. transformers' own GGUF reader does
-the work (llama.cpp's tensor names -> HF names, the per-architecture weight un-permutation, the config from the
-metadata, the tokenizer with the file's ``tokenizer.chat_template``), so this module only decides what is read,
-where the result goes and when it can be reused.
+the GGUF is therefore dequantized (``agents/local_model/hf_weights.py``, which also gives vLLM the embedded model) into
+ordinary safetensors weights; this module decides what is read, where the result goes and when it can be reused.
 
 Every checkpoint carries the four interpreter tokens of ``configs/special_tokens.yaml``, added by the SFT path's
 own ``prepare_tokenizer`` (special, never split) with the embeddings resized to match, so serving the base as the
@@ -26,15 +24,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..agents.local_model.cache import cache_root, is_installed, model_file
+from ..agents.local_model.cache import cache_root
+from ..agents.local_model.hf_weights import gguf_sha256, installed_gguf, load_gguf_model
 from ..agents.model_specs import LlamaCppSpec, ModelError, ModelSpec, load_model_specs
-from ..graphs.durable import staging_dir
+from ..sandbox.staging import staging_dir
 from .errors import TrainingInputError
 from .special_tokens import SpecialTokens, load_special_tokens
 
-# Architectures whose conversion was checked against llama.cpp (greedy tokens agree; tests/training). Others that
-# transformers can read may still need per-architecture fixes (norm offsets, permutations) and are refused.
-SUPPORTED_ARCHITECTURES = ("qwen2",)
 RECORD_FILE = "student_base.json"
 # Raised when the conversion itself changes, so checkpoints made by an older one are rebuilt, not reused.
 FORMAT_VERSION = 1
@@ -86,7 +82,7 @@ def student_base(source: str, out: Path | None = None, *, flag: str = "--from") 
         return _materialize(_hf_record(source, Path(source), tokens), Path(source), out, tokens, named)
     if source in specs:
         gguf = _installed_gguf(named, source, specs[source])
-        record = BaseRecord(source=source, fingerprint=_gguf_sha256(specs[source], gguf), special_tokens=tokens.all)
+        record = BaseRecord(source=source, fingerprint=gguf_sha256(specs[source], gguf), special_tokens=tokens.all)
         return _materialize(record, gguf, out, tokens, named)
     if _HUB_ID.match(source) and not Path(source).exists():
         local = _hub_snapshot(named, source)
@@ -111,19 +107,10 @@ def _installed_gguf(named: str, name: str, spec: ModelSpec) -> Path:
             f"{named}: models-file entry of provider {spec.provider!r}; only llama_cpp entries carry weights "
             "(a GGUF) to start a student from"
         )
-    if not is_installed(name, spec):
-        fix = f"run `aiev models pull {name}`" if spec.gguf is not None else "fix the entry's path"
-        raise TrainingInputError(f"{named}: its GGUF {model_file(name, spec)} is missing; {fix}")
-    return model_file(name, spec)
-
-
-def _gguf_sha256(spec: LlamaCppSpec, gguf: Path) -> str:
-    """A pulled file's pinned SHA-256 (assembly verified it before giving the file its name); a ``path`` entry's
-    file is hashed, since nothing vouches for it (seconds per GB)."""
-    if spec.gguf is not None:
-        return spec.gguf.sha256
-    with gguf.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    try:
+        return installed_gguf(name, spec)
+    except ModelError as error:
+        raise TrainingInputError(f"{named}: {error}") from None
 
 
 def _hf_record(source: str, directory: Path, tokens: SpecialTokens) -> BaseRecord:
@@ -187,38 +174,10 @@ def _slug(source: str) -> str:
 
 
 def _convert_gguf(named: str, gguf: Path, dest: Path, tokens: SpecialTokens) -> None:
-    """Dequantize every tensor of the GGUF (bf16, the dtype the Qwen2.5 releases ship in: the quantization error
-    is far above bf16's rounding) into a model built from the file's own config, with its tokenizer."""
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-    from transformers.integrations.gguf import read_gguf_metadata
-    from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
-
     try:
-        architecture = read_gguf_metadata(str(gguf))[0].get("general.architecture")
-    except (OSError, ValueError) as error:
-        raise TrainingInputError(f"{named}: {gguf} is not a readable GGUF file ({error})") from None
-    if architecture not in SUPPORTED_ARCHITECTURES:
-        raise TrainingInputError(
-            f"{named}: {gguf} holds architecture {architecture!r}, not supported for a student base "
-            f"(supported: {', '.join(SUPPORTED_ARCHITECTURES)})"
-        )
-    config = AutoConfig.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    # tokenizer_type: AutoTokenizer would otherwise parse the whole file a second time only to learn the model type.
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name, tokenizer_type=config.model_type)
-    tokenizer.save_pretrained(str(dest))
-    with torch.device("meta"):  # no random initialisation: every weight comes from the file
-        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16)
-    weights = load_gguf_checkpoint(str(gguf), return_tensors=True, model_to_load=model, torch_dtype=torch.bfloat16)
-    missing, unexpected = model.load_state_dict(weights["tensors"], strict=False, assign=True)
-    tied = {"lm_head.weight"} if config.tie_word_embeddings else set()
-    absent = sorted(set(missing) - tied)
-    if absent or unexpected:
-        raise TrainingInputError(
-            f"{named}: the tensors of {gguf} do not fit a {architecture} model (missing {absent[:5]}, "
-            f"unexpected {sorted(unexpected)[:5]})"
-        )
-    model.tie_weights()
+        model = load_gguf_model(gguf, dest)
+    except ModelError as error:
+        raise TrainingInputError(f"{named}: {error}") from None
     _save_with_tokens(model, str(dest), dest, tokens)
 
 

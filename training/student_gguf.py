@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..agents.local_model.cache import cache_root
-from ..graphs.durable import fsync_dir, staging_dir
+from ..sandbox.staging import fsync_dir, staging_dir
 from .errors import TrainingInputError, TrainingStepError
 
 OutType = Literal["f16", "q8_0"]

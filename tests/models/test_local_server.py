@@ -13,7 +13,8 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
-from aiev.agents.local_model.server import LocalServer, ServerError, ensure_server, free_port
+from aiev.agents.local_model.process import ServerError, free_port
+from aiev.agents.local_model.server import LocalServer, ensure_server
 from aiev.agents.model_specs import LlamaCppSpec
 from aiev.agents.models import get_chat_model
 

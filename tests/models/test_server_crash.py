@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from aiev.agents.local_model import server as server_module
-from aiev.agents.local_model.server import LocalServer, ServerCrashed, ServerError, ensure_server, stop_all
+from aiev.agents.local_model.process import ServerCrashed, ServerError
+from aiev.agents.local_model.server import LocalServer, ensure_server, stop_all
 from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
 from aiev.agents.models import failure_cause, get_chat_model
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 
-from aiev.graphs.durable import staging_dir
+from aiev.sandbox.staging import staging_dir
 
 
 def test_a_killed_builds_staging_is_removed_and_a_live_ones_is_kept(tmp_path) -> None:
@@ -20,7 +20,7 @@ def test_a_killed_builds_staging_is_removed_and_a_live_ones_is_kept(tmp_path) ->
             textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from aiev.graphs.durable import staging_dir
+            from aiev.sandbox.staging import staging_dir
             staging = staging_dir(Path({str(target)!r}))
             (staging / "half.gguf").write_bytes(b"x" * 1024)
             print(staging, flush=True)
