@@ -60,7 +60,7 @@ _LEFT, _RIGHT = "_aiev_reference_left", "_aiev_reference_right"
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # The repr of a lazy iterator a function may return instead of a list: a generator, map, filter, zip, an itertools one.
 _ITERATOR = re.compile(r"<(?:generator|map|filter|zip|enumerate|reversed|itertools\.\w+|\w*iterator) object\b")
-# The builtin exceptions a function raises on an argument it does not take (``_rejects_input``).
+# The builtin exceptions a function raises on an argument it does not take (``rejects_input``).
 _INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, OSError, EOFError)
 Shape = tuple  # what a definition looks like from outside (kind, parameters, decorators, members): equal is comparable
 
@@ -140,7 +140,7 @@ def contradiction(result: ExecResult) -> str | None:
 
 def raised(tests: str, result: ExecResult) -> str | None:
     """The first assert of the tests whose expression raised, in a ``recording`` run against the reference, an error
-    a function turns an argument down with (``_rejects_input``), with the exception's name, as a failure to show the
+    a function turns an argument down with (``rejects_input``), with the exception's name, as a failure to show the
     test writer; None when none raised or the run did not reach the end of
     the tests. A known-correct implementation that rejects an input the tests expect a value for says the input is not
     one the function takes: the 0.5B's tests of bz2's ``decompress`` expected ``decompress(b"Hello, world!") ==
@@ -150,7 +150,7 @@ def raised(tests: str, result: ExecResult) -> str | None:
     if seen is None:
         return None
     for index, expectation in enumerate(assert_values.expectations(tests)):
-        if seen.get(index, ("", ""))[0] == "raises" and _rejects_input(seen[index][1]):
+        if seen.get(index, ("", ""))[0] == "raises" and rejects_input(seen[index][1]):
             call = ast.get_source_segment(tests, expectation.expression) or ast.unparse(expectation.expression)
             expected = ast.get_source_segment(tests, expectation.literal) or ast.unparse(expectation.literal)
             text = (
@@ -161,7 +161,7 @@ def raised(tests: str, result: ExecResult) -> str | None:
     return None
 
 
-def _rejects_input(exception: str) -> bool:
+def rejects_input(exception: str) -> bool:
     """Whether an exception of this name is how a function turns down an argument (a builtin ``ValueError``,
     ``TypeError``, ``LookupError``, ``ArithmeticError``, ``OSError`` or ``EOFError``, or a subclass of one), rather
     than a sign that the reference itself cannot run here (a ``NameError`` for a global it did not carry, an

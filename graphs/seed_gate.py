@@ -16,6 +16,12 @@ input that told the solution apart (a dialogue that then passes is a multi-round
 trains on). When the recording does not reach its end (the solution hung or exited on one of them) every case is
 appended, since the run cannot say which. Cases the solution gets right are not written in: they are evidence for
 the pass (``Gate.cases``), and the tests stay as short as their writer made them.
+
+A call the seed turns down (a builtin argument error, ``reference_check.rejects_input``) is a case too: the solution
+must turn it down as well, with any such error, and returning a value fails it. Session 20's 0.5B ``strtobool`` was
+verified returning False for every string it did not know, where the seed raises ``ValueError`` (``'ty'``, ``'ye'``):
+the tests held only true values, and calls the seed rejected were dropped as cases. A missed one is written in as a
+``try`` / ``except`` / ``else: raise AssertionError`` block naming the seed's exception.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import NamedTuple
 
 from ..agents.context import Context
 from ..agents.stand_ins import names_used
+from ..sandbox.types import ExecResult
 from . import assert_values, reference_check, seed_cases
 from .test_quality import recorded_reference_run
 
@@ -45,18 +52,49 @@ def check(solution: str, tests: str, setup: list[str], reference: str, context: 
     calls = seed_cases.near_calls(tests, names_used(tests, solution), reference, limit=WIDE_CASES)
     if not calls:
         return Gate(0, None)
-    answers = seed_cases.seed_answers(calls, recorded_reference_run(reference, seed_cases.probe(calls), setup, context))
-    if not answers:
+    seed_run = recorded_reference_run(reference, seed_cases.probe(calls), setup, context)
+    answers = seed_cases.seed_answers(calls, seed_run)
+    rejected = _rejected(calls, seed_run)
+    if not answers and not rejected:
         return Gate(0, None)
     cases = "".join(answers)
     compared = reference_check.tolerant(cases) or cases  # the seed's floats within the tolerance its tests use
     expected = assert_values.expected(compared)
     if len(expected) != len(answers):  # every case is one expectation; anything else is not a case of this module
         return Gate(0, None)
-    got = assert_values.solution_values(solution, compared, setup, context)
-    misses = [i for i in range(len(answers)) if got is None or not assert_values.meets(got.get(i), expected[i])]
-    if not misses:
-        return Gate(len(answers), None)
-    wrong = answers if got is None else [answers[misses[0]]]
-    extended = seed_cases.appended(tests, wrong)
-    return Gate(len(answers), reference_check.tolerant(extended) or extended)
+    probes = seed_cases.probe([call for call, _ in rejected])  # asserts after the answers: indices go on from there
+    got = assert_values.solution_values(solution, seed_cases.appended(compared, [probes]), setup, context)
+    wrong = [answers[i] for i in range(len(answers)) if got is None or not assert_values.meets(got.get(i), expected[i])]
+    wrong += [
+        _must_reject(call, exception)
+        for at, (call, exception) in enumerate(rejected, start=len(answers))
+        if got is None or not _turned_down(got.get(at))
+    ]
+    if not wrong:
+        return Gate(len(answers) + len(rejected), None)
+    extended = seed_cases.appended(tests, wrong if got is None else wrong[:1])
+    return Gate(len(answers) + len(rejected), reference_check.tolerant(extended) or extended)
+
+
+def _rejected(calls: list[str], seed_run: ExecResult) -> list[tuple[str, str]]:
+    """(call, exception name) for each call the seed turned down with a builtin argument error in its recording run;
+    none when the run did not reach its end."""
+    seen = assert_values.recorded(seed_run)
+    if seen is None:
+        return []
+    return [
+        (call, seen[index][1])
+        for index, call in enumerate(calls)
+        if index in seen and seen[index][0] == "raises" and reference_check.rejects_input(seen[index][1])
+    ]
+
+
+def _turned_down(outcome: tuple[str, str] | None) -> bool:
+    return outcome is not None and outcome[0] == "raises" and reference_check.rejects_input(outcome[1])
+
+
+def _must_reject(call: str, exception: str) -> str:
+    """A test that fails unless ``call`` raises the seed's exception (the case written in when the solution did not
+    turn the call down)."""
+    message = f"{call} must raise {exception}: the input is not one the function accepts"
+    return f"try:\n    {call}\nexcept {exception}:\n    pass\nelse:\n    raise AssertionError({message!r})\n"

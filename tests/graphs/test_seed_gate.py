@@ -197,8 +197,40 @@ def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> N
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None
     )
-    rejects = "def double(n):\n    raise TypeError(n)\n"  # the seed answers no call: no case to hold a solution to
-    assert check("def double(n):\n    return 0\n", DOUBLE_TESTS, [], rejects, context) == Gate(0, None)
+    broken = "def double(n):\n    return unknown * n\n"  # a NameError is the seed's own fault, not a case
+    assert check("def double(n):\n    return 0\n", DOUBLE_TESTS, [], broken, context) == Gate(0, None)
+
+
+STRTOBOOL = (
+    "def strtobool(val):\n    val = val.lower()\n"
+    "    if val in ('y', 'yes', 't', 'true', 'on', '1'):\n        return 1\n"
+    "    elif val in ('n', 'no', 'f', 'false', 'off', '0'):\n        return 0\n    else:\n"
+    "        raise ValueError('invalid truth value %r' % (val,))\n"
+)
+
+
+def _passes(code: str) -> bool:
+    try:
+        exec(compile(code, "<tests>", "exec"), {})
+    except AssertionError:
+        return False
+    return True
+
+
+def test_a_call_the_seed_turns_down_must_be_turned_down_too(context) -> None:
+    # session 20's 0.5B strtobool (draw 838363750) returned False for every string it did not know and was verified:
+    # its tests held true values only, and the calls the seed rejected ('ty', 'ye') were dropped as cases
+    tests = "assert strtobool('y') == True\nassert strtobool('yes') == True\nassert strtobool('on') == True\n"
+    wrong = "def strtobool(val):\n    return val.lower() in ['y', 'yes', 't', 'true', 'on', '1']\n"
+    gate = check(wrong, tests, [], STRTOBOOL, context)
+    assert gate.tests is not None and gate.tests.startswith(tests)
+    added = gate.tests.removeprefix(tests)
+    assert added.startswith("try:\n    strtobool(") and "\nexcept ValueError:\n" in added, added
+    assert not _passes(wrong + added) and _passes(STRTOBOOL + added)  # it tells the two apart when it runs
+    assert check(STRTOBOOL, tests, [], STRTOBOOL, context) == Gate(gate.cases, None)
+    # any builtin argument error turns an input down: the problem may not say which one the seed raises
+    other_error = STRTOBOOL.replace("raise ValueError", "raise TypeError")
+    assert check(other_error, tests, [], STRTOBOOL, context) == Gate(gate.cases, None)
 
 
 SHOUT = {"id": "shout", "snippet": "def shout(s):\n    return s.upper() + '!'\n", "source": "test"}
