@@ -13,6 +13,8 @@ import socket
 import tempfile
 from pathlib import Path
 
+from pydantic import BaseModel, ValidationError
+
 from .processes import alive
 
 
@@ -38,3 +40,12 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def holds(directory: Path, record: BaseModel, file: str) -> bool:
+    """Whether ``directory`` was built for ``record``, whose JSON a build writes into it as ``file``: a cached build
+    is reused only for the same input (a missing or unreadable record means it is not)."""
+    try:
+        return type(record).model_validate_json((directory / file).read_text(encoding="utf-8")) == record
+    except (OSError, ValidationError):
+        return False

@@ -22,12 +22,12 @@ import re
 import shutil
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from ..agents.local_model.cache import cache_root
 from ..agents.local_model.hf_weights import gguf_sha256, installed_gguf, load_gguf_model
 from ..agents.model_specs import LlamaCppSpec, ModelError, ModelSpec, load_model_specs
-from ..sandbox.staging import staging_dir
+from ..sandbox.staging import holds, staging_dir
 from .errors import TrainingInputError
 from .special_tokens import SpecialTokens, load_special_tokens
 
@@ -137,7 +137,7 @@ def _hub_snapshot(named: str, repo_id: str) -> Path:
 def _materialize(record: BaseRecord, source: Path, out: Path | None, tokens: SpecialTokens, named: str) -> Path:
     """Reuse ``target`` when it holds this record's checkpoint; else build it beside ``target`` and rename it in."""
     target = out if out is not None else bases_dir() / f"{_slug(record.source)}-{record.key[:16]}"
-    if _holds(target, record):
+    if holds(target, record, RECORD_FILE):
         return target
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         where = f"--out {target}" if out is not None else f"{named}: cache directory {target}"
@@ -155,18 +155,11 @@ def _materialize(record: BaseRecord, source: Path, out: Path | None, tokens: Spe
         try:
             os.rename(staging, target)
         except OSError:
-            if not _holds(target, record):  # another process finished the same checkpoint first: keep theirs
+            if not holds(target, record, RECORD_FILE):  # another process built it first: keep theirs
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-def _holds(target: Path, record: BaseRecord) -> bool:
-    try:
-        return BaseRecord.model_validate_json((target / RECORD_FILE).read_text(encoding="utf-8")) == record
-    except (OSError, ValidationError):
-        return False
 
 
 def _slug(source: str) -> str:

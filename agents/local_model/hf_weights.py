@@ -15,9 +15,9 @@ import os
 import shutil
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from ...sandbox.staging import fsync_dir, staging_dir
+from ...sandbox.staging import fsync_dir, holds, staging_dir
 from ..model_specs import LlamaCppSpec, ModelError
 from .cache import cache_root, is_installed, model_file
 
@@ -61,7 +61,7 @@ def hf_weights(name: str, spec: LlamaCppSpec) -> Path:
     gguf = installed_gguf(name, spec)
     record = WeightsRecord(gguf_sha256=gguf_sha256(spec, gguf))
     target = cache_root() / "hf-weights" / f"{name}-{record.gguf_sha256[:16]}"
-    if _holds(target, record):
+    if holds(target, record, RECORD_FILE):
         return target
     staging = staging_dir(target)
     staging.chmod(0o755)  # mkdtemp's 0700 would stay on the renamed checkpoint
@@ -72,7 +72,7 @@ def hf_weights(name: str, spec: LlamaCppSpec) -> Path:
         try:
             os.rename(staging, target)
         except OSError:
-            if not _holds(target, record):  # another process finished the same checkpoint first: keep theirs
+            if not holds(target, record, RECORD_FILE):  # another process built it first: keep theirs
                 raise
         fsync_dir(target.parent)
     finally:
@@ -118,10 +118,3 @@ def load_gguf_model(gguf: Path, tokenizer_dir: Path):
         )
     model.tie_weights()
     return model
-
-
-def _holds(target: Path, record: WeightsRecord) -> bool:
-    try:
-        return WeightsRecord.model_validate_json((target / RECORD_FILE).read_text(encoding="utf-8")) == record
-    except (OSError, ValidationError):
-        return False
