@@ -70,12 +70,12 @@ def unsupported_machine(flags: set[str] | None = None) -> str | None:
 def install_engine() -> tuple[Path, bool]:
     """The engine's Python, installing the environment first when it is missing (minutes: ~900 MB of wheels).
     Returns the path and whether anything was installed; a ``ModelError`` names what failed."""
-    target = engine_dir()
     if engine_installed():
-        return target / "bin" / "python", False
+        return engine_python(), False
     problem = unsupported_machine()
     if problem:
         raise ModelError(problem)
+    target = engine_dir()
     staging = staging_dir(target)
     staging.chmod(0o755)
     try:
@@ -97,7 +97,7 @@ def install_engine() -> tuple[Path, bool]:
         fsync_dir(target.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target / "bin" / "python", True
+    return engine_python(), True
 
 
 def weights_entry(name: str, spec: VllmCpuSpec, entries: dict[str, ModelSpec]) -> LlamaCppSpec | None:
