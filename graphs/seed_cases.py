@@ -23,7 +23,8 @@ directories in front when it takes a path apart (``os.path.basename``): what the
 solution differs, and a test writer's inputs may never hold it. First of all, up to a third of the cases pass an
 optional parameter of the seed's function that the call leaves out, by keyword: a boolean default's other value, else a
 value near its literal default, each value once; a ``None`` default has none to try, unless the seed calls the
-parameter with one argument (a ``key``): then a few one-argument callables (``_CALLABLES``). A call the tests collect
+parameter with one argument (a ``key``): then a few one-argument callables (``_CALLABLES``), or puts something in its
+place (``sep or ' '``, ``hi = len(a)``): then values of that kind. A call the tests collect
 (``list(gen(...))``) is varied inside and collected the same way. When the seed changes a list or dict argument in
 place (``a += b``, ``a.append``), each case binds that argument to the parameter's name and compares it after the call
 too, ``(iconcat((a := [1]), [2]), a)``, and the tested input itself becomes such a case. No sign flips, no empty
@@ -140,8 +141,9 @@ def _tested_call(expression: ast.expr, functions: set[str], changed: dict[str, d
 def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[str]]]]:
     """For each top-level function of the seed, its parameters that may be passed by keyword and have a literal
     default, as (name, position among the positional parameters or None, values to pass it, as source text): the other
-    boolean, else the default's near values (``_near``). A ``None`` default says nothing of the parameter's kind, unless
-    the seed calls the parameter with one argument (a ``key``, a ``predicate``): then it gets ``_CALLABLES``."""
+    boolean, else the default's near values (``_near``). A ``None`` default says nothing of the parameter's kind by
+    itself: when the seed calls the parameter with one argument (a ``key``, a ``predicate``) it gets ``_CALLABLES``,
+    when the seed puts something in its place, values of that thing's kind (``_fallback_values``)."""
     try:
         tree = ast.parse(seed)
     except (SyntaxError, ValueError):
@@ -163,7 +165,7 @@ def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[st
             if value is _NOT_CONSTANT or arg in args.posonlyargs:
                 continue
             if value is None:
-                values = list(_CALLABLES) if _called_with_one(node, arg.arg) else []
+                values = list(_CALLABLES) if _called_with_one(node, arg.arg) else _fallback_values(node, arg.arg)
             else:
                 values = [repr(not value)] if isinstance(value, bool) else [repr(near) for near in _near(value)]
             if values:
@@ -189,6 +191,73 @@ def _called_with_one(function: ast.FunctionDef | ast.AsyncFunctionDef, parameter
         and not node.keywords
         for node in ast.walk(function)
     )
+
+
+def _fallback_values(function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str) -> list[str]:
+    """Values (source texts) for a ``parameter`` whose default is None, of the kind of what ``function`` uses in its
+    place (``_fallback``): a literal's near values, a one-character string doubled (string's ``capwords`` joins with
+    ``sep or ' '``), the count 1 for ``len(...)`` or arithmetic on it (bisect's ``hi = len(a)``). Before, no case
+    passed such a parameter at all (sessions 19-20 noted bisect's ``hi`` and ``capwords``' ``sep``), so a solution
+    that ignored it stood. Empty values are left out, as everywhere in this module; none when the seed puts nothing in
+    the parameter's place, or nothing of a kind this reads."""
+    for node in ast.walk(function):
+        fallback = _fallback(node, parameter)
+        if fallback is None:
+            continue
+        if _counts(fallback):
+            return ["1"]
+        value = _constant(fallback)
+        if isinstance(value, (str, bytes)) and len(value) == 1:
+            return [repr(value * 2)]
+        if value is _NOT_CONSTANT:
+            return []
+        return [repr(near) for near in _near(value) if near or near == 0]
+    return []
+
+
+def _fallback(node: ast.AST, parameter: str) -> ast.expr | None:
+    """What ``node`` puts in the place of ``parameter`` when it is None: ``E`` of ``if p is None: p = E``, of ``E if
+    p is None else ...`` (or ``... if p is not None else E``), of ``p or E``; None for any other node."""
+    if isinstance(node, ast.If) and _is_none_test(node.test, parameter, ast.Is):
+        for statement in node.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(target := statement.targets[0], ast.Name)
+                and target.id == parameter
+            ):
+                return statement.value
+    if isinstance(node, ast.IfExp):
+        if _is_none_test(node.test, parameter, ast.Is):
+            return node.body
+        if _is_none_test(node.test, parameter, ast.IsNot):
+            return node.orelse
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2:
+        first, other = node.values
+        if isinstance(first, ast.Name) and first.id == parameter:
+            return other
+    return None
+
+
+def _is_none_test(test: ast.expr, parameter: str, operator: type[ast.cmpop]) -> bool:
+    """Whether ``test`` is ``parameter is None`` (``operator`` ``ast.Is``) or ``parameter is not None``
+    (``ast.IsNot``)."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == parameter
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], operator)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    )
+
+
+def _counts(node: ast.expr) -> bool:
+    """Whether ``node`` is a ``len(...)`` call or arithmetic on one: a count, so the parameter is an int."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+        return True
+    return isinstance(node, ast.BinOp) and (_counts(node.left) or _counts(node.right))
 
 
 # Methods that change a list, dict or set in place.

@@ -3,6 +3,7 @@ solution that hard-codes the tested inputs is not verified."""
 
 from __future__ import annotations
 
+import pytest
 from scripted_roles import run_seed, speakers
 
 from aiev.graphs.assert_values import RECORD
@@ -109,10 +110,40 @@ def test_a_none_default_the_seed_calls_with_one_argument_is_passed_callables() -
     assert keyed == [
         f"bisect_left([1, 2, 3], 2, key={text})" for text in ("lambda v: v * 2", "len", "abs", "str.lower")
     ]
-    assert not any("hi=" in call for call in calls) and "bisect_left([1, 2, 3], 2, lo=1)" in calls
+    assert "bisect_left([1, 2, 3], 2, lo=1)" in calls
     # called with two arguments, or not called at all: no kind to go by
     two = "def f(a, cmp=None):\n    return cmp(a, a) if cmp else a\n"
     assert near_calls("assert f(1) == 1\n", {"f"}, two, limit=30) == ["f(2)"]
+
+
+@pytest.mark.parametrize(
+    ("seed", "passed"),
+    [
+        ("def f(a, x, hi=None):\n    if hi is None:\n        hi = len(a)\n    return a[:hi]\n", ["hi=1"]),
+        ("def f(a, x, hi=None):\n    hi = len(a) - 1 if hi is None else hi\n    return a[:hi]\n", ["hi=1"]),
+        ("def f(a, x, sep=None):\n    return (sep or ' ').join(a)\n", ["sep='  '"]),
+        ("def f(a, x, sep=None):\n    return (sep if sep is not None else ', ').join(a)\n", ["sep=','", "sep=',  '"]),
+        ("def f(a, x, n=None):\n    if n is None:\n        n = 3\n    return a[:n]\n", ["n=4", "n=6"]),
+        # what the seed puts in the parameter's place tells no kind: a name, an empty literal, None
+        ("def f(a, x, n=None):\n    if n is None:\n        n = x\n    return a[:n]\n", []),
+        ("def f(a, x, n=None):\n    n = n or []\n    return a + n\n", []),
+        ("def f(a, x, n=None):\n    if n is not None:\n        a = a[:n]\n    return a\n", []),
+    ],
+    ids=[
+        "if-is-none-len",
+        "ifexp-len-arithmetic",
+        "or-one-character",
+        "ifexp-is-not-none",
+        "if-literal",
+        "a-name",
+        "empty",
+        "no-fallback",
+    ],
+)
+def test_a_none_default_the_seed_fills_in_is_passed_values_of_the_fill_s_kind(seed: str, passed: list[str]) -> None:
+    # bisect's ``hi = len(a)`` and capwords' ``sep or ' '``: before, no case passed either, so ignoring them stood
+    calls = near_calls("assert f(['a', 'b', 'c'], 2) == 0\n", {"f"}, seed, limit=30)
+    assert [call.removeprefix("f(['a', 'b', 'c'], 2, ").removesuffix(")") for call in calls if "=" in call] == passed
 
 
 def test_a_call_the_tests_collect_is_varied_inside_and_collected_the_same_way() -> None:

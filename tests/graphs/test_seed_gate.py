@@ -193,6 +193,35 @@ def test_a_solution_that_ignores_a_parameter_no_test_passes_is_overturned(contex
     assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
 
 
+CAPWORDS = "def capwords(s, sep=None):\n    return (sep or ' ').join(map(str.capitalize, s.split(sep)))\n"
+
+
+@pytest.mark.parametrize(
+    ("seed", "wrong", "tests", "case"),
+    [
+        (
+            CAPWORDS,
+            "def capwords(s, sep=None):\n    return ' '.join(w.capitalize() for w in s.split())\n",
+            "assert capwords('hello world') == 'Hello World'\nassert capwords('a b') == 'A B'\n",
+            "assert capwords('hello world', sep='  ') == 'Hello world'\n",
+        ),
+        (
+            BISECT_LEFT,
+            "def bisect_left(a, x, lo=0, hi=None, *, key=None):\n    for i in range(lo, len(a)):\n"
+            "        if (a[i] if key is None else key(a[i])) >= x:\n            return i\n    return len(a)\n",
+            "assert bisect_left([1, 2, 3], 3) == 2\nassert bisect_left([1, 2], 0) == 0\n",
+            "assert bisect_left([1, 2, 3], 3, hi=1) == 1\n",
+        ),
+    ],
+    ids=["capwords-sep", "bisect_left-hi"],
+)
+def test_a_solution_that_ignores_a_none_default_the_seed_fills_in_is_overturned(context, seed, wrong, tests, case):
+    # None by default: before, no case passed such a parameter; what the seed puts in its place gives it a kind
+    gate = check(wrong, tests, [], seed, context)
+    assert gate.tests is not None and gate.tests.removeprefix(tests) == case
+    assert check(seed, tests, [], seed, context) == Gate(gate.cases, None)
+
+
 def test_nothing_to_vary_or_nothing_the_seed_answers_gates_nothing(context) -> None:
     assert check("def double(n):\n    return 0\n", "x = 3\nassert double(x) == 6\n", [], DOUBLE, context) == Gate(
         0, None
