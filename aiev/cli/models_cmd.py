@@ -1,8 +1,9 @@
-"""``aiev models``: list the named models, install an embedded one and check it generates, serve it, and say whether
-the embedded runtime works on this machine (``doctor``)."""
+"""``aiev models``: list the named models, install an embedded one and check it generates, serve it, say whether
+the embedded runtime works on this machine (``doctor``), and remove engine environments it never uses (``prune``)."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -23,7 +24,13 @@ from aiev.agents.local_model.assemble import install_model
 from aiev.agents.local_model.cache import is_installed
 from aiev.agents.local_model.doctor import check_model, runtime_report
 from aiev.agents.local_model.server import server_for
-from aiev.agents.local_model.vllm_engine import engine_installed, install_engine, served_weights, weights_entry
+from aiev.agents.local_model.vllm_engine import (
+    engine_installed,
+    install_engine,
+    served_weights,
+    stale_engines,
+    weights_entry,
+)
 from aiev.agents.model_specs import (
     LlamaCppSpec,
     ModelError,
@@ -35,7 +42,9 @@ from aiev.agents.model_specs import (
 
 from .output import console, errors, fail
 
-app = typer.Typer(no_args_is_help=True, help="Named models: list, install and check, serve; doctor for this machine.")
+app = typer.Typer(
+    no_args_is_help=True, help="Named models: list, install and check, serve; doctor for this machine; prune the cache."
+)
 
 ModelsFile = Annotated[
     Path | None,
@@ -158,6 +167,10 @@ def doctor(models: ModelsFile = None) -> None:
             console.print(table)
         else:
             console.print("no embedded model installed yet: aiev models pull local-qwen-0.5b")
+    stale = stale_engines()
+    if stale:
+        size = sum(map(_size, stale)) / 1e9
+        console.print(f"{len(stale)} engine environment(s) of another lock, {size:.1f} GB: aiev models prune --yes")
     for fault in faults:
         errors.print(f"[red]fault:[/red] {fault}", highlight=False)
     if faults:
@@ -194,3 +207,28 @@ def serve(
             return
     errors.print(f"[red]error:[/red] the server for {name} exited; see {server.log_path}")
     raise typer.Exit(code=1)
+
+
+@app.command()
+def prune(
+    yes: Annotated[bool, typer.Option("--yes", help="Remove them (without it, only list them).")] = False,
+) -> None:
+    """List the vLLM engine environments built for another lock or Python (about 3.5 GB each), which this installation
+    never uses, and remove them with --yes. Models and converted weights stay."""
+    stale = stale_engines()
+    if not stale:
+        console.print("nothing to prune: every engine environment in the cache is this installation's")
+        return
+    for path in stale:
+        console.print(f"{_size(path) / 1e9:6.2f} GB  {path}", highlight=False, soft_wrap=True)
+    if not yes:
+        console.print("not removed: run again with --yes (a virtual environment of another Python may still use one)")
+        return
+    for path in stale:
+        shutil.rmtree(path)
+    console.print(f"removed {len(stale)} engine environment(s)")
+
+
+def _size(directory: Path) -> int:
+    """Bytes of the regular files under ``directory`` (links not followed, so each file counts once)."""
+    return sum(path.lstat().st_size for path in directory.rglob("*") if path.is_file() and not path.is_symlink())

