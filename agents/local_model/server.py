@@ -125,17 +125,23 @@ def server_for(name: str, spec: LlamaCppSpec | VllmCpuSpec, *, port: int | None 
 
 
 _servers: dict[str, ServerProcess] = {}
-_servers_lock = threading.Lock()
+_servers_lock = threading.Lock()  # guards the registry only: never held while a server starts
+_starting: dict[str, threading.Lock] = {}  # one per server: its start, and the checks before it
 
 
 def ensure_server(name: str, spec: LlamaCppSpec | VllmCpuSpec) -> ServerProcess:
     """The process-wide server for a model: started on first use, restarted on the same port if it was killed
     (so chat clients already pointing at it keep working), stopped when the interpreter exits. A server that
-    crashed by itself (illegal instruction, segfault, abort) would crash again: that is raised, not retried."""
+    crashed by itself (illegal instruction, segfault, abort) would crash again: that is raised, not retried.
+    Threads asking for the same model wait for its one start; those asking for another model do not (vLLM takes
+    about two minutes to start on 2 cores, and a run whose roles use two models would otherwise start them in turn)."""
     with _servers_lock:
         server = _servers.get(name)
         if server is None:
             server = _servers[name] = server_for(name, spec)
+            _starting[name] = threading.Lock()
+        starting = _starting[name]
+    with starting:
         failure = server.failure()
         if isinstance(failure, ServerCrashed) and failure.signal is not signal.SIGKILL:
             raise failure
@@ -148,6 +154,7 @@ def stop_server(name: str) -> None:
     """Stop and forget the process-wide server of ``name``, if any: a model served for a block only."""
     with _servers_lock:
         server = _servers.pop(name, None)
+        _starting.pop(name, None)
     if server is not None:
         server.stop()
 
@@ -165,6 +172,7 @@ def stop_all() -> None:
         for server in _servers.values():
             server.stop()
         _servers.clear()
+        _starting.clear()
 
 
 atexit.register(stop_all)

@@ -1,10 +1,14 @@
 """A llama.cpp server that dies on its first request is reported with its signal and the fix, wherever the death
-shows: the one-token check after `aiev models pull`, a model call in a dialogue, the next `ensure_server`."""
+shows: the one-token check after `aiev models pull`, a model call in a dialogue, the next `ensure_server`. And a
+model's start holds back the calls for that model only."""
 
 from __future__ import annotations
 
 import signal
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -81,3 +85,42 @@ def test_a_server_that_exits_is_not_called_crashed(tmp_path: Path) -> None:
     with pytest.raises(ServerError, match=r"exited during start-up with status 3: .*no model here") as raised:
         server.start(timeout_s=30)
     assert not isinstance(raised.value, ServerCrashed)
+
+
+class _SlowStart:
+    """A server whose start waits for ``release``: the first model's vLLM taking its two minutes."""
+
+    def __init__(self, release: threading.Event | None) -> None:
+        self.release, self.started = release, threading.Event()
+
+    def failure(self) -> None:
+        return None
+
+    def alive(self) -> bool:
+        return self.started.is_set()
+
+    def start(self) -> None:
+        if self.release is not None:
+            assert self.release.wait(timeout=30)
+        self.started.set()
+
+    def stop(self) -> None:
+        self.started.clear()
+
+
+def test_a_model_s_start_holds_back_only_the_calls_for_that_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    made = {"slow": _SlowStart(release), "quick": _SlowStart(None)}
+    monkeypatch.setattr(server_module, "server_for", lambda name, spec: made[name])
+    spec = load_model_specs()["local-qwen-0.5b"]
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            slow = [pool.submit(ensure_server, "slow", spec) for _ in range(2)]
+            time.sleep(0.2)  # the slow one is starting
+            assert pool.submit(ensure_server, "quick", spec).result(timeout=10) is made["quick"]
+            assert not any(future.done() for future in slow)  # the second call for it waits for the one start
+            release.set()
+            assert {future.result(timeout=10) for future in slow} == {made["slow"]}
+    finally:
+        release.set()
+        stop_all()
