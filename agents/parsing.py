@@ -287,9 +287,9 @@ def extract_tests(reply: str, entry_point: str | None = None, solution: str | No
     try:
         tree = ast.parse(tests)
     except SyntaxError:
-        salvaged = _complete_prefix(tests, r"\bassert\b")
+        salvaged = _without_broken_asserts(tests) or _complete_prefix(tests, r"\bassert\b")
         if salvaged is None:
-            return tests  # executed as is, so the syntax error reaches the analyst
+            return tests  # refused with its syntax error (``test_quality.unparsable``)
         tests, tree = salvaged, ast.parse(salvaged)
     shadowed = _top_level_names(solution) | ({entry_point} if entry_point else set())
     if shadowed:
@@ -325,6 +325,25 @@ def _complete_prefix(code: str, needed: str) -> str | None:
         if re.search(needed, prefix, re.MULTILINE) and is_valid_python(prefix):
             return prefix + "\n"
     return None
+
+
+def _without_broken_asserts(tests: str) -> str | None:
+    """``tests`` without the one-line asserts a syntax error points at, one at a time, when what is left parses and
+    still asserts something; None otherwise (the error lies elsewhere: a cut, a broken ``def``). A small test writer
+    mistypes a bracket in one literal and every assert after it is lost with a prefix: the 1.5B closed a list twice
+    in one of ``get_shared``'s asserts (``== ['[lib.so']]``, a ``[`` inside a string)."""
+    lines = tests.splitlines()
+    while True:
+        try:
+            ast.parse("\n".join(lines))
+        except SyntaxError as error:
+            at = (error.lineno or 0) - 1
+            if not (0 <= at < len(lines) and lines[at].startswith("assert ")):
+                return None
+            del lines[at]
+        else:
+            kept = "\n".join(lines) + "\n"
+            return kept if re.search(r"^assert\b", kept, re.MULTILINE) else None
 
 
 def _drop_shadowing(code: str, tree: ast.Module, names: set[str]) -> str:

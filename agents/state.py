@@ -41,7 +41,7 @@ class Verdict(TypedDict):
 
     status: Literal["passed", "discarded"]
     # "passed", "max_rounds", "vacuous_tests", "tests_contradict_reference", "tests_contradict_problem",
-    # "contradictory_examples", "model_error", "sandbox_error", ...
+    # "tests_unparsable", "contradictory_examples", "model_error", "sandbox_error", ...
     reason: str
     last_error: str  # the last interpreter feedback or model error, "" when passed
 

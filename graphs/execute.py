@@ -18,7 +18,8 @@ against the seed is checked once more on the seed's answers for inputs the tests
 solution gets wrong is appended to the tests the same way, and the solution runs again against them, so the round
 fails on that assert (the record's ``seed_gate_cases`` says how many cases it faced). Generated tests that did not
 pass against the seed are refused as well when an assert of theirs expects another value for a call the problem's
-own examples answer (``skipped="tests_contradict_problem"``, ``problem_consistency``).
+own examples answer (``skipped="tests_contradict_problem"``, ``problem_consistency``), and generated tests that are
+not Python (``skipped="tests_unparsable"``, ``unparsable``).
 
 Each record also says which tests the code ran against and how far through them it got, so a graph that
 ends without a pass can tell its attempts apart (see ``codergen.finish``). With several candidates per programmer
@@ -48,7 +49,7 @@ from ..sandbox.requirements import with_setup
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 from . import assert_values, problem_consistency, seed_gate
 from .candidates import Attempt, Choice, answered, as_turn, choose, others_may_pass
-from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal
+from .test_quality import REFUSED_TESTS, QualityVerdict, check_tests, digest, refusal, unparsable
 
 
 def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
@@ -138,11 +139,11 @@ def attempt(state: RoleState, context: Context, known: Sequence[dict[str, Any]] 
     earlier = [*(state.get("executions") or []), *known]
     reference = (state.get("seed") or {}).get("snippet")  # AIEV-Instruct's seed; CoderGen has none
     constant = not state.get("user_tests")  # a user's tests are the specification, whatever they expect
-    checked = (
-        None
-        if missing
-        else check_tests(state["solution"], state["tests"], setup, context, earlier, reference, constant=constant)
-    )
+    checked = None  # nothing to check
+    if not missing and constant and (unreadable := unparsable(state["tests"], state["solution"])):
+        checked = unreadable, None
+    elif not missing:
+        checked = check_tests(state["solution"], state["tests"], setup, context, earlier, reference, constant=constant)
     quality, broken = checked or (None, None)
     if quality and constant:
         quality = _against_problem(quality, state)

@@ -50,6 +50,7 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "vacuous_test_rounds": _rounds_skipped(records, "vacuous_tests"),
         "contradicting_test_rounds": _rounds_skipped(records, "tests_contradict_reference"),
         "problem_contradicting_test_rounds": _rounds_skipped(records, "tests_contradict_problem"),
+        "unparsable_test_rounds": _rounds_skipped(records, "tests_unparsable"),
         # passes the seed's answers on further inputs overturned (``seed_gate``): the round failed on the case appended
         "seed_gate_failed_rounds": sum(
             1 for r in records for e in r.get("executions", []) if e.get("seed_gate_cases") and e["outcome"] != "passed"
@@ -101,6 +102,7 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("rounds whose tests were refused as vacuous", stats["vacuous_test_rounds"]),
         ("rounds whose tests contradicted the seed's code", stats["contradicting_test_rounds"]),
         ("rounds whose tests contradicted the problem's examples", stats["problem_contradicting_test_rounds"]),
+        ("rounds whose tests were not Python", stats["unparsable_test_rounds"]),
         ("passes overturned by the seed's answers on further inputs", stats["seed_gate_failed_rounds"]),
         ("tokens in / out", f"{stats['tokens']['input']} / {stats['tokens']['output']}"),
         ("seed seconds (total)", stats["time"]["seed_seconds_total"]),

@@ -57,9 +57,9 @@ from ..sandbox.engine import run_request
 from ..sandbox.types import ExecRequest, ExecResult, Outcome
 from . import assert_values, reference_check, seed_cases
 
-# unchecked: the sandbox broke; contradicts_problem: set by the execute node (``problem_consistency``), which knows the
-# problem this check does not
-Judgement = Literal["verifies", "vacuous", "contradicts_reference", "contradicts_problem", "unchecked"]
+# unchecked: the sandbox broke; contradicts_problem and unparsable: set by the execute node (``problem_consistency``,
+# ``unparsable``), which knows the problem and whose tests they are
+Judgement = Literal["verifies", "vacuous", "contradicts_reference", "contradicts_problem", "unparsable", "unchecked"]
 Vacuity = Literal["calls_nothing", "returns_none", "raises", "returns_input", "returns_anything", "returns_constant"]
 
 # The execution record's ``skipped`` for each verdict that refuses the tests (the solution is not run).
@@ -67,6 +67,7 @@ REFUSED_TESTS: dict[Judgement, str] = {
     "vacuous": "vacuous_tests",
     "contradicts_reference": "tests_contradict_reference",
     "contradicts_problem": "tests_contradict_problem",
+    "unparsable": "tests_unparsable",
 }
 
 
@@ -78,9 +79,9 @@ class QualityVerdict(TypedDict):
     verdict: Judgement
     vacuity: Vacuity | None  # why the tests verify nothing (None unless vacuous)
     names: list[str]  # the solution's names, to tell the test writer what to call
-    # The failing assert and the values the reference's run compared (contradicts_reference), or the asserts and the
-    # problem's examples they deny (contradicts_problem); None otherwise; absent from verdicts recorded before the
-    # reference check existed.
+    # The failing assert and the values the reference's run compared (contradicts_reference), the asserts and the
+    # problem's examples they deny (contradicts_problem), or the syntax error (unparsable); None otherwise; absent
+    # from verdicts recorded before the reference check existed.
     contradiction: NotRequired[str | None]
     # The tests rewritten from the reference (its values written in when the tests contradicted it, its own cases
     # added, floats compared within a tolerance), when these verify (``verdict`` is then theirs): the tests to run
@@ -165,10 +166,31 @@ def check_tests(
     return {**_verdict(key, names, "verifies"), "reference_passed": bool(reference_run and reference_run.passed)}, None
 
 
+def unparsable(tests: str, solution: str) -> QualityVerdict | None:
+    """Generated tests that are not Python, refused with their syntax error (the test writer's to fix); None when
+    they parse. Run, they fail before any code runs, and the analyst read the error as the code's: in session 21's
+    1.5B draw every assert of ``get_shared``'s tests closed a list twice (``== ['[lib.so']]``), the analyst blamed the
+    solution three rounds running and the programmer pasted the broken asserts into its code. A user's tests are the
+    specification and run as they are (the caller does not ask)."""
+    try:
+        ast.parse(tests)
+    except SyntaxError as error:
+        failure = f"line {error.lineno} of the tests\n    {(error.text or '').strip()}\nSyntaxError: {error.msg}"
+    except ValueError as error:  # a null byte
+        failure = f"ValueError: {error}"
+    else:
+        return None
+    try:
+        names = sorted(solution_names(solution))
+    except UnparsableSource:
+        names = []
+    return {"key": digest([tests]), "verdict": "unparsable", "vacuity": None, "names": names, "contradiction": failure}
+
+
 def refusal(verdict: QualityVerdict) -> str:
     """The interpreter's turn for refused tests: what is wrong with them, addressed to whoever wrote them."""
     names = ", ".join(f"`{name}`" for name in verdict["names"]) or "the function the problem asks for"
-    if verdict["verdict"] in ("contradicts_reference", "contradicts_problem"):
+    if verdict["verdict"] in ("contradicts_reference", "contradicts_problem", "unparsable"):
         prompt = f"interpreter_{verdict['verdict']}"
         return render_prompt(prompt, names=names, failure=verdict["contradiction"])
     return render_prompt(f"interpreter_vacuous_{verdict['vacuity']}", names=names)
