@@ -36,6 +36,7 @@ _FAULT = re.compile(r"FAULT\s*(?:[:=]|\s+is\b\s*:?)\s*\**\s*(?:with\s+the\s+)?(c
 _VERDICT_LINE = re.compile(rf"^[ \t*]*(?:therefore,?\s*)?(?:the\s+)?(?:{_FAULT.pattern})[ \t*.]*$\n?", re.I | re.M)
 _VERDICT_END = re.compile(rf"[ \t]*(?:therefore,?\s*)?(?:the\s+)?(?:{_FAULT.pattern})[ \t*.]*$", re.I | re.M)
 _DEF_NAME = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
+_CLASS_NAME = re.compile(r"\bclass\s+([A-Za-z_]\w*)")
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # A heading that opens a worked solution ("**Solution:**", "## Solution", "Solution:"): questioners that
 # were told not to solve the problem sometimes do, and a solution inside the problem spoils the sample.
@@ -494,17 +495,30 @@ def _signatures_block(block: re.Match[str]) -> str:
     return block.group(0).replace(code, signatures_only(code), 1) if code else block.group(0)
 
 
+def _indented(text: str, at: int) -> bool:
+    """Whether only whitespace, and some, stands before ``at`` on its line (a method in a class's block)."""
+    before = text[text.rfind("\n", 0, at) + 1 : at]
+    return bool(before) and not before.strip()
+
+
 def entry_point_of(problem: str, expected: Iterable[str] = ()) -> str | None:
-    """The function a problem asks for: the first of ``expected`` (the seed's functions, which the questioner is
-    asked to keep) that the problem calls or defines, else the first ``def name(`` it shows (signature in the
-    statement), else the first name it calls in backticks that is not a builtin (the 0.5B's "does not support the
-    ``len()`` method" came before its ``length_hint(...)`` examples)."""
+    """The function (or class) a problem asks for: the first of ``expected`` (the seed's functions and classes,
+    which the questioner is asked to keep) that the problem calls or defines, else the first ``def name(`` it shows
+    (signature in the statement) that is no test and no method (indented), else the first ``class Name`` it shows,
+    else the first name it calls in backticks that is not a builtin (the 0.5B's "does not support the ``len()``
+    method" came before its ``length_hint(...)`` examples). A class problem whose statement shows the class but no
+    call of it (idlelib's ``Delegator``, session 21) was read as asking for its ``__init__``."""
     for name in expected:
-        if re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", problem):
+        if re.search(rf"(?<![\w.]){re.escape(name)}\s*\(|\bclass\s+{re.escape(name)}\b", problem):
             return name
-    names = [name for name in _DEF_NAME.findall(problem) if not name.startswith("test")]
-    if names:
-        return names[0]
+    functions = [
+        match.group(1)
+        for match in _DEF_NAME.finditer(problem)
+        if not match.group(1).startswith("test") and not _indented(problem, match.start())
+    ]
+    classes = _CLASS_NAME.findall(problem)
+    if functions or classes:
+        return (functions or classes)[0]
     called = [name for name in re.findall(r"`([A-Za-z_]\w*)\s*\(", problem) if name not in _BUILTIN_NAMES]
     if called:
         return called[0]

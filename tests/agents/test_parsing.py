@@ -260,6 +260,14 @@ def test_entry_point_from_signature_or_backticks() -> None:
     assert entry_point_of("Implement `merge_ranges(ranges)` that merges ranges.") == "merge_ranges"
     assert entry_point_of("Write a Python function named `awaitable` that takes an object.") == "awaitable"
     assert entry_point_of("Write something nice.") is None
+    # a class the problem only shows (no call of it): the class, not its __init__ (idlelib's Delegator, session 21)
+    shown = "```python\nclass Delegator:\n    def __init__(self, delegate=None):\n        ...\n```"
+    assert entry_point_of(shown, ["Delegator"]) == "Delegator"
+    assert entry_point_of(shown) == "Delegator"  # no seed to go by: the class it shows first, not a dunder method
+    shown = "```python\nclass Box:\n    def area(self) -> int:\n        ...\n```"
+    assert entry_point_of(shown) == "Box"  # a method is no entry point either
+    # a function shown beside a class it takes is the task
+    assert entry_point_of("```python\nclass Point:\n    x: int\n\ndef norm(p: Point) -> float:\n```") == "norm"
 
 
 def test_tests_cut_off_by_the_token_cap_keep_their_complete_asserts() -> None:
