@@ -15,7 +15,8 @@ again from scratch, and the rebuilt files keep only each seed's latest result.
 
 Each log record also names the invocation (session) that finished it and how long that session had run by then,
 so the wall time of a run resumed over several sessions, killed ones included, is the sum over sessions of their
-last record's elapsed time (``bench/generation_yield.py`` reports samples per hour from it).
+last record's elapsed time (``bench/generation_yield.py`` reports samples per hour from it). A dialogue's own
+``duration_s`` counts what a killed run of it had spent before (the span of its checkpoints) with the resume.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -204,11 +206,12 @@ class _SeedRunner:
     def __call__(self, seed: Seed) -> dict[str, Any]:
         started = time.monotonic()
         config = {"configurable": {"thread_id": seed["id"]}}
+        earlier = 0.0
         try:
-            state = self._finish(seed, config)
+            state, earlier = self._finish(seed, config)
         except Exception as error:
             state = _failed(seed, error)
-        return to_record(seed, state, self.context, time.monotonic() - started)
+        return to_record(seed, state, self.context, earlier + time.monotonic() - started)
 
     def failure(self, seed: Seed, error: BaseException) -> dict[str, Any]:
         return to_record(seed, _failed(seed, error), self.context, 0.0)
@@ -216,16 +219,25 @@ class _SeedRunner:
     def forget(self, seed_id: str) -> None:
         self.checkpointer.delete_thread(seed_id)
 
-    def _finish(self, seed: Seed, config: dict[str, Any]) -> State:
+    def _finish(self, seed: Seed, config: dict[str, Any]) -> tuple[State, float]:
+        """The dialogue's final state, and the seconds an interrupted run of it had already spent (0 for a fresh one):
+        the span of its checkpoints, so that a dialogue resumed after a kill records its whole duration, not the
+        resume's alone."""
         snapshot = self.graph.get_state(config)
         verdict = snapshot.values.get("verdict")
         if verdict and verdict["reason"] in RETRYABLE:
             self.checkpointer.delete_thread(seed["id"])  # start over: the failure was not the dialogue's
         elif snapshot.next:
-            return self.graph.invoke(None, config, context=self.context)  # resume mid-dialogue
+            earlier = self._spent(config)
+            return self.graph.invoke(None, config, context=self.context), earlier  # resume mid-dialogue
         elif verdict:
-            return snapshot.values  # finished just before a crash, not yet logged
-        return self.graph.invoke({"seed": seed, "stage": self.stage}, config, context=self.context)
+            return snapshot.values, self._spent(config)  # finished just before a crash, not yet logged
+        return self.graph.invoke({"seed": seed, "stage": self.stage}, config, context=self.context), 0.0
+
+    def _spent(self, config: dict[str, Any]) -> float:
+        """Seconds between the thread's first and last checkpoint (their ``created_at`` timestamps)."""
+        times = [datetime.fromisoformat(s.created_at) for s in self.graph.get_state_history(config) if s.created_at]
+        return (max(times) - min(times)).total_seconds() if times else 0.0
 
 
 def _failed(seed: Seed, error: BaseException) -> State:

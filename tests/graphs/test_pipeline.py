@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
-from fake_openai import adder_script
+from fake_openai import adder_script, role_of
 from langchain_core.messages import messages_from_dict
 
 from aiev.agents.dialogue import speaker_of
@@ -121,3 +122,34 @@ def test_until_verified_starts_no_seed_once_enough_are_verified_and_lets_those_i
     wider = run_pipeline(config(tmp_path, seeds, concurrency=2, until_verified=3))
     assert (wider.ran, wider.passed, wider.not_started, wider.reached) == (2, 4, 1, 5)
     assert sorted(s["seed_id"] for s in read_jsonl(tmp_path / "out" / "samples.jsonl")) == ["s1", "s2", "s3", "s4"]
+
+
+def test_a_dialogue_resumed_after_a_kill_records_the_time_spent_before_it(tmp_path: Path) -> None:
+    from aiev.graphs.pipeline import SeedWork
+
+    killed = {"yet": False}
+
+    def slow_then_killed(messages) -> str:
+        role = role_of([{"content": m.content} for m in messages])
+        if role == "questioner":
+            time.sleep(1.5)  # the time spent before the kill, checkpointed with the questioner's turn
+        elif role == "programmer" and not killed["yet"]:
+            killed["yet"] = True
+            raise KeyboardInterrupt  # the process dies mid-dialogue: no record, the checkpoints stay
+        return adder_script(messages)
+
+    register_model("pipeline-killed", ScriptedChatModel(script=slow_then_killed))
+    try:
+        context = resolve_context("teaching", overrides={**role_overrides("pipeline-killed"), "sandbox": "local"})
+        work = SeedWork(context=context, stage="teaching", checkpoints=tmp_path / "checkpoints.sqlite")
+        seed = {"id": "s0", "snippet": "v = 1", "source": "test"}
+        with work.open(remote=False) as runner, pytest.raises(KeyboardInterrupt):
+            runner(seed)
+        started = time.monotonic()
+        with work.open(remote=False) as runner:
+            record = runner(seed)
+        resumed_for = time.monotonic() - started
+    finally:
+        unregister_model("pipeline-killed")
+    assert record["status"] == "passed" and resumed_for < 1.5  # the questioner was not asked again
+    assert record["duration_s"] >= 1.5 + resumed_for - 0.1  # the dialogue's whole time, not the resume's alone
