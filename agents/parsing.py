@@ -16,13 +16,18 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import shlex
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from ..sandbox.requirements import is_install
+from packaging.requirements import Requirement
+
+from ..sandbox.requirements import SetupLineError, is_install, parse_install
 from .special_tokens import SpecialTokens, load_special_tokens
 from .state import Fault
+from .unittest_tests import as_plain_tests, uses_unittest
 
 PYTHON_LANGS = frozenset({"python", "py", "python3", ""})
 SHELL_LANGS = frozenset({"bash", "sh", "shell", "console"})
@@ -119,9 +124,10 @@ def python_blocks(reply: str) -> list[str]:
 def strip_demo(code: str) -> str:
     """Drop the demo a reply wraps around its solution: top-level ``if __name__ == "__main__":`` blocks,
     top-level call statements that print or call what the code itself defines (``print(f(3))``, ``main()``),
-    and top-level asserts (the reply's own checks of its examples: the tests are separate, and a wrong check
-    fails correct code; HumanEval/149's docstring calls the function ``list_sort``, and a solution that
-    asserted those examples failed on a NameError).
+    and top-level asserts or blocks of them (``try``/``for``/``while``/``with``, ``_checks``): the reply's own checks
+    of its examples, or the tests it copied. The tests are separate, and a wrong check fails correct code;
+    HumanEval/149's docstring calls the function ``list_sort``, and a solution that asserted those examples failed
+    on a NameError.
 
     The tests are appended to the solution and run as ``__main__``, so a demo would run too: reading stdin,
     printing noise or looping forever, and failing rounds for reasons unrelated to the task. An assignment is part
@@ -172,12 +178,28 @@ def _is_demo(node: ast.stmt, callables: set[str]) -> bool:
         return _is_main_guard(node.test)
     if isinstance(node, ast.Assert):
         return True
+    if isinstance(node, ast.Try | ast.For | ast.While | ast.With):
+        return _checks(node)
     return (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
         and isinstance(node.value.func, ast.Name)
         and node.value.func.id in callables
     )
+
+
+def _checks(node: ast.stmt) -> bool:
+    """A block that asserts or raises ``AssertionError``: a test the reply copied into its code (the 1.5B copied the
+    test writer's ``try: encoder.write(b'hello') ... else: raise AssertionError(...)`` into its ``IncrementalEncoder``,
+    which then failed in the code, before the tests ran)."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Assert):
+            return True
+        if isinstance(inner, ast.Raise) and inner.exc is not None:
+            raised = inner.exc.func if isinstance(inner.exc, ast.Call) else inner.exc
+            if isinstance(raised, ast.Name) and raised.id == "AssertionError":
+                return True
+    return False
 
 
 def _demo_assignments(body: list[ast.stmt], candidates: list[ast.stmt], defined: set[str]) -> list[ast.stmt]:
@@ -260,28 +282,46 @@ def extract_setup(reply: str) -> list[str]:
 
     Only lines the sandbox accepts as setup are kept (``sandbox.requirements``: plain installs, no shell
     operators): other shell lines in replies are run instructions ("python solution.py") that would execute
-    before the program exists, and setup runs with network access.
+    before the program exists, and setup runs with network access. A line is also rid of the standard library's
+    own modules (``_without_stdlib``).
     """
     lines: list[str] = []
     for block in code_blocks(reply):
         if block.lang not in SHELL_LANGS:
             continue
         for line in block.code.splitlines():
-            line = line.strip().removeprefix("$").strip()
-            if is_install(line) and line not in lines:
+            line = _without_stdlib(line.strip().removeprefix("$").strip())
+            if line and is_install(line) and line not in lines:
                 lines.append(line)
     return lines
+
+
+def _without_stdlib(line: str) -> str | None:
+    """An install line without the packages named like a module of the standard library, None when nothing else is
+    left; any other line as it is. Models install what they import: the 1.5B asked for ``pip install importlib``
+    (an old package whose build fails on Python 3, which failed ``reload``'s round), ``marshal`` (not on PyPI) and
+    ``typing`` (a backport for Python < 3.5), 20 times in sessions 20-21's draws. A module of the standard library is
+    there already, and what PyPI holds under its name is a backport or a squatter, not something a program needs."""
+    try:
+        install = parse_install(line)
+    except SetupLineError:
+        return line
+    kept = [r for r in install.requirements if Requirement(r).name.lower() not in sys.stdlib_module_names]
+    if len(kept) == len(install.requirements):
+        return line
+    return shlex.join(["pip", "install", *install.options, *kept]) if kept else None
 
 
 def extract_tests(reply: str, entry_point: str | None = None, solution: str | None = None) -> str | None:
     """Assert-based tests ready to be appended to the solution, or ``None`` when the reply has none.
 
-    Blocks containing ``assert`` are joined. A test block that re-defines or imports the function under
-    test, or anything else the solution defines, would shadow the real solution (it runs in the same file)
-    and test its own copy, so such definitions and imports are removed; ``test_*`` functions that nothing
-    calls are called, since there is no pytest to collect them.
+    Blocks containing ``assert`` (or a ``TestCase``'s ``self.assert...``) are joined. A test block that re-defines
+    or imports the function under test, or anything else the solution defines, would shadow the real solution (it
+    runs in the same file) and test its own copy, so such definitions and imports are removed; ``test_*``
+    functions that nothing calls are called, since there is no pytest to collect them, and ``TestCase`` classes
+    are run as plain tests (``unittest_tests``).
     """
-    blocks = [code for code in python_blocks(reply) if re.search(r"\bassert\b", code)]
+    blocks = [code for code in python_blocks(reply) if re.search(r"\bassert\b", code) or uses_unittest(code)]
     if not blocks:
         return None
     tests = "\n\n".join(blocks)
@@ -295,7 +335,7 @@ def extract_tests(reply: str, entry_point: str | None = None, solution: str | No
     shadowed = _top_level_names(solution) | ({entry_point} if entry_point else set())
     if shadowed:
         tests = _drop_shadowing(tests, tree, shadowed)
-    return _call_uncalled_tests(tests)
+    return _call_uncalled_tests(as_plain_tests(tests))
 
 
 def top_level_functions(code: str) -> list[str]:

@@ -81,6 +81,22 @@ def test_a_demo_assignment_goes_with_its_demo_and_a_line_shared_with_kept_code_s
     )
 
 
+def test_blocks_of_checks_copied_into_the_code_are_stripped_and_other_blocks_stay() -> None:
+    # the 1.5B copied the test writer's `try: ... else: raise AssertionError(...)` into its IncrementalEncoder
+    code = (
+        "class E:\n    def write(self, d):\n        return d\n\n\nencoder = E()\n"
+        "try:\n    encoder.write(1)\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError('must raise')\n"
+        "for i in range(2):\n    assert E().write(i) == i\n"
+        "try:\n    import numpy\nexcept ImportError:\n    numpy = None\n"
+        "for name in ('a', 'b'):\n    setattr(E, name, None)\n"
+    )
+    assert strip_demo(code) == (
+        "class E:\n    def write(self, d):\n        return d\n\n\n"
+        "try:\n    import numpy\nexcept ImportError:\n    numpy = None\n"
+        "for name in ('a', 'b'):\n    setattr(E, name, None)\n"
+    )  # `encoder = E()` went with the check that read it
+
+
 def test_the_replys_own_top_level_asserts_are_stripped() -> None:
     # HumanEval/149: the docstring's examples call `list_sort`, the function is `sorted_list_sum`.
     reply = (
@@ -113,6 +129,12 @@ def test_setup_keeps_only_pip_installs() -> None:
         "```sh\npython -m pip install numpy==2.0\n```"
     )
     assert extract_setup(reply) == ["pip install requests", "python -m pip install numpy==2.0"]
+
+
+def test_setup_drops_the_standard_library_s_modules_from_installs() -> None:
+    # the 1.5B installs what it imports: `pip install importlib` fails to build, `marshal` is not on PyPI
+    reply = "```bash\npip install importlib\npip install marshal numpy==2.0\npip install -U typing requests\n```"
+    assert extract_setup(reply) == ["pip install numpy==2.0", "pip install -U requests"]
 
 
 def test_tests_drop_redefinitions_and_imports_of_the_function_under_test() -> None:
