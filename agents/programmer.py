@@ -28,6 +28,7 @@ from langgraph.runtime import Runtime
 from .context import Context
 from .dialogue import Speaker, before_first_turn, say, speaker_of, view_for
 from .echoes import without_echoes
+from .failing_check import quoted
 from .model_call import ModelCallError, ask_view, model_failure
 from .parsing import extract_setup, extract_solution
 from .prompts import load_prompt
@@ -38,7 +39,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     executions = state.get("executions") or []
     messages = state.get("messages", [])
     starting_over = bool(executions) and executions[-1].get("skipped") == "unchanged"
-    shown = before_first_turn(Speaker.PROGRAMMER, messages) if starting_over else messages
+    shown = starting_afresh(messages) if starting_over else messages
     try:
         reply = ask_view(Speaker.PROGRAMMER, programmer_view(shown), runtime, revising=bool(executions))
     except ModelCallError as error:
@@ -65,7 +66,7 @@ def sample_others(
     at = max(index for index, message in enumerate(messages) if speaker_of(message) is Speaker.PROGRAMMER)
     shown = messages[:at]
     if start_over or messages[at].additional_kwargs.get("started_over"):
-        shown = before_first_turn(Speaker.PROGRAMMER, shown)
+        shown = starting_afresh(shown)
     sampled = runtime.override(context=context.for_candidates())
     view, count = programmer_view(shown), context.candidates - 1
     with ContextThreadPoolExecutor(count) as pool:  # the calling thread's run context goes with each call
@@ -76,14 +77,25 @@ def sample_others(
 
 
 def programmer_view(shown: Sequence[AnyMessage]) -> list[BaseMessage]:
-    """The transcript ``shown`` as the programmer sees it; after an analysis, closed by the request for corrected code
-    (``prompts/programmer_revision_request.md``): shown the analyst's explanation last, the embedded 0.5B restated it
-    and wrote no code, in every one of 4 candidates of each of the 2 first revisions of a draw (session 15), and wrote
-    corrected code for both when the request followed."""
+    """The transcript ``shown`` as the programmer sees it; after an analysis, closed by the check that failed
+    (``failing_check``) and the request for corrected code (``prompts/programmer_revision_request.md``): shown the
+    analyst's explanation last, the embedded 0.5B restated it and wrote no code, in every one of 4 candidates of each
+    of the 2 first revisions of a draw (session 15), and wrote corrected code for both when the request followed."""
     view = view_for({Speaker.PROGRAMMER}, load_prompt("programmer"), shown)
     if shown and speaker_of(shown[-1]) is Speaker.ERROR_ANALYST:
-        view[-1] = HumanMessage(content=f"{view[-1].content}\n\n{load_prompt('programmer_revision_request')}")
+        closing = [quoted(shown, "programmer_failing_check"), load_prompt("programmer_revision_request")]
+        view[-1] = HumanMessage(content="\n\n".join([str(view[-1].content), *filter(None, closing)]))
     return view
+
+
+def starting_afresh(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
+    """What a programmer that resent failed code is shown: the task as it first saw it, none of its own replies to copy
+    (see the module doc), and the check its code failed (``failing_check``), so that the fresh attempt does not fail
+    it again the same way: started from the task alone, the 1.5B at its temperature wrote ``splitext``'s failed code
+    a third time (session 21)."""
+    task = before_first_turn(Speaker.PROGRAMMER, messages)
+    check = quoted(messages, "programmer_start_over")
+    return [*task, HumanMessage(content=check)] if check else task
 
 
 def candidate(text: str, entry_point: str | None, messages: Sequence[AnyMessage] = ()) -> Candidate:

@@ -196,11 +196,12 @@ def test_code_resent_unchanged_after_a_failure_is_not_run_again(local_engine, sc
     ]
     assert result.messages[5]["data"]["content"] == load_prompt("interpreter_unchanged")
     assert sum(call[0].content == load_prompt("error_analyst") for call in model.calls) == 1
-    # After the unchanged resend the programmer starts over from the task (and the user's tests): no earlier
-    # reply of its own is in view to copy a third time. The transcript keeps every turn.
+    # After the unchanged resend the programmer starts over from the task (and the user's tests) and the check its
+    # code failed: no earlier reply of its own is in view to copy a third time. The transcript keeps every turn.
     programmer_calls = [call for call in model.calls if call[0].content == load_prompt("programmer")]
     assert [len(call) for call in programmer_calls] == [2, 4, 2]
-    assert programmer_calls[2][1].content == programmer_calls[0][1].content
+    task, afresh = programmer_calls[0][1].content, programmer_calls[2][1].content
+    assert afresh.startswith(task) and "failed this check" in afresh and "AssertionError" in afresh[len(task) :]
     assert [
         m["data"]["additional_kwargs"].get("started_over") for m in result.messages if m["data"]["name"] == "programmer"
     ] == [False, False, True]

@@ -18,7 +18,7 @@ from scripted_roles import (
 )
 
 from aiev.agents.dialogue import speaker_of
-from aiev.agents.prompts import load_prompt
+from aiev.agents.prompts import load_prompt, render_prompt
 from aiev.graphs.aiev_instruct import build_graph, generate_one
 
 SEED = {"id": "s1", "snippet": "def plus(x, y):\n    return x + y", "source": "test"}
@@ -229,8 +229,14 @@ def test_roles_see_the_transcript_from_their_own_side(scripted_roles) -> None:
     kinds = [m.type for m in second_programmer_call]
     assert kinds == ["system", "human", "ai", "human"]  # problem | own code | tests+stderr+analysis merged
     # the analysis, not the verdict that routes the dialogue (shown it, the 1.5B answered "The FAULT is: code")
+    # then the check that failed, quoted again right before the request (``failing_check``)
+    check = render_prompt(
+        "programmer_failing_check",
+        line="assert add(1, 2) == 3",
+        error="AssertionError: add(1, 2) is -1; the test expects 3",
+    )
     assert second_programmer_call[-1].content.endswith(
-        "add subtracts instead of adding.\n\n" + load_prompt("programmer_revision_request")
+        f"add subtracts instead of adding.\n\n{check}\n\n" + load_prompt("programmer_revision_request")
     )
     assert "FAULT" not in second_programmer_call[-1].content
     assert "def plus" in scripted.models["questioner"].calls[0][-1].content  # only the questioner sees the seed
