@@ -18,15 +18,20 @@ they did not, seen in real draws:
 
 Calls are compared as syntax trees (``f(1,2)`` is ``f(1, 2)``), values as Python values (``1.0`` is ``1``), a
 tolerant assert within its tolerance (``assert_values.holds``). An example or assert written in another form is not
-compared: the checks err toward accepting.
+compared: the checks err toward accepting. So is an example whose call names a variable (``bisect_left(a, x)``): the
+same text stands for another call wherever ``a`` and ``x`` were set to other values before it (the 1.5B's
+``bisect_left`` problem set them anew before each of its six examples, and was discarded as contradicting itself).
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 
 from . import assert_values
 from .problem_examples import Example, examples, same_value
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 def conflicting_examples(problem: str, entry_point: str | None) -> list[str]:
@@ -36,7 +41,7 @@ def conflicting_examples(problem: str, entry_point: str | None) -> list[str]:
         return []
     first: dict[str, Example] = {}
     found = []
-    for example in examples(problem, entry_point):
+    for example in _self_contained(examples(problem, entry_point), entry_point):
         earlier = first.setdefault(_call_key(example.call), example)
         if earlier is not example and not same_value(earlier.value, example.value):
             found.append(f"`{earlier.call} -> {earlier.value}` and `{example.call} -> {example.value}`")
@@ -49,7 +54,7 @@ def contradicted_examples(tests: str, problem: str, entry_point: str | None) -> 
     if not entry_point:
         return []
     stated: dict[str, Example] = {}
-    for example in examples(problem, entry_point):
+    for example in _self_contained(examples(problem, entry_point), entry_point):
         stated.setdefault(_call_key(example.call), example)
     found = []
     asserts = assert_values.expectations(tests)
@@ -60,6 +65,17 @@ def contradicted_examples(tests: str, problem: str, entry_point: str | None) -> 
                 f"`{ast.unparse(expectation.statement)}`, but the problem states `{example.call} -> {example.value}`"
             )
     return found
+
+
+def _self_contained(found: list[Example], entry_point: str) -> list[Example]:
+    """The examples whose call names nothing but the entry point and builtins: what the call is does not depend on
+    the text before it."""
+    known = _BUILTINS | {entry_point}
+    return [example for example in found if _names(example.call) <= known]
+
+
+def _names(call: str) -> set[str]:
+    return {node.id for node in ast.walk(ast.parse(call, mode="eval")) if isinstance(node, ast.Name)}
 
 
 def _call_key(call: str) -> str:

@@ -25,6 +25,19 @@ def test_one_call_with_two_values_is_a_conflict_and_equal_values_are_not() -> No
     assert conflicting_examples(problem, None) == []
 
 
+def test_a_call_of_variables_is_not_one_call_wherever_it_is_written() -> None:
+    # the 1.5B set `a` and `x` anew before each `print(bisect_left(a, x))  # Output: ...` (session 22)
+    problem = (
+        "Examples:\n```python\na = [1, 3, 5]\nx = 4\nprint(bisect_left(a, x))  # Output: 2\n\nx = 0\n"
+        "print(bisect_left(a, x))  # Output: 0\nprint(bisect_left([1, 3], len('ab')))  # Output: 1\n"
+        "print(bisect_left([1, 3], len('ab')))  # Output: 2\n```\n"
+    )
+    assert conflicting_examples(problem, "bisect_left") == [
+        "`bisect_left([1, 3], len('ab')) -> 1` and `bisect_left([1, 3], len('ab')) -> 2`"  # builtins name no variable
+    ]
+    assert contradicted_examples("assert bisect_left(a, x) == 5\n", problem, "bisect_left") == []
+
+
 def test_an_assert_that_denies_an_example_contradicts_the_problem() -> None:
     problem = f"{PROBLEM}\n{EXAMPLES}"
     tests = "assert add(1, 2) == 4\nassert add(0, 0) == 0\nassert add(5, 5) == 11\n"
