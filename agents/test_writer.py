@@ -9,10 +9,15 @@ Asked to rewrite its tests (refused as vacuous or as contradicting the seed, or 
 at greedy decoding resends them verbatim: the 1.5B sent the same three identical asserts after each of three
 refusals and the dialogue was discarded. A reply that carries exactly the tests it was asked to rewrite is therefore
 drawn once more at ``Context.candidate_temperature`` (the programmer's extra candidates are sampled the same way), and
-that reply is the turn; both cost their tokens. The second draw starts over, as the programmer's does after a resent
-copy: it is shown the task and the latest feedback, not its own earlier replies. Shown them, the 0.5B copied them at
-0.7 too: in the five 0.5B draws of sessions 15 and 16, 18 of 35 such second draws were the earlier reply verbatim
-(``distutils``' ``fix_help_options``: the same identity-passing tests three rounds running).
+that reply is the turn; both cost their tokens. So is a reply that repeats an earlier one: the same tests as any
+earlier turn (the 1.5B's ``isframe`` tests came back after a reply without tests, refused again for the same input), or
+the same words as an earlier reply without tests (told that its reply held no tests, the 1.5B at greedy decoding sent
+the same implementation of the class, its expected bytes cut by the token cap, three rounds running: zlib's
+``IncrementalEncoder``, session 22).
+The second draw starts over, as the programmer's does after a resent copy: it is shown the task and the latest
+feedback, not its own earlier replies. Shown them, the 0.5B copied them at 0.7 too: in the five 0.5B draws of
+sessions 15 and 16, 18 of 35 such second draws were the earlier reply verbatim (``distutils``'
+``fix_help_options``: the same identity-passing tests three rounds running).
 
 Sent back because every candidate of the round failed the same asserts with the same values (``suspect_asserts`` on
 the round's record, ``graphs/candidates``), the test writer is shown those asserts and asked to work their expected
@@ -42,8 +47,9 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
         reply = ask_view(Speaker.TEST_WRITER, view_for({Speaker.TEST_WRITER}, system, [*visible, request]), runtime)
         text, tokens = without_repeated_asserts(reply.complete_text), reply.tokens  # a looped assert once (``echoes``)
         tests = _tests_of(text, state)
-        resampled = bool(tests) and tests == state.get("tests")
-        if resampled:  # the very tests it was asked to rewrite: drawn again, from the task (see the module doc)
+        earlier = [str(m.content) for m in visible if speaker_of(m) is Speaker.TEST_WRITER]
+        resampled = tests in {state.get("tests"), *(_tests_of(e, state) for e in earlier)} if tests else text in earlier
+        if resampled:  # the very tests, or no-tests reply, it was told about: drawn again (see the module doc)
             sampled = runtime.override(context=(runtime.context or Context()).for_candidates())
             view = view_for({Speaker.TEST_WRITER}, system, [*_without_own_replies(visible), request])
             reply = ask_view(Speaker.TEST_WRITER, view, sampled)

@@ -15,7 +15,7 @@ import pytest
 from langchain_core.messages import messages_to_dict
 from scripted_roles import BAD_CODES, BLAME_CODE, GOOD_CODE, GOOD_TESTS, PROBLEM, SEED, run_seed, speakers
 
-from aiev.agents.dialogue import Speaker, say
+from aiev.agents.dialogue import Speaker, say, speaker_of
 from aiev.agents.models import register_model, unregister_model
 from aiev.agents.scripted import ScriptedChatModel
 from aiev.graphs import test_quality
@@ -161,6 +161,37 @@ def test_refused_tests_resent_verbatim_are_drawn_again_at_the_candidate_temperat
     refusal = str(state["messages"][3].content)
     assert constant_tests in copied and constant_tests not in fresh
     assert "def add(a: int, b: int)" in fresh and refusal in fresh
+
+
+def test_a_reply_without_tests_sent_again_word_for_word_is_drawn_again(scripted_roles, temperatures) -> None:
+    # zlib's IncrementalEncoder (session 22): the same implementation, its expected bytes cut, three rounds running
+    no_tests = "```python\ndef add(a, b):\n    return a + b\n\n# Check the result\n```"
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[GOOD_CODE],
+        test_writer=[no_tests, no_tests, GOOD_TESTS],
+        context={"candidate_temperature": 0.6},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    first, second = (m for m in state["messages"] if speaker_of(m) is Speaker.TEST_WRITER)
+    assert first.additional_kwargs["resampled"] is False and first.content == no_tests
+    assert second.additional_kwargs["resampled"] is True and second.content == GOOD_TESTS
+    writer = scripted.context.test_writer_model
+    assert [t for name, t in temperatures if name == writer] == [0.0, 0.0, 0.6]
+
+
+def test_tests_refused_before_and_sent_again_after_another_reply_are_drawn_again(scripted_roles) -> None:
+    # the 1.5B's isframe (session 22): refused tests, a reply without tests, then the refused tests once more
+    no_tests = "```python\ndef add(a, b):\n    return a + b\n```"
+    scripted = scripted_roles(
+        questioner=[PROBLEM], programmer=[GOOD_CODE], test_writer=[CONSTANT, no_tests, CONSTANT, GOOD_TESTS]
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 3
+    turns = [m for m in state["messages"] if speaker_of(m) is Speaker.TEST_WRITER]
+    assert [t.additional_kwargs["resampled"] for t in turns] == [False, False, True]
+    assert turns[-1].content == GOOD_TESTS
 
 
 def test_the_redraw_bench_replays_each_copied_second_draw_through_todays_test_writer(tmp_path, capsys) -> None:
