@@ -19,12 +19,14 @@ the cases, when there are that many, put around a string (or bytes) argument, or
 the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes ``'<font>'`` around
 its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for ``unquote``), an empty
 and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it strips or splits on whitespace,
-directories in front when it takes a path apart (``os.path.basename``): what the seed treats specially is where a
-solution differs, and a test writer's inputs may never hold it. First of all, up to a third of the cases pass an
-optional parameter of the seed's function that the call leaves out, by keyword: a boolean default's other value, else a
-value near its literal default, each value once; a ``None`` default has none to try, unless the seed calls the
-parameter with one argument (a ``key``): then a few one-argument callables (``_CALLABLES``), or puts something in its
-place (``sep or ' '``, ``hi = len(a)``): then values of that kind. A call the tests collect
+directories in front when it takes a path apart (``os.path.basename``), a character beyond ASCII when it encodes or
+decodes, and, when it splits an input at a separator, what it tests a part's start for (and a space) right after the
+separator: what the seed treats specially is where a solution differs, and a test writer's inputs may never hold it.
+First of all, up to a third of the cases pass an optional parameter of the seed's function that the call leaves out,
+by keyword: a boolean default's other value, else a value near its literal default, each value once; a ``None``
+default has none to try, unless the seed calls the parameter with one argument (a ``key``): then a few one-argument
+callables (``_CALLABLES``), or puts something in its place (``sep or ' '``, ``hi = len(a)``): then values of that
+kind. A call the tests collect
 (``list(gen(...))``) is varied inside and collected the same way. When the seed changes a list or dict argument in
 place (``a += b``, ``a.append``), each case binds that argument to the parameter's name and compares it after the call
 too, ``(iconcat((a := [1]), [2]), a)``, and the tested input itself becomes such a case. No sign flips, no empty
@@ -343,31 +345,40 @@ def seed_answers(calls: list[str], result: ExecResult) -> list[str]:
     ]
 
 
-def _variants(values: list[object], marks: Iterable[tuple[str, str]] | None = None) -> list[list[str]]:
+class _Mark(NamedTuple):
+    """What ``near_calls`` puts into a string input: ``prefix`` before it and ``suffix`` after it, or, with ``after``,
+    ``prefix`` right after the first ``after`` in it (the start of the part the seed splits off there)."""
+
+    prefix: str
+    suffix: str = ""
+    after: str = ""
+
+
+def _variants(values: list[object], marks: Iterable[_Mark] | None = None) -> list[list[str]]:
     """The arguments ``values`` with one changed at a time (see the module doc), or, given ``marks``, with one string
-    argument put between a mark's prefix and suffix, as source texts."""
+    argument marked (``_Mark``), as source texts."""
     changes = []
     for position, value in enumerate(values):
         if marks is None:
             near = _near(value)
         else:
-            near = [marked for prefix, suffix in marks if (marked := _marked(value, prefix, suffix)) is not None]
+            near = [marked for mark in marks if (marked := _marked(value, mark)) is not None]
         for changed in near:
             changes.append([repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]])
     return changes
 
 
-def _marked(value: object, prefix: str, suffix: str) -> object:
-    """``value`` with a mark around it (``_around``) when it is a string or bytes, around its last element when it is a
-    list or tuple ending in one, around its last value when it is a dict whose last value is one; None otherwise.
+def _marked(value: object, mark: _Mark) -> object:
+    """``value`` with a mark in it (``_put``) when it is a string or bytes, in its last element when it is a list or
+    tuple ending in one, in its last value when it is a dict whose last value is one; None otherwise.
     Strings inside a container are inputs too (urllib's ``parse_keqv_list`` splits each of a list's ``k=v`` strings at
     its first ``=``: the 0.5B's split at every ``=`` was verified, no element of its tests having a second one)."""
     if isinstance(value, (str, bytes)):
-        return _around(value, prefix, suffix)
+        return _put(value, mark)
     inner = _last_string(value)
     if inner is None:
         return None
-    changed = _around(inner, prefix, suffix)
+    changed = _put(inner, mark)
     return None if changed is None else _with_last(value, changed)
 
 
@@ -390,14 +401,23 @@ def _with_last(value: list | tuple | dict, changed: object) -> list | tuple | di
     return value[:-1] + type(value)([changed])
 
 
-def _around(value: str | bytes, prefix: str, suffix: str) -> str | bytes | None:
-    """``value`` between ``prefix`` and ``suffix``; for bytes, the mark in Latin-1 (None when it has no such bytes)."""
-    if isinstance(value, str):
+def _put(value: str | bytes, mark: _Mark) -> str | bytes | None:
+    """``value`` with ``mark`` in it; for bytes, the mark in Latin-1. None when bytes cannot hold the mark, or the
+    value has no ``after`` to put the prefix behind."""
+    parts: tuple = tuple(mark)
+    if isinstance(value, bytes):
+        try:
+            parts = tuple(text.encode("latin-1") for text in mark)
+        except UnicodeEncodeError:
+            return None
+    prefix, suffix, after = parts
+    if not after:
         return prefix + value + suffix
-    try:
-        return prefix.encode("latin-1") + value + suffix.encode("latin-1")
-    except UnicodeEncodeError:
+    at = value.find(after)
+    if at < 0:
         return None
+    at += len(after)
+    return value[:at] + prefix + value[at:]
 
 
 def _near(value: object) -> list[object]:
@@ -477,7 +497,7 @@ def _inner_repeat(value: str | bytes | tuple | list) -> list[str | bytes]:
 _NOT_CONSTANT = object()
 
 
-def _marks(seed: str) -> list[tuple[str, str]]:
+def _marks(seed: str) -> list[_Mark]:
     """What the seed's code spells out, as (prefix, suffix) pairs to put around a string input, as a fuzzer takes its
     dictionary from the program's constants and comparisons. Its one-character strings, then the punctuation inside
     its longer strings (docstrings aside), each appended: what it treats specially (``html.escape``'s quotes: the
@@ -486,7 +506,8 @@ def _marks(seed: str) -> list[tuple[str, str]]:
     verified on inputs without a ``<``). Then what it tests an input's ends for: each ``startswith`` argument (or string
     compared with ``x[0]``, ``x[:n]``) prepended, each ``endswith`` argument (``x[-1]``, ``x[-n:]``) appended, and each
     pair of them around it (email's ``unquote`` strips ``"..."`` and ``<...>``: the 0.5B's tests, repaired from the
-    seed, held no such input and verified nothing)."""
+    seed, held no such input and verified nothing). Then what its method calls treat specially (``_method_marks``), and
+    the starts it tests for put after each separator it splits at (``_split_marks``)."""
     try:
         tree = ast.parse(seed)
     except (SyntaxError, ValueError):
@@ -517,31 +538,40 @@ def _marks(seed: str) -> list[tuple[str, str]]:
                 if end and isinstance(text := _constant(other), str) and text:
                     ends[end].append(text)
     prefixes, suffixes = (list(dict.fromkeys(found)) for found in ends.values())
-    marks = [("", c) for c in single + inside]
-    marks += [(p, "") for p in prefixes] + [("", q) for q in suffixes] + [(p, q) for p in prefixes for q in suffixes]
-    return list(dict.fromkeys(marks + _method_marks(tree)))
+    marks = [_Mark("", c) for c in single + inside]
+    marks += [_Mark(p) for p in prefixes] + [_Mark("", q) for q in suffixes]
+    marks += [_Mark(p, q) for p in prefixes for q in suffixes]
+    return list(dict.fromkeys(marks + _method_marks(tree) + _split_marks(tree, prefixes)))
 
 
 # Line ends as text-splitting code meets them: an empty line, and a line of whitespace alone.
-_LINE_MARKS = [("", "\n\n"), ("", "\n \t\n")]
+_LINE_MARKS = [_Mark("", "\n\n"), _Mark("", "\n \t\n")]
 # Whitespace at either end, spaces and tabs and a line end mixed.
-_WHITESPACE_MARKS = [(" \t", ""), ("", "\t \n")]
+_WHITESPACE_MARKS = [_Mark(" \t"), _Mark("", "\t \n")]
 # The str methods that treat whitespace specially when called without arguments.
 _WHITESPACE_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "isspace"})
 # Directories in front of a file name, relative and absolute.
-_PATH_MARKS = [("pkg/", ""), ("/tmp/pkg/", "")]
+_PATH_MARKS = [_Mark("pkg/"), _Mark("/tmp/pkg/")]
 # The ``os.path`` functions that take a path apart or normalise it (names no str method has).
 _PATH_FUNCTIONS = frozenset({"basename", "dirname", "abspath", "normpath", "relpath", "splitext"})
+# Characters beyond ASCII: one in Latin-1 (two bytes in UTF-8), one outside it (the euro sign).
+_CODEC_MARKS = [_Mark("", "\xe9"), _Mark("", "\u20ac")]
+# The str and bytes methods that change between text and bytes.
+_CODEC_METHODS = frozenset({"encode", "decode"})
+# The str methods that split at a separator given as their first argument.
+_SPLIT_METHODS = frozenset({"split", "rsplit", "partition", "rpartition"})
 
 
-def _method_marks(tree: ast.Module) -> list[tuple[str, str]]:
+def _method_marks(tree: ast.Module) -> list[_Mark]:
     """What the string methods the seed calls treat specially: lines for ``splitlines``, whitespace for ``strip`` and
     its kin called without arguments, directories for the ``os.path`` functions that take a path apart (inspect's
     ``getmodulename`` takes the ``basename`` first: the 0.5B's, which does not, was verified in sessions 11 and 18 on
-    bare file names). Text that reaches them is where a solution splitting at ``"\\n"`` or testing
-    ``line == ""`` differs (textwrap's ``indent`` leaves whitespace-only lines alone, as ``line.strip()`` is false
-    for them: the 0.5B's, which prefixes every line, was verified on one-line inputs, and no character its seed spells
-    out would have made a second line)."""
+    bare file names), characters beyond ASCII for ``encode`` and ``decode`` (email's ``header_encode`` encodes a str
+    with its charset, Latin-1 by default: the 1.5B's, which decodes bytes with the charset and encodes them again as
+    UTF-8, was verified in session 22 on ASCII inputs alone, where the two agree). Text that reaches them is where
+    a solution splitting at ``"\\n"`` or testing ``line == ""`` differs (textwrap's ``indent`` leaves
+    whitespace-only lines alone, as ``line.strip()`` is false for them: the 0.5B's, which prefixes every line, was
+    verified on one-line inputs, and no character its seed spells out would have made a second line)."""
     calls = [
         (node.func.attr, bool(node.args or node.keywords))
         for node in ast.walk(tree)
@@ -552,7 +582,29 @@ def _method_marks(tree: ast.Module) -> list[tuple[str, str]]:
         marks += _WHITESPACE_MARKS
     if any(name in _PATH_FUNCTIONS for name, _ in calls):
         marks += _PATH_MARKS
+    if any(name in _CODEC_METHODS for name, _ in calls):
+        marks += _CODEC_MARKS
     return marks
+
+
+def _split_marks(tree: ast.Module, prefixes: list[str]) -> list[_Mark]:
+    """For each separator the seed splits an input at (``s.split('=', 1)``, ``partition``), what it tests a start for
+    (``prefixes``) and a space, each put right after the separator: the start of the part the seed goes on with,
+    which a mark around the whole input never reaches. urllib's ``parse_keqv_list`` splits ``k=v`` at ``=`` and takes
+    the quotes off a value that starts and ends with ``"``: the 1.5B's took them off a value that merely starts with
+    one (``k="b`` gave ``''``) and stripped the spaces after ``=``, and was verified in session 22, its tests' values
+    either quoted whole or bare."""
+    separators = [
+        value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _SPLIT_METHODS
+        and node.args
+        and isinstance(value := _constant(node.args[0]), str)
+        and value
+    ]
+    return [_Mark(start, after=separator) for separator in dict.fromkeys(separators) for start in [*prefixes, " "]]
 
 
 def _end_tested(node: ast.expr) -> str | None:

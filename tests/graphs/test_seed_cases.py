@@ -321,3 +321,79 @@ def test_vacuous_tests_the_seed_cannot_rescue_are_still_refused(scripted_roles) 
     state = run_seed(scripted, RFC822)
     assert state["verdict"]["reason"] == "vacuous_tests"
     assert all(record["test_quality"]["verdict"] == "vacuous" for record in state["executions"])
+
+
+def _differ(calls: list[str], seed: str, solution: str) -> list[str]:
+    """The ``calls`` on which ``seed`` and ``solution`` give different values (or one of them raises)."""
+
+    def outcome(code: str, call: str) -> object:
+        namespace: dict = {}
+        exec(code, namespace)
+        try:
+            return eval(call, namespace)
+        except Exception as error:  # what it raised is the outcome compared
+            return type(error)
+
+    return [call for call in calls if outcome(seed, call) != outcome(solution, call)]
+
+
+HEADER_ENCODE = (
+    "from base64 import b64encode\n\ndef header_encode(header_bytes, charset='iso-8859-1'):\n"
+    "    if not header_bytes:\n        return ''\n    if isinstance(header_bytes, str):\n"
+    "        header_bytes = header_bytes.encode(charset)\n    encoded = b64encode(header_bytes).decode('ascii')\n"
+    "    return '=?%s?b?%s?=' % (charset, encoded)\n"
+)
+# session 22's 1.5B: the bytes decoded with the charset, then encoded as UTF-8; the same as the seed on ASCII
+HEADER_ENCODE_UTF8 = (
+    "import base64\n\ndef header_encode(header_bytes, charset='iso-8859-1'):\n    if not header_bytes:\n"
+    "        return ''\n    if isinstance(header_bytes, bytes):\n        header_bytes = header_bytes.decode(charset)\n"
+    "    encoded = base64.b64encode(header_bytes.encode('utf-8')).decode('ascii')\n"
+    "    return f'=?{charset}?b?{encoded}?='\n"
+)
+
+
+def test_a_seed_that_encodes_or_decodes_gets_characters_beyond_ascii_in_its_inputs() -> None:
+    tests = (
+        "assert header_encode(b'Hello') == '=?iso-8859-1?b?SGVsbG8=?='\n"
+        "assert header_encode('Hi') == '=?iso-8859-1?b?SGk=?='\n"
+    )
+    calls = near_calls(tests, {"header_encode"}, HEADER_ENCODE, limit=100)
+    # bytes take the Latin-1 character only (the euro sign has no Latin-1 byte), a str takes both
+    assert {"header_encode(b'Hello\\xe9')", "header_encode('Hié')", "header_encode('Hi€')"} <= set(calls)
+    assert not any("\\xe2" in call for call in calls)
+    assert {"header_encode(b'Hello\\xe9')", "header_encode('Hié')"} <= set(
+        _differ(calls, HEADER_ENCODE, HEADER_ENCODE_UTF8)
+    )
+    # without the marks of a seed that encodes, no case tells the two apart
+    assert not _differ(
+        near_calls(tests, {"header_encode"}, "def f(s):\n    return s\n", 100), HEADER_ENCODE, HEADER_ENCODE_UTF8
+    )
+
+
+PARSE_KEQV_LIST = (
+    "def parse_keqv_list(l):\n    parsed = {}\n    for elt in l:\n        k, v = elt.split('=', 1)\n"
+    "        if v[0] == '\"' and v[-1] == '\"':\n            v = v[1:-1]\n        parsed[k] = v\n    return parsed\n"
+)
+# session 22's 1.5B: quotes taken off a value that starts with one and holds another anywhere, spaces stripped
+PARSE_KEQV_LIST_LOOSE = (
+    "def parse_keqv_list(l):\n    result = {}\n    for item in l:\n        key, value = item.split('=', 1)\n"
+    "        value = value.strip()\n        if value.startswith('\"') and '\"' in value:\n"
+    "            value = value[1:-1]\n        result[key] = value\n    return result\n"
+)
+
+
+def test_what_the_seed_tests_a_parts_start_for_goes_right_after_the_separator_it_splits_at() -> None:
+    # bare values, as the 1.5B's tests had: a half-quoted value and a space after ``=`` tell the loose one apart
+    bare = near_calls("assert parse_keqv_list(['a=1']) == {'a': '1'}\n", {"parse_keqv_list"}, PARSE_KEQV_LIST, 100)
+    told = {"parse_keqv_list(['a=\"1'])", "parse_keqv_list(['a= 1'])"}
+    assert told <= set(_differ(bare, PARSE_KEQV_LIST, PARSE_KEQV_LIST_LOOSE))
+    # the last element of a list, a quoted value: a quote and a space right after its ``=``
+    tests = "assert parse_keqv_list(['a=b', 'c=\"d\"']) == {'a': 'b', 'c': 'd'}\n"
+    calls = near_calls(tests, {"parse_keqv_list"}, PARSE_KEQV_LIST, limit=100)
+    assert {"parse_keqv_list(['a=b', 'c=\"\"d\"'])", "parse_keqv_list(['a=b', 'c= \"d\"'])"} <= set(calls)
+    # a string with no separator takes no such mark; a seed that splits at whitespace makes none
+    assert not any(
+        "= " in call
+        for call in near_calls("assert parse_keqv_list(['a']) == {}\n", {"parse_keqv_list"}, PARSE_KEQV_LIST, 100)
+    )
+    assert "f('a= b')" not in near_calls("assert f('a=b') == 1\n", {"f"}, "def f(s):\n    return s.split()\n", 100)
