@@ -83,15 +83,15 @@ def stand_ins(solution: str, constant: str | None = None) -> dict[StandInKind, s
     return {kind: ast.unparse(_StandInModule(tree, kind, constant).build()) + "\n" for kind in kinds}
 
 
-def solution_names(solution: str) -> frozenset[str]:
-    """What the solution itself defines at module level: functions, classes and assigned names, not imports
-    (a test that only uses ``math`` through the solution's ``import math`` tests ``math``)."""
+def solution_names(solution: str, *, callables: bool = False) -> frozenset[str]:
+    """What the solution itself defines at module level: functions, classes and, unless ``callables``, assigned names,
+    not imports (a test that only uses ``math`` through the solution's ``import math`` tests ``math``)."""
     tree = _parse(solution, "solution")
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
             names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        elif not callables and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
     return frozenset(names)

@@ -114,7 +114,7 @@ def check_tests(
     rewritten: a task may show two examples with the same answer)."""
     try:
         fakes = stand_ins(solution, _shared_expectation(tests) if constant else None)
-        names = sorted(solution_names(solution))
+        names = asked_names(solution)
         used = names_used(tests, solution)
     except UnparsableSource:
         return None
@@ -181,10 +181,18 @@ def unparsable(tests: str, solution: str) -> QualityVerdict | None:
     else:
         return None
     try:
-        names = sorted(solution_names(solution))
+        names = asked_names(solution)
     except UnparsableSource:
         names = []
     return {"key": digest([tests]), "verdict": "unparsable", "vacuity": None, "names": names, "contradiction": failure}
+
+
+def asked_names(solution: str) -> list[str]:
+    """The names a refusal asks the tests to use: the solution's functions and classes when it defines any, else every
+    name it defines. Its other names are an example's variables (``frame = inspect.currentframe()``), not what a test
+    calls: the 1.5B's ``isframe`` tests were asked to call ``isframe``, ``frame`` and ``obj`` (session 22).
+    Raises ``UnparsableSource`` when the solution does not parse."""
+    return sorted(solution_names(solution, callables=True) or solution_names(solution))
 
 
 def refusal(verdict: QualityVerdict) -> str:

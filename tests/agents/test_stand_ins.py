@@ -232,6 +232,7 @@ SOLUTION = "import math\nLIMIT = 3\n\ndef add(a, b):\n    return a + b\n\nclass 
 
 def test_the_solution_names_are_what_it_defines_not_what_it_imports() -> None:
     assert solution_names(SOLUTION) == {"LIMIT", "add", "Box"}
+    assert solution_names(SOLUTION, callables=True) == {"add", "Box"}
 
 
 @pytest.mark.parametrize(

@@ -233,3 +233,14 @@ def test_an_assert_the_test_writer_looped_is_in_its_turn_and_the_tests_once(scri
     assert state["tests"].count("assert add(1, 2) == 3") == 1 and "assert add(-1, 1) == 0" in state["tests"]
     turn = state["messages"][speakers(state).index("test_writer")]
     assert turn.content == "```python\n# Test cases\nassert add(1, 2) == 3\nassert add(-1, 1) == 0\n```"
+
+
+def test_a_refusal_asks_for_the_solutions_functions_and_classes_not_its_examples_variables() -> None:
+    # the 1.5B's isframe kept an example's variables at module level, and its refusal asked to call them too
+    solution = (
+        "import inspect, types\n\ndef isframe(obj):\n    return isinstance(obj, types.FrameType)\n\n"
+        "frame = inspect.currentframe()\nobj = 3\n"
+    )
+    assert test_quality.asked_names(solution) == ["isframe"]
+    # no function or class: what it defines
+    assert test_quality.asked_names("LIMIT = 3\nTABLE = {}\n") == ["LIMIT", "TABLE"]
