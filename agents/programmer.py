@@ -9,11 +9,14 @@ shown the dialogue up to its first answer only, so with ``Context.revision_tempe
 solution instead of a third copy. The transcript itself keeps every turn.
 
 With ``Context.candidates`` above one, a turn may have more replies than the one in the transcript (SelfCodeAlign
-samples several per instruction): ``sample_others`` draws the others, at ``candidate_temperature``, to the very view
-the turn answered. The execute node asks for them only when the turn's own reply failed, so a reply that passes
-costs no extra tokens, and tests refused before any code ran waste none (on a CPU the tokens are the time). The
-others are requested at once: a server with parallel slots (the embedded ``llama-server``, vLLM) decodes them in
-one batch. Which sampled reply lands at which index is therefore not fixed.
+samples several per instruction): ``sample_others`` draws the others, at ``candidate_temperature``: a first turn's to
+the very view the turn answered, a revision's afresh, from the task and the check that failed (``starting_afresh``).
+Shown their own failed code, sampled revisions copy it as the turn does, and a copy runs once (``graphs/candidates``):
+the others are the round's only attempts that do not start from that code. The execute node asks for them only when
+the turn's own reply failed, so a reply that passes costs no extra tokens, and tests refused before any code ran
+waste none (on a CPU the tokens are the time). The others are requested at once: a server with parallel slots (the
+embedded ``llama-server``, vLLM) decodes them in one batch. Which sampled reply lands at which index is therefore not
+fixed.
 """
 
 from __future__ import annotations
@@ -54,18 +57,15 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     }
 
 
-def sample_others(
-    state: RoleState, runtime: Runtime[Context], *, start_over: bool = False
-) -> tuple[list[Candidate], dict[str, int]]:
-    """``Context.candidates - 1`` more replies to the view the programmer's latest turn answered, sampled at
-    ``candidate_temperature``, and the tokens they cost; ``start_over``: the turn resent code that had just failed,
-    so the others are drawn from the task alone (shown the dialogue, they resend it too). Raises ``ModelCallError``
-    when the model fails."""
+def sample_others(state: RoleState, runtime: Runtime[Context]) -> tuple[list[Candidate], dict[str, int]]:
+    """``Context.candidates - 1`` more replies for the programmer's latest turn, sampled at ``candidate_temperature``,
+    and the tokens they cost: to the view the turn answered, or, when that view holds a failed run, to the task and
+    the check that failed (see the module doc). Raises ``ModelCallError`` when the model fails."""
     context = runtime.context or Context()
     messages = state.get("messages", [])
     at = max(index for index, message in enumerate(messages) if speaker_of(message) is Speaker.PROGRAMMER)
     shown = messages[:at]
-    if start_over or messages[at].additional_kwargs.get("started_over"):
+    if any(speaker_of(message) is Speaker.INTERPRETER for message in shown):
         shown = starting_afresh(shown)
     sampled = runtime.override(context=context.for_candidates())
     view, count = programmer_view(shown), context.candidates - 1
@@ -89,10 +89,10 @@ def programmer_view(shown: Sequence[AnyMessage]) -> list[BaseMessage]:
 
 
 def starting_afresh(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
-    """What a programmer that resent failed code is shown: the task as it first saw it, none of its own replies to copy
-    (see the module doc), and the check its code failed (``failing_check``), so that the fresh attempt does not fail
-    it again the same way: started from the task alone, the 1.5B at its temperature wrote ``splitext``'s failed code
-    a third time (session 21)."""
+    """What a programmer that resent failed code, and each sampled candidate of a revision, is shown: the task as it
+    first saw it, none of its own replies to copy (see the module doc), and the check its code failed
+    (``failing_check``), so that the fresh attempt does not fail it again the same way: started from the task alone,
+    the 1.5B at its temperature wrote ``splitext``'s failed code a third time (session 21)."""
     task = before_first_turn(Speaker.PROGRAMMER, messages)
     check = quoted(messages, "programmer_start_over")
     return [*task, HumanMessage(content=check)] if check else task

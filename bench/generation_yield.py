@@ -156,6 +156,7 @@ def yield_figures(run_dir: Path) -> dict[str, Any]:
         "multi_round": sum(count for rounds, count in stats["rounds_to_pass"].items() if int(rounds) >= 2),
         "multi_round_share": stats["multi_round_share"] if verified else None,
         "rounds_histogram": stats["rounds_to_pass"],
+        "revision_passes": stats["revision_passes"],
         "verified_against_seed": stats["passed_against_seed"],
         "verified_with_unexercised_parameters": stats["passed_with_unexercised_parameters"],
         "seed_gate_failed_rounds": stats["seed_gate_failed_rounds"],
@@ -235,6 +236,11 @@ def print_figures(figures: dict[str, Any], run_dir: Path) -> None:
         ("generation wall time", wall),
         ("verified samples per hour", _number(figures["verified_per_hour"])),
         ("verified with >= 2 rounds", f"{figures['multi_round']} ({_percent(figures['multi_round_share'])})"),
+        (
+            "  of which passed by",
+            f"the programmer's turn {figures['revision_passes']['turn']}, "
+            f"a candidate drawn afresh {figures['revision_passes']['sampled']}",
+        ),
         (
             "verified, tests also passed by the seed",
             f"{figures['verified_against_seed']} (the others only by stand-ins and the test writer's own reading)",

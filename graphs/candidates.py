@@ -1,15 +1,16 @@
 """More than one candidate per programmer turn (``Context.candidates``): a failed first reply is not the last word.
 
-SelfCodeAlign samples several responses per instruction and keeps those that pass their own tests. Here the
-programmer's reply is run as a single reply would be (test-quality check, resend check, sandbox); only when it
-failed, or was not run because it had no code or resent code that had just failed, are the other candidates sampled
-(``programmer.sample_others``, to the view the reply answered) and run against the same tests, in order, and the
-first that passes becomes the round's answer: its text replaces the programmer's turn in the transcript and its
-code the state's solution. A reply that passes costs no other candidate. When none passes, one failed candidate's
-outcome is the round's, so failed round, analysis and revision stay the multi-turn sample AutoCoder trains on: a
-dialogue keeps the rounds it went through, and the other candidates leave nothing but a count. That candidate is
-the first, unless at least two ran and dual agreement (``agreement``, CodeT) ranks another higher (it agrees with
-more candidates and meets more asserts); its turn then replaces the first's and its failure is the round's feedback.
+SelfCodeAlign samples several responses per instruction and keeps those that pass their own tests. Here the programmer's
+reply is run as a single reply would be (test-quality check, resend check, sandbox); only when it failed, or was not run
+because it had no code or resent code that had just failed, are the other candidates sampled
+(``programmer.sample_others``: to the view the reply answered, a revision's from the task and the check that failed) and
+run against the same tests, in order, and the first that passes becomes the round's answer: its text replaces the
+programmer's turn in the transcript and its code the state's solution. A reply that passes costs no other candidate.
+When none passes, one failed candidate's outcome is the round's, so failed round, analysis and revision stay the
+multi-turn sample AutoCoder trains on: a dialogue keeps the rounds it went through, and the other candidates leave
+nothing but a count. That candidate is the first, unless at least two ran and dual agreement (``agreement``, CodeT)
+ranks another higher (it agrees with more candidates and meets more asserts); its turn then replaces the first's and its
+failure is the round's feedback.
 
 A candidate passes under the rules the first one does: tests refused as vacuous for its shape are no pass, and
 code resent unchanged after a failure is not run. Refused tests (vacuous, or contradicting the reference), missing

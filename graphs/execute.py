@@ -65,8 +65,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     pool, tokens = [answered(state)], {}
     if others_may_pass(state, first):
         try:
-            start_over = first.record["skipped"] == "unchanged"
-            others, tokens = programmer.sample_others(state, runtime, start_over=start_over)
+            others, tokens = programmer.sample_others(state, runtime)
         except ModelCallError as error:
             return model_failure(error)
         pool += others

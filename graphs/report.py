@@ -42,6 +42,7 @@ def compute_stats(records: list[dict[str, Any]], wall_s: float) -> dict[str, Any
         "discard_reasons": dict(Counter(r["reason"] for r in records if r["status"] != "passed")),
         "rounds_to_pass": {str(k): v for k, v in sorted(rounds_to_pass.items())},
         "multi_round_share": sum(1 for r in passed if r["rounds"] > 1) / len(passed) if passed else 0.0,
+        "revision_passes": _revision_passes(passed),
         "passed_against_seed": sum(1 for r in passed if passed_against_seed(r)),
         # verified samples whose tests never pass some optional parameter of their function (``parameter_coverage``)
         "passed_with_unexercised_parameters": sum(1 for r in passed if r.get("unexercised_parameters")),
@@ -71,6 +72,14 @@ def passed_against_seed(record: dict[str, Any]) -> bool:
     return bool(passing and (passing[-1].get("test_quality") or {}).get("reference_passed"))
 
 
+def _revision_passes(passed: list[dict[str, Any]]) -> dict[str, int]:
+    """The dialogues verified after their first round, by whose code passed: the programmer's turn, which revised with
+    the dialogue in view, or another candidate of the round, drawn afresh from the task and the check that failed
+    (``programmer.sample_others``)."""
+    sampled = sum(1 for r in passed if r["rounds"] > 1 and r["executions"][-1].get("candidate"))
+    return {"turn": sum(1 for r in passed if r["rounds"] > 1) - sampled, "sampled": sampled}
+
+
 def _rounds_skipped(records: list[dict[str, Any]], skipped: str) -> int:
     """Rounds whose solution was not run for ``skipped`` (an execution record's reason), over every dialogue."""
     return sum(1 for r in records for e in r.get("executions", []) if e.get("skipped") == skipped)
@@ -95,6 +104,10 @@ def render_html(stats: dict[str, Any], records: Sequence[dict[str, Any]] = ()) -
         ("discarded", stats["discarded"]),
         ("pass rate", f"{stats['pass_rate']:.1%}"),
         ("multi-round share of samples", f"{stats['multi_round_share']:.1%}"),
+        (
+            "samples passed in a revision: by the programmer's turn / by a candidate drawn afresh",
+            f"{stats['revision_passes']['turn']} / {stats['revision_passes']['sampled']}",
+        ),
         ("samples whose tests also passed against the seed", stats["passed_against_seed"]),
         ("samples whose tests never pass an optional parameter", stats["passed_with_unexercised_parameters"]),
         ("mean rounds", f"{stats['mean_rounds']:.2f}"),

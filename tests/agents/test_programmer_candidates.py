@@ -64,15 +64,31 @@ def test_a_turn_asks_once_and_its_other_candidates_answer_the_same_view_and_are_
     assert model.calls[0] == model.calls[1] == model.calls[2]
 
 
-def test_the_others_of_a_turn_that_resent_failed_code_are_drawn_from_the_task_alone(scripted) -> None:
-    name, model = scripted([CODE])
+FAILED_RUN = (
+    "Traceback (most recent call last):\n"
+    '  File "/work/run/main.py", line 5, in <module>\n'
+    "    assert add(1, 2) == 3\n"
+    "AssertionError: add(1, 2) is -1; the test expects 3\n"
+)
+
+
+def test_the_others_of_a_revision_are_drawn_from_the_task_and_the_check_that_failed(scripted) -> None:
+    # shown the failed code, sampled revisions start from it; the greedy turn alone revises with the whole dialogue
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    name, model = scripted([CODE, CODE])
     task = HumanMessage(content="Add two numbers.", name="questioner")
     later = [
         task,
-        AIMessage(content=CODE, name="programmer"),
-        HumanMessage(content="AssertionError", name="interpreter"),
-        AIMessage(content=CODE, name="programmer"),
+        AIMessage(content=wrong, name="programmer"),
+        HumanMessage(content="assert add(1, 2) == 3", name="test_writer"),
+        HumanMessage(content=FAILED_RUN, name="interpreter", additional_kwargs={"outcome": "failed"}),
+        AIMessage(content="It subtracts.\nFAULT: code", name="error_analyst"),
+        AIMessage(content=wrong, name="programmer"),
     ]
-    runtime = Runtime(context=Context(programmer_model=name, candidates=2))
-    programmer.sample_others({"messages": later, "entry_point": "add"}, runtime, start_over=True)
-    assert "AssertionError" not in str(model.calls[0]) and "Add two numbers." in str(model.calls[0])
+    runtime = Runtime(context=Context(programmer_model=name, candidates=3))
+    programmer.sample_others({"messages": later, "entry_point": "add"}, runtime)
+    for call in model.calls:
+        shown = str(call)
+        assert "Add two numbers." in shown and "a - b" not in shown and "It subtracts." not in shown
+        assert "add(1, 2) is -1; the test expects 3" in shown
+    assert len(model.calls) == 2

@@ -116,6 +116,7 @@ def test_figures_printed_and_written_match_the_runs_files(stdlib_like, tmp_path,
     assert figures["rounds_histogram"] == {str(r): count for r, count in sorted(rounds.items())}
     assert figures["multi_round"] == kinds["twice"]
     assert figures["multi_round_share"] == pytest.approx(kinds["twice"] / len(samples))
+    assert figures["revision_passes"] == {"turn": kinds["twice"], "sampled": 0}  # one candidate per turn here
     assert figures["verified_against_seed"] == 0  # no seed defines ``add``: none could check the tests
     assert figures["seed_gate_failed_rounds"] == 0  # nor gate a pass
     assert figures["verified_with_unexercised_parameters"] == 0  # ``add(a, b)`` has no optional parameter

@@ -31,6 +31,8 @@ from aiev.agents.context import ROLES
 from aiev.cli import app
 from aiev.graphs.aiev_instruct import build_graph
 from aiev.graphs.codergen import solve
+from aiev.graphs.pipeline import to_record
+from aiev.graphs.report import compute_stats
 from aiev.training.samples import sample_from_state
 
 VACUOUS_TESTS = "```python\nassert 1 + 2 == 3\n```"
@@ -87,6 +89,30 @@ def test_when_no_candidate_passes_the_first_ones_failure_is_analysed_and_revised
     # the revision and the candidates sampled with it saw one view, closed by the request for corrected code
     views = [call[-1].content for call in scripted.models["programmer"].calls]
     assert views[1] == views[2] and views[3].endswith("in one ```python block.") and "add subtracts" in views[3]
+
+
+def test_a_revisions_other_candidates_start_afresh_and_one_that_passes_is_counted_as_such(scripted_roles) -> None:
+    scripted = scripted_roles(
+        questioner=[PROBLEM],
+        programmer=[*BAD_CODES[:4], GOOD_CODE, BAD_CODES[4]],
+        test_writer=[GOOD_TESTS],
+        error_analyst=[BLAME_CODE],
+        context={"candidates": 3},
+    )
+    state = run_seed(scripted)
+    assert state["verdict"]["status"] == "passed" and state["round"] == 2
+    revision = state["executions"][-1]
+    assert revision["outcome"] == "passed" and revision["candidate"] in (1, 2)
+    assert state["messages"][5].content == GOOD_CODE  # the round's turn, now the passing candidate's
+    # round 1's others answered the turn's view; round 2's were drawn from the task and the check its turn failed
+    calls = [str(call) for call in scripted.models["programmer"].calls]
+    assert calls[1] == calls[2] and "add(1, 2) is" not in calls[1]
+    assert calls[4] == calls[5] != calls[3]
+    assert "a - b - 0" in calls[3] and "add subtracts" in calls[3]
+    assert not any(f"a - b - {i}" in calls[4] for i in range(4)) and "add subtracts" not in calls[4]
+    assert "add(1, 2) is -1; the test expects 3" in calls[4]  # round 1's, the one in the dialogue
+    stats = compute_stats([to_record(SEED, state, scripted.context, 1.0)], 1.0)
+    assert stats["revision_passes"] == {"turn": 0, "sampled": 1} and stats["multi_round_share"] == 1.0
 
 
 def test_a_candidate_runs_when_the_first_reply_has_no_code_and_duplicates_run_once(scripted_roles) -> None:
