@@ -19,18 +19,17 @@ the cases, when there are that many, put around a string (or bytes) argument, or
 the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes ``'<font>'`` around
 its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for ``unquote``), an empty
 and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it strips or splits on whitespace,
-directories in front when it takes a path apart (``os.path.basename``), a character beyond ASCII when it encodes or
-decodes, and, when it splits an input at a separator, what it tests a part's start for (and a space) right after the
-separator: what the seed treats specially is where a solution differs, and a test writer's inputs may never hold it.
-First of all, up to a third of the cases pass an optional parameter of the seed's function that the call leaves out,
-by keyword: a boolean default's other value, else a value near its literal default, each value once; a ``None``
+directories in front when it takes a path apart (``os.path.basename``), characters beyond ASCII when it encodes, decodes
+or reads code points, and, when it splits an input at a separator, what it tests a part's start for (and a space) right
+after the separator: what the seed treats specially is where a solution differs, and a test writer's inputs may never
+hold it. First of all, up to a third of the cases pass an optional parameter of the seed's function that the call leaves
+out, by keyword: a boolean default's other value, else a value near its literal default, each value once; a ``None``
 default has none to try, unless the seed calls the parameter with one argument (a ``key``): then a few one-argument
-callables (``_CALLABLES``), or puts something in its place (``sep or ' '``, ``hi = len(a)``): then values of that
-kind. A call the tests collect
-(``list(gen(...))``) is varied inside and collected the same way. When the seed changes a list or dict argument in
-place (``a += b``, ``a.append``), each case binds that argument to the parameter's name and compares it after the call
-too, ``(iconcat((a := [1]), [2]), a)``, and the tested input itself becomes such a case. No sign flips, no empty
-inputs, which a problem may rule out although the seed accepts them.
+callables (``_CALLABLES``), or puts something in its place (``sep or ' '``, ``hi = len(a)``): then values of that kind.
+A call the tests collect (``list(gen(...))``) is varied inside and collected the same way. When the seed changes a list
+or dict argument in place (``a += b``, ``a.append``), each case binds that argument to the parameter's name and compares
+it after the call too, ``(iconcat((a := [1]), [2]), a)``, and the tested input itself becomes such a case. No sign
+flips, no empty inputs, which a problem may rule out although the seed accepts them.
 ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
 reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
 every check again (stand-ins, the seed) before it runs (``test_quality``).
@@ -498,7 +497,7 @@ _NOT_CONSTANT = object()
 
 
 def _marks(seed: str) -> list[_Mark]:
-    """What the seed's code spells out, as (prefix, suffix) pairs to put around a string input, as a fuzzer takes its
+    """What the seed's code spells out, as marks to put in a string input (``_Mark``), as a fuzzer takes its
     dictionary from the program's constants and comparisons. Its one-character strings, then the punctuation inside
     its longer strings (docstrings aside), each appended: what it treats specially (``html.escape``'s quotes: the
     1.5B's escape was verified escaping quotes twice, since no test had one) or writes around its input (cgitb's
@@ -554,24 +553,28 @@ _WHITESPACE_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit",
 _PATH_MARKS = [_Mark("pkg/"), _Mark("/tmp/pkg/")]
 # The ``os.path`` functions that take a path apart or normalise it (names no str method has).
 _PATH_FUNCTIONS = frozenset({"basename", "dirname", "abspath", "normpath", "relpath", "splitext"})
-# Characters beyond ASCII: one in Latin-1 (two bytes in UTF-8), one outside it (the euro sign).
-_CODEC_MARKS = [_Mark("", "\xe9"), _Mark("", "\u20ac")]
-# The str and bytes methods that change between text and bytes.
-_CODEC_METHODS = frozenset({"encode", "decode"})
+# Characters beyond ASCII: one in Latin-1 (two bytes in UTF-8); then one outside it (the euro sign) before that one, out
+# of code point order.
+_CODEC_MARKS = [_Mark("", "\xe9"), _Mark("", "\u20ac\xe9")]
+# The str and bytes methods, and the builtins, that go between text and bytes or code points.
+_CODEC_METHODS = frozenset({"encode", "decode", "isascii"})
+_CODEC_BUILTINS = frozenset({"ord", "chr"})
 # The str methods that split at a separator given as their first argument.
 _SPLIT_METHODS = frozenset({"split", "rsplit", "partition", "rpartition"})
 
 
 def _method_marks(tree: ast.Module) -> list[_Mark]:
-    """What the string methods the seed calls treat specially: lines for ``splitlines``, whitespace for ``strip`` and
-    its kin called without arguments, directories for the ``os.path`` functions that take a path apart (inspect's
-    ``getmodulename`` takes the ``basename`` first: the 0.5B's, which does not, was verified in sessions 11 and 18 on
-    bare file names), characters beyond ASCII for ``encode`` and ``decode`` (email's ``header_encode`` encodes a str
-    with its charset, Latin-1 by default: the 1.5B's, which decodes bytes with the charset and encodes them again as
-    UTF-8, was verified in session 22 on ASCII inputs alone, where the two agree). Text that reaches them is where
-    a solution splitting at ``"\\n"`` or testing ``line == ""`` differs (textwrap's ``indent`` leaves
-    whitespace-only lines alone, as ``line.strip()`` is false for them: the 0.5B's, which prefixes every line, was
-    verified on one-line inputs, and no character its seed spells out would have made a second line)."""
+    """What the string methods the seed calls treat specially: lines for ``splitlines``, whitespace for ``strip``
+    and its kin called without arguments, directories for the ``os.path`` functions that take a path apart
+    (inspect's ``getmodulename`` takes the ``basename`` first: the 0.5B's, which does not, was verified in sessions
+    11 and 18 on bare file names), characters beyond ASCII for ``encode`` and ``decode`` (email's ``header_encode``
+    encodes a str with its charset, Latin-1 by default: the 1.5B's, which decodes bytes with the charset and encodes
+    them again as UTF-8, was verified in session 22 on ASCII inputs alone, where the two agree), and for ``ord`` and
+    ``chr`` (punycode's ``segregate`` splits a string at code point 128 and sorts the characters above it: the
+    1.5B's, which neither sorts them nor drops repeats, was verified in session 23 on ASCII inputs alone). Text that
+    reaches them is where a solution splitting at ``"\\n"`` or testing ``line == ""`` differs (textwrap's ``indent``
+    leaves whitespace-only lines alone, as ``line.strip()`` is false for them: the 0.5B's, which prefixes every
+    line, was verified on one-line inputs, and no character its seed spells out would have made a second line)."""
     calls = [
         (node.func.attr, bool(node.args or node.keywords))
         for node in ast.walk(tree)
@@ -582,7 +585,10 @@ def _method_marks(tree: ast.Module) -> list[_Mark]:
         marks += _WHITESPACE_MARKS
     if any(name in _PATH_FUNCTIONS for name, _ in calls):
         marks += _PATH_MARKS
-    if any(name in _CODEC_METHODS for name, _ in calls):
+    functions = {
+        node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    if any(name in _CODEC_METHODS for name, _ in calls) or functions & _CODEC_BUILTINS:
         marks += _CODEC_MARKS
     return marks
 

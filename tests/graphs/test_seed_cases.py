@@ -359,7 +359,7 @@ def test_a_seed_that_encodes_or_decodes_gets_characters_beyond_ascii_in_its_inpu
     )
     calls = near_calls(tests, {"header_encode"}, HEADER_ENCODE, limit=100)
     # bytes take the Latin-1 character only (the euro sign has no Latin-1 byte), a str takes both
-    assert {"header_encode(b'Hello\\xe9')", "header_encode('Hié')", "header_encode('Hi€')"} <= set(calls)
+    assert {"header_encode(b'Hello\\xe9')", "header_encode('Hié')", "header_encode('Hi€é')"} <= set(calls)
     assert not any("\\xe2" in call for call in calls)
     assert {"header_encode(b'Hello\\xe9')", "header_encode('Hié')"} <= set(
         _differ(calls, HEADER_ENCODE, HEADER_ENCODE_UTF8)
@@ -397,3 +397,24 @@ def test_what_the_seed_tests_a_parts_start_for_goes_right_after_the_separator_it
         for call in near_calls("assert parse_keqv_list(['a']) == {}\n", {"parse_keqv_list"}, PARSE_KEQV_LIST, 100)
     )
     assert "f('a= b')" not in near_calls("assert f('a=b') == 1\n", {"f"}, "def f(s):\n    return s.split()\n", 100)
+
+
+SEGREGATE = (
+    "def segregate(str):\n    base = bytearray()\n    extended = set()\n    for c in str:\n        if ord(c) < 128:\n"
+    "            base.append(ord(c))\n        else:\n            extended.add(c)\n    extended = sorted(extended)\n"
+    "    return bytes(base), extended\n"
+)
+# session 23's 1.5B: the characters above 127 neither sorted nor rid of repeats (and a bytearray, equal to the bytes)
+SEGREGATE_AS_FOUND = (
+    "def segregate(str):\n    byte_array = bytearray()\n    sorted_list = []\n    for char in str:\n"
+    "        if ord(char) < 128:\n            byte_array.append(ord(char))\n        else:\n"
+    "            sorted_list.append(char)\n    return byte_array, sorted_list\n"
+)
+
+
+def test_a_seed_that_reads_code_points_gets_characters_beyond_ascii_out_of_their_order() -> None:
+    tests = "assert segregate('hello') == (b'hello', [])\nassert segregate('abcABC') == (b'abcABC', [])\n"
+    calls = near_calls(tests, {"segregate"}, SEGREGATE, limit=100)
+    assert sorted(_differ(calls, SEGREGATE, SEGREGATE_AS_FOUND)) == ["segregate('abcABC€é')", "segregate('hello€é')"]
+    # within the cases a run takes (6), half are marked: one of them tells the two apart
+    assert _differ(near_calls(tests, {"segregate"}, SEGREGATE), SEGREGATE, SEGREGATE_AS_FOUND)
