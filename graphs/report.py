@@ -76,8 +76,9 @@ def _revision_passes(passed: list[dict[str, Any]]) -> dict[str, int]:
     """The dialogues verified after their first round, by whose code passed: the programmer's turn, which revised with
     the dialogue in view, or another candidate of the round, drawn afresh from the task and the check that failed
     (``programmer.sample_others``)."""
-    sampled = sum(1 for r in passed if r["rounds"] > 1 and r["executions"][-1].get("candidate"))
-    return {"turn": sum(1 for r in passed if r["rounds"] > 1) - sampled, "sampled": sampled}
+    revised = [r for r in passed if r["rounds"] > 1]
+    sampled = sum(1 for r in revised if r["executions"][-1].get("candidate"))
+    return {"turn": len(revised) - sampled, "sampled": sampled}
 
 
 def _rounds_skipped(records: list[dict[str, Any]], skipped: str) -> int:
