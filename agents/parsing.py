@@ -247,7 +247,13 @@ def _is_main_guard(test: ast.expr) -> bool:
 
 
 def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
-    """The solution code: the block defining ``entry_point`` (else the longest block), demo stripped. A block of
+    """The solution code: its block (``solution_block``), demo stripped."""
+    code = solution_block(reply, entry_point)
+    return None if code is None else strip_demo(code).rstrip() + "\n"
+
+
+def solution_block(reply: str, entry_point: str | None = None) -> str | None:
+    """The block the solution comes from: the one defining ``entry_point`` (else the longest block). A block of
     tests alone is no solution: told its code failed, the 0.5B programmer answered with the tests it had been shown
     ("Here's the corrected code:" and the asserts), which, taken as the solution, defined nothing; the tests were then
     refused as calling nothing the solution defines, and sent back to the test writer, who was not at fault."""
@@ -258,8 +264,7 @@ def extract_solution(reply: str, entry_point: str | None = None) -> str | None:
         defining = [code for code in blocks if _defines(code, entry_point)]
         if defining:
             blocks = defining
-    code = max(blocks, key=lambda c: (not re.search(r"^\s*assert\b", c, re.MULTILINE), len(c)))
-    return strip_demo(code).rstrip() + "\n"
+    return max(blocks, key=lambda c: (not re.search(r"^\s*assert\b", c, re.MULTILINE), len(c)))
 
 
 def _tests_alone(code: str) -> bool:
@@ -321,7 +326,7 @@ def extract_tests(reply: str, entry_point: str | None = None, solution: str | No
     functions that nothing calls are called, since there is no pytest to collect them, and ``TestCase`` classes
     are run as plain tests (``unittest_tests``).
     """
-    blocks = [code for code in python_blocks(reply) if re.search(r"\bassert\b", code) or uses_unittest(code)]
+    blocks = test_blocks(reply)
     if not blocks:
         return None
     tests = "\n\n".join(blocks)
@@ -336,6 +341,11 @@ def extract_tests(reply: str, entry_point: str | None = None, solution: str | No
     if shadowed:
         tests = _drop_shadowing(tests, tree, shadowed)
     return _call_uncalled_tests(as_plain_tests(tests))
+
+
+def test_blocks(reply: str) -> list[str]:
+    """The reply's blocks that hold tests (an ``assert``, or a ``TestCase``'s ``self.assert...``), in order."""
+    return [code for code in python_blocks(reply) if re.search(r"\bassert\b", code) or uses_unittest(code)]
 
 
 def top_level_functions(code: str) -> list[str]:

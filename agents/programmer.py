@@ -32,8 +32,9 @@ from .context import Context
 from .dialogue import Speaker, before_first_turn, say, speaker_of, view_for
 from .echoes import without_echoes
 from .failing_check import quoted
+from .missing_imports import with_imports
 from .model_call import ModelCallError, ask_view, model_failure
-from .parsing import extract_setup, extract_solution
+from .parsing import extract_setup, extract_solution, solution_block
 from .prompts import load_prompt
 from .state import Candidate, RoleState, add_token_counts
 
@@ -99,9 +100,12 @@ def starting_afresh(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
 
 
 def candidate(text: str, entry_point: str | None, messages: Sequence[AnyMessage] = ()) -> Candidate:
-    """A reply's text without what it echoed of the feedback in ``messages`` (``echoes``), its code and setup. Each
+    """A reply's text without what it echoed of the feedback in ``messages`` (``echoes``) and with the standard-library
+    imports its code forgot (``missing_imports``), its code and setup. Each
     revision is complete (see the prompt), so its bash block replaces the previous setup: an install that failed can
     be dropped by simply not repeating it."""
     feedback = [str(m.content) for m in messages if speaker_of(m) in (Speaker.INTERPRETER, Speaker.ERROR_ANALYST)]
     text = without_echoes(text, feedback)
+    if block := solution_block(text, entry_point):  # the imports its code forgot, in the turn (``missing_imports``)
+        text = with_imports(text, [block])
     return {"text": text, "solution": extract_solution(text, entry_point) or "", "setup": extract_setup(text)}

@@ -33,8 +33,9 @@ from langgraph.runtime import Runtime
 from .context import Context
 from .dialogue import Speaker, before_first_turn, say, speaker_of, view_for
 from .echoes import without_repeated_asserts
+from .missing_imports import with_imports
 from .model_call import ModelCallError, ask_view, model_failure
-from .parsing import extract_tests
+from .parsing import extract_tests, test_blocks, top_level_functions
 from .prompts import load_prompt, render_prompt
 from .state import RoleState, add_token_counts
 
@@ -45,7 +46,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
     system = load_prompt("test_writer")
     try:
         reply = ask_view(Speaker.TEST_WRITER, view_for({Speaker.TEST_WRITER}, system, [*visible, request]), runtime)
-        text, tokens = without_repeated_asserts(reply.complete_text), reply.tokens  # a looped assert once (``echoes``)
+        text, tokens = _completed(reply.complete_text, state), reply.tokens
         tests = _tests_of(text, state)
         earlier = [str(m.content) for m in visible if speaker_of(m) is Speaker.TEST_WRITER]
         resampled = tests in {state.get("tests"), *(_tests_of(e, state) for e in earlier)} if tests else text in earlier
@@ -53,7 +54,7 @@ def node(state: RoleState, runtime: Runtime[Context]) -> RoleState:
             sampled = runtime.override(context=(runtime.context or Context()).for_candidates())
             view = view_for({Speaker.TEST_WRITER}, system, [*_without_own_replies(visible), request])
             reply = ask_view(Speaker.TEST_WRITER, view, sampled)
-            text, tokens = without_repeated_asserts(reply.complete_text), add_token_counts(tokens, reply.tokens)
+            text, tokens = _completed(reply.complete_text, state), add_token_counts(tokens, reply.tokens)
             tests = _tests_of(text, state)
     except ModelCallError as error:
         return model_failure(error)
@@ -78,6 +79,14 @@ def _without_own_replies(visible: list[AnyMessage]) -> list[AnyMessage]:
     task = before_first_turn(Speaker.TEST_WRITER, visible)
     latest = visible[-1:] if len(task) < len(visible) and speaker_of(visible[-1]) is not Speaker.TEST_WRITER else []
     return [*task, *latest]
+
+
+def _completed(reply: str, state: RoleState) -> str:
+    """The reply as its turn keeps it: a looped assert once (``echoes``), and the standard-library imports its tests
+    forgot (``missing_imports``), never one over a name the solution defines (the tests run after it, in its file)."""
+    text = without_repeated_asserts(reply)
+    bound = {*top_level_functions(state.get("solution") or ""), state.get("entry_point") or ""}
+    return with_imports(text, test_blocks(text), bound)
 
 
 def _tests_of(text: str, state: RoleState) -> str | None:

@@ -263,3 +263,19 @@ def test_a_revision_that_echoes_the_feedback_is_stored_without_the_echo(scripted
     assert state["verdict"]["status"] == "passed" and state["round"] == 2
     revision = state["messages"][5]
     assert speaker_of(revision).value == "programmer" and revision.content == GOOD_CODE
+
+
+def test_forgotten_standard_library_imports_do_not_cost_a_round_and_the_sample_shows_them(scripted_roles) -> None:
+    # the 1.5B's code used typing's Tuple and codecs, its tests unittest's TestCase, none imported (session 23)
+    code = "```python\ndef add(a: int, b: int) -> Optional[int]:\n    return operator.add(a, b)\n```"
+    tests = (
+        "```python\nclass TestAdd(TestCase):\n    def test_add(self):\n"
+        "        self.assertEqual(add(1, 2), 3)\n        self.assertEqual(add(-1, 1), 0)\n```"
+    )
+    state = run(scripted_roles(questioner=[PROBLEM], programmer=[code], test_writer=[tests]))
+    assert state["verdict"]["status"] == "passed" and state["round"] == 1
+    programmer_turn, tests_turn = state["messages"][1].content, state["messages"][2].content
+    assert "```python\nimport operator\nfrom typing import Optional\ndef add" in programmer_turn
+    assert "```python\nfrom unittest import TestCase\nclass TestAdd" in tests_turn
+    assert state["solution"].startswith("import operator\nfrom typing import Optional\n")
+    assert state["tests"].startswith("from unittest import TestCase\n")
