@@ -53,7 +53,7 @@ from .batch import RayOptions, run_batch
 from .durable import JsonlLog, atomic_write_jsonl, checkpoint_connection
 from .parameter_coverage import unexercised_parameters
 from .presets import ROLES
-from .report import compute_stats, write_stats
+from .report import compute_stats, passed_against_seed, write_stats
 from .seeds import SeedFormat, load_seeds
 from .state import Stage, State
 
@@ -290,6 +290,7 @@ def _write_outputs(out: Path, records: list[dict[str, Any]]) -> None:
         {
             **{key: r[key] for key in ("seed_id", "seed", "stage", "rounds", "models", "messages", "blamed_tests")},
             "unexercised_parameters": r.get("unexercised_parameters", []),  # absent from records written before it
+            "seed_checked": passed_against_seed(r),
             "tokens": r["tokens"],
         }
         for r in records

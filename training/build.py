@@ -58,6 +58,9 @@ class BuildOptions(BaseModel):
     # AutoCoder-style audit: leave out dialogues whose tests the error analyst blamed (and the test writer
     # rewrote) on the way to passing, since their final tests may have been bent to fit the code.
     drop_blamed_tests: bool = False
+    # Keep only dialogues whose passing tests also passed against their seed (``DialogueSample.seed_checked``): known
+    # to hold the seed's behaviour on those inputs, not only the test writer's reading of the problem.
+    seed_checked_only: bool = False
 
 
 class BuildConfig(BuildOptions):
@@ -70,6 +73,7 @@ class BuildReport(BaseModel):
     out: Path
     read: int
     blamed_tests_dropped: int
+    seed_unchecked_dropped: int  # with ``seed_checked_only``: samples not (or not known to be) checked against a seed
     exact_duplicates: int
     near_duplicates: int
     earlier_duplicates: int  # of the exact and near duplicates, those of a sample of an ``earlier`` build
@@ -109,7 +113,8 @@ def build_dataset(config: BuildConfig) -> BuildReport:
                 samples.append(sample)
     if not samples:
         raise TrainingInputError(f"no passed samples in {', '.join(map(str, config.samples))}")
-    audited = [s for s in samples if not s.blamed_tests] if config.drop_blamed_tests else samples
+    unblamed = [s for s in samples if not s.blamed_tests] if config.drop_blamed_tests else samples
+    audited = [s for s in unblamed if s.seed_checked] if config.seed_checked_only else unblamed
     deduped = deduplicate(audited, config.near_dup_threshold, earlier=_earlier_samples(config.earlier))
     items = _benchmark_items(config)
     clean, removed = decontaminate(deduped.kept, items, config.threshold)
@@ -120,7 +125,8 @@ def build_dataset(config: BuildConfig) -> BuildReport:
     report = BuildReport(
         out=config.out,
         read=len(samples),
-        blamed_tests_dropped=len(samples) - len(audited),
+        blamed_tests_dropped=len(samples) - len(unblamed),
+        seed_unchecked_dropped=len(unblamed) - len(audited),
         exact_duplicates=len(deduped.exact),
         near_duplicates=len(deduped.near),
         earlier_duplicates=len(deduped.of_earlier),

@@ -20,6 +20,7 @@ from ..agents.dialogue import ASSISTANT_SPEAKERS, Speaker, speaker_of
 from ..agents.parsing import python_blocks
 from ..agents.prompts import load_prompt
 from ..agents.state import BlamedTest
+from ..graphs.report import passed_against_seed
 from .errors import TrainingInputError
 
 Role = Literal["system", "user", "assistant"]
@@ -48,6 +49,11 @@ class DialogueSample(BaseModel):
     # Rounds whose failure the error analyst put on the tests, which were then rewritten: a dialogue that passed
     # only after its tests changed may have tests bent to fit the code (``aiev train build --drop-blamed-tests``).
     blamed_tests: list[BlamedTest] = Field(default_factory=list)
+    # Whether the tests the solution passed also passed against the seed the problem came from
+    # (``passed_against_seed``): the others were checked only by the stand-ins and by the model that wrote them, and
+    # the samples that session 21's and 23's 1.5B draws verified wrong were mostly those (``aiev train build
+    # --seed-checked-only``). None: unknown, a sample written before aiev recorded it.
+    seed_checked: bool | None = None
 
     def row(self) -> dict[str, Any]:
         """A flat record for JSONL and Arrow (``messages`` as plain dicts)."""
@@ -84,6 +90,7 @@ def sample_from_messages(
     verdict: str,
     stage: str | None,
     blamed_tests: list[BlamedTest],
+    seed_checked: bool | None = None,
 ) -> DialogueSample:
     turns = [_turn(message) for message in messages]
     if not turns or turns[0].role != "system":
@@ -97,6 +104,7 @@ def sample_from_messages(
         stage=stage,
         code=final_solution(messages),
         blamed_tests=blamed_tests,
+        seed_checked=seed_checked,
     )
 
 
@@ -110,6 +118,7 @@ def sample_from_state(state: Mapping[str, Any]) -> DialogueSample:
         verdict=verdict.get("reason", "unfinished"),
         stage=state.get("stage"),
         blamed_tests=list(state.get("blamed_tests", [])),
+        seed_checked=passed_against_seed(state),
     )
 
 
@@ -124,6 +133,8 @@ def sample_from_record(record: Mapping[str, Any]) -> DialogueSample:
             verdict=record.get("reason", "passed"),  # samples.jsonl only holds passed dialogues
             stage=record.get("stage"),
             blamed_tests=record.get("blamed_tests", []),
+            # a samples.jsonl line says; a results.jsonl line has the executions to tell from
+            seed_checked=record.get("seed_checked", passed_against_seed(record) if "executions" in record else None),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise TrainingInputError(f"record {record.get('seed_id', '?')!r} is not a generation record: {error}") from None

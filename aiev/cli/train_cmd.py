@@ -78,6 +78,13 @@ def build(
             "--drop-blamed-tests", help="Leave out dialogues whose tests the error analyst blamed and had rewritten."
         ),
     ] = False,
+    seed_checked_only: Annotated[
+        bool,
+        typer.Option(
+            "--seed-checked-only",
+            help="Keep only dialogues whose passing tests also passed against their seed (not only the model's own).",
+        ),
+    ] = False,
 ) -> None:
     """Dedup, decontaminate, post-process (special tokens), split 1:9 per batch, and export HF / JSONL / ShareGPT."""
     from aiev.training.build import BuildConfig, build_dataset
@@ -95,6 +102,7 @@ def build(
             seed=seed,
             push_to_hub=push_to_hub,
             drop_blamed_tests=drop_blamed_tests,
+            seed_checked_only=seed_checked_only,
         )
         with console.status("building dataset"):
             report = build_dataset(config)
@@ -104,6 +112,7 @@ def build(
     for label, value in [
         ("read (passed)", report.read),
         ("tests blamed, dropped", report.blamed_tests_dropped),
+        ("not checked against a seed, dropped", report.seed_unchecked_dropped),
         ("exact duplicates removed", report.exact_duplicates),
         ("near duplicates removed", report.near_duplicates),
         ("contaminated removed", report.contaminated),
