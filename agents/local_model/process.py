@@ -24,6 +24,10 @@ import httpx
 from ..model_specs import ModelError
 from .cache import cache_root
 
+# Server logs kept in a log directory: each start writes one named by its port, so without a sweep they pile up (39
+# after a few sessions of benches and tests); the newest are the ones a crash message points at.
+KEPT_LOGS = 20
+
 
 class ServerError(ModelError):
     """A local model server could not be started or has died."""
@@ -35,6 +39,22 @@ class ServerCrashed(ServerError):
     def __init__(self, message: str, sig: signal.Signals) -> None:
         super().__init__(message)
         self.signal = sig
+
+
+def sweep_logs(directory: Path, keep: int) -> None:
+    """Delete all but the ``keep`` most recently written ``*.log`` files of ``directory`` (a log another server is
+    still writing to is among the newest, and removing an open file on Linux does not disturb its writer)."""
+    logs = sorted(directory.glob("*.log"), key=_written, reverse=True)
+    for stale in logs[keep:]:
+        stale.unlink(missing_ok=True)
+
+
+def _written(path: Path) -> float:
+    """When ``path`` was last written; 0 when another aiev's sweep removed it meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -100,6 +120,7 @@ class ServerProcess:
         with self.log_path.open("ab") as log:
             log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(self.command())}\n".encode())
             log.flush()
+            sweep_logs(self.log_path.parent, keep=KEPT_LOGS)  # this start's log, just written to, among them
             self._process = subprocess.Popen(
                 self.command(),
                 stdout=log,

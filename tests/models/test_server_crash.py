@@ -4,6 +4,7 @@ model's start holds back the calls for that model only."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from aiev.agents.local_model import server as server_module
-from aiev.agents.local_model.process import ServerCrashed, ServerError
+from aiev.agents.local_model.process import KEPT_LOGS, ServerCrashed, ServerError
 from aiev.agents.local_model.server import LocalServer, ensure_server, stop_all
 from aiev.agents.model_specs import LlamaCppSpec, load_model_specs
 from aiev.agents.models import failure_cause, get_chat_model
@@ -124,3 +125,16 @@ def test_a_model_s_start_holds_back_only_the_calls_for_that_model(monkeypatch: p
     finally:
         release.set()
         stop_all()
+
+
+def test_a_start_keeps_only_the_newest_logs_of_its_directory(tmp_path: Path) -> None:
+    # every start writes a log named by its port; without a sweep they pile up in ~/.cache/aiev/logs
+    for age in range(KEPT_LOGS + 5):
+        old = tmp_path / f"old-{age}.log"
+        old.write_text("x")
+        os.utime(old, (1_000_000 - age, 1_000_000 - age))  # old-0 the newest of them
+    (tmp_path / "notes.txt").write_text("not a log")
+    with CrashingServer(tmp_path):
+        pass
+    left = {path.name for path in tmp_path.iterdir()}
+    assert left == {"server.log", "notes.txt", *(f"old-{age}.log" for age in range(KEPT_LOGS - 1))}
