@@ -21,7 +21,9 @@ its input), what it tests an input's ends for prepended or appended (``'"'`` on 
 and a whitespace-only line when it calls ``splitlines``, whitespace at the ends when it strips or splits on whitespace,
 directories in front when it takes a path apart (``os.path.basename``), characters beyond ASCII when it encodes, decodes
 or reads code points, and, when it splits an input at a separator, what it tests a part's start for (and a space) right
-after the separator: what the seed treats specially is where a solution differs, and a test writer's inputs may never
+after the separator, and, when it tells a list or tuple apart from other values (``isinstance(x, list)``), a list or
+tuple argument with its last element, and its tail, nested one level: what the seed treats specially is where a
+solution differs, and a test writer's inputs may never
 hold it. First of all, up to a third of the cases pass an optional parameter of the seed's function that the call leaves
 out, by keyword: a boolean default's other value, else a value near its literal default, each value once; a ``None``
 default has none to try, unless the seed calls the parameter with one argument (a ``key``): then a few one-argument
@@ -57,6 +59,7 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
     rest (when there are that many) with what the ``seed`` spells out around a string argument; the choice among more
     is random but fixed by the tests' text, so a rerun of a check adds the same cases."""
     functions, marks, optional, changed = set(functions), _marks(seed), _optional_values(seed), _changed_in_place(seed)
+    nesting = _nesting(seed)
     present, found, marked, unpassed = set(), [], [], {}
     for expectation in assert_values.expectations(tests):
         present.add(ast.unparse(expectation.expression))
@@ -65,6 +68,7 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
             continue
         found.extend(map(call.text, _variants(call.values)))
         marked.extend(map(call.text, _variants(call.values, marks)))
+        marked.extend(map(call.text, _nested_variants(call.values, nesting)))
         if call.observed:  # the tested input itself, its arguments now seen after the call
             found.append(call.text([repr(value) for value in call.values]))
         for key, arguments in _unpassed(call.values, optional.get(call.name, [])):
@@ -363,6 +367,50 @@ def _variants(values: list[object], marks: Iterable[_Mark] | None = None) -> lis
         else:
             near = [marked for mark in marks if (marked := _marked(value, mark)) is not None]
         for changed in near:
+            changes.append([repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]])
+    return changes
+
+
+# The containers a seed can tell apart from the other elements of a sequence it walks, by the names it tests for.
+_CONTAINERS: dict[str, type] = {"list": list, "tuple": tuple}
+
+
+def _nesting(seed: str) -> list[type]:
+    """The containers the seed tells apart from other values (``isinstance(x, list)``, ``type(x) is tuple``), in the
+    order it names them: it treats one found inside a sequence specially (recursing into it, flattening it), and a
+    test writer's inputs may all be flat (lib2to3's ``tuple_name`` joins the names of a nested parameter list: the
+    1.5B's, which makes a tuple of a nested list and then fails to join it, was verified in session 23 on flat lists
+    alone)."""
+    try:
+        tree = ast.parse(seed)
+    except (SyntaxError, ValueError):
+        return []
+    named: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 2:
+            if node.func.id == "isinstance":
+                kinds = node.args[1]
+                named += kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Call) and isinstance(node.left.func, ast.Name):
+            if node.left.func.id == "type":
+                named += node.comparators
+    return list(dict.fromkeys(_CONTAINERS[n.id] for n in named if isinstance(n, ast.Name) and n.id in _CONTAINERS))
+
+
+def _nested_variants(values: list[object], nesting: list[type]) -> list[list[str]]:
+    """The arguments ``values`` with one list or tuple argument nested one level, as source texts: its last element
+    put inside a container of the first kind the seed tells apart (``_nesting``), and, when it has two or more, all
+    its elements after the first."""
+    if not nesting:
+        return []
+    inner, changes = nesting[0], []
+    for position, value in enumerate(values):
+        if not isinstance(value, (list, tuple)) or not value:
+            continue
+        nested = [value[:-1] + type(value)([inner(value[-1:])])]
+        if len(value) >= 2:
+            nested.append(type(value)([value[0], inner(value[1:])]))
+        for changed in nested:
             changes.append([repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]])
     return changes
 

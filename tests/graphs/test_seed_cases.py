@@ -418,3 +418,19 @@ def test_a_seed_that_reads_code_points_gets_characters_beyond_ascii_out_of_their
     assert sorted(_differ(calls, SEGREGATE, SEGREGATE_AS_FOUND)) == ["segregate('abcABC€é')", "segregate('hello€é')"]
     # within the cases a run takes (6), half are marked: one of them tells the two apart
     assert _differ(near_calls(tests, {"segregate"}, SEGREGATE), SEGREGATE, SEGREGATE_AS_FOUND)
+
+
+def test_a_seed_that_tells_nested_containers_apart_gets_inputs_nested_one_level() -> None:
+    seed = (
+        "def flat(items):\n    out = []\n    for item in items:\n        if isinstance(item, (tuple, list)):\n"
+        "            out.extend(flat(item))\n        else:\n            out.append(item)\n    return out\n"
+    )
+    calls = near_calls("assert flat([1, 2, 3]) == [1, 2, 3]\n", {"flat"}, seed, limit=100)
+    assert {"flat([1, 2, (3,)])", "flat([1, (2, 3)])"} <= set(calls)  # the first container the seed names
+    assert "flat([1, 2, [3]])" not in calls
+    # a seed that never tells a container from other values gets no nested input
+    plain = "def flat(items):\n    return list(items)\n"
+    assert not any(
+        "(3,)" in call or "[3]" in call
+        for call in near_calls("assert flat([1, 2, 3]) == [1, 2, 3]\n", {"flat"}, plain, 100)
+    )
