@@ -101,9 +101,8 @@ def starting_afresh(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
 
 def candidate(text: str, entry_point: str | None, messages: Sequence[AnyMessage] = ()) -> Candidate:
     """A reply's text without what it echoed of the feedback in ``messages`` (``echoes``) and with the standard-library
-    imports its code forgot (``missing_imports``), its code and setup. Each
-    revision is complete (see the prompt), so its bash block replaces the previous setup: an install that failed can
-    be dropped by simply not repeating it."""
+    imports its code forgot (``missing_imports``), its code and setup. Each revision is complete (see the prompt), so
+    its bash block replaces the previous setup: an install that failed can be dropped by simply not repeating it."""
     feedback = [str(m.content) for m in messages if speaker_of(m) in (Speaker.INTERPRETER, Speaker.ERROR_ANALYST)]
     text = without_echoes(text, feedback)
     if block := solution_block(text, entry_point):  # the imports its code forgot, in the turn (``missing_imports``)
