@@ -9,12 +9,13 @@ the reference solution.
 
 ``near_calls`` takes each ``assert <f>(<args>) == <literal>`` of the tests (``assert_values.expectations``) whose
 function is one of the solution's and whose arguments are constants (or arithmetic on numbers), and changes one argument
-at a time, keeping it of the same kind and, as far as a change can, within the same domain: an int ``n`` becomes ``n +
-1`` and ``2 * n``, a float ``x * 2`` and ``x + 0.5``, a string or a list loses its last element or repeats it (a prefix
-of a sorted list is sorted, of a list without duplicates has none), a dict loses its last item or has its last value
-again under a new key, a string with letters has them in the other case, and a string of three or more characters also
-gets an inner character doubled (its first separator, else its middle one), and one with line ends gets them written
-``\\r\\n``; the last string of a list, tuple or dict (an element, a value) is varied as a string argument is; half of
+passed by position at a time (keyword arguments are passed as the test passed them), keeping it of the same kind and, as
+far as a change can, within the same domain: an int ``n`` becomes ``n + 1`` and ``2 * n``, a float ``x * 2`` and ``x +
+0.5``, a string or a list loses its last element or repeats it (a prefix of a sorted list is sorted, of a list without
+duplicates has none), a dict loses its last item or has its last value again under a new key, a string with letters has
+them in the other case, and a string of three or more characters also gets an inner character doubled (its first
+separator, else its middle one), and one with line ends gets them written ``\\r\\n``, and bytes get three bytes above
+127 appended; the last string of a list, tuple or dict (an element, a value) is varied as a string argument is; half of
 the cases, when there are that many, put around a string (or bytes) argument, or that last string of a container, what
 the seed spells out: a character appended (``'"'`` for ``html.escape``, ``'<'`` for code that writes ``'<font>'`` around
 its input), what it tests an input's ends for prepended or appended (``'"'`` on both sides for ``unquote``), an empty
@@ -22,20 +23,18 @@ and a whitespace-only line when it calls ``splitlines``, whitespace at the ends 
 directories in front when it takes a path apart (``os.path.basename``), characters beyond ASCII when it encodes, decodes
 or reads code points, and, when it splits an input at a separator, what it tests a part's start for (and a space) right
 after the separator, and, when it tells a list or tuple apart from other values (``isinstance(x, list)``), a list or
-tuple argument with its last element, and its tail, nested one level: what the seed treats specially is where a
-solution differs, and a test writer's inputs may never
-hold it. First of all, up to a third of the cases pass an optional parameter of the seed's function that the call leaves
-out, by keyword: a boolean default's other value, else a value near its literal default, each value once; a ``None``
-default has none to try, unless the seed calls the parameter with one argument (a ``key``): then a few one-argument
-callables (``_CALLABLES``), or puts something in its place (``sep or ' '``, ``hi = len(a)``): then values of that kind.
-A call the tests collect (``list(gen(...))``) is varied inside and collected the same way. When the seed changes a list
-or dict argument in place (``a += b``, ``a.append``), each case binds that argument to the parameter's name and compares
-it after the call too, ``(iconcat((a := [1]), [2]), a)``, and the tested input itself becomes such a case. No sign
-flips, no empty inputs, which a problem may rule out although the seed accepts them.
-``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr``
-reads back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through
-every check again (stand-ins, the seed) before it runs (``test_quality``).
-"""
+tuple argument with its last element, and its tail, nested one level: what the seed treats specially is where a solution
+differs, and a test writer's inputs may never hold it. First of all, up to a third of the cases pass an optional
+parameter of the seed's function that the call leaves out, by keyword: a boolean default's other value, else a value
+near its literal default, each value once; a ``None`` default has none to try, unless the seed calls the parameter with
+one argument (a ``key``): then a few one-argument callables (``_CALLABLES``), or puts something in its place
+(``sep or ' '``, ``hi = len(a)``): then values of that kind. A call the tests collect (``list(gen(...))``) is varied
+inside and collected the same way. When the seed changes a list or dict argument in place (``a += b``, ``a.append``),
+each case binds that argument to the parameter's name and compares it after the call too, ``(iconcat((a := [1]), [2]),
+a)``, and the tested input itself becomes such a case. No sign flips, no empty inputs, which a problem may rule out
+although the seed accepts them. ``with_seed_cases`` appends the new calls the seed answers (a value whose ``repr`` reads
+back as a literal; calls the seed rejects are left out) as asserts of that value. The result goes through every check
+again (stand-ins, the seed) before it runs (``test_quality``)."""
 
 from __future__ import annotations
 
@@ -71,7 +70,8 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
         marked.extend(map(call.text, _nested_variants(call.values, nesting)))
         if call.observed:  # the tested input itself, its arguments now seen after the call
             found.append(call.text([repr(value) for value in call.values]))
-        for key, arguments in _unpassed(call.values, optional.get(call.name, [])):
+        left_out = [option for option in optional.get(call.name, []) if option[0] not in dict(call.keywords)]
+        for key, arguments in _unpassed(call.values, left_out):
             unpassed.setdefault(key, call.text(arguments))  # each parameter's value once, on the first call taking it
     choose = random.Random(tests)
     fresh = [list(dict.fromkeys(text for text in texts if text not in present)) for texts in (marked, found)]
@@ -86,13 +86,15 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
 
 class _TestedCall(NamedTuple):
     """A call of the tests that ``near_calls`` varies: the function, its constant arguments, the builtin the test
-    collects its result with (``list(gen(...))``), and the arguments the seed changes in place, by position, with the
-    name a case binds each to so that it can compare it after the call."""
+    collects its result with (``list(gen(...))``), the arguments the seed changes in place, by position, with the
+    name a case binds each to so that it can compare it after the call, and the constant keyword arguments, which every
+    case passes as the test did (only the positional ones are varied)."""
 
     name: str
     values: list[object]
     collector: str | None
     observed: dict[int, str]
+    keywords: tuple[tuple[str, object], ...] = ()
 
     def text(self, arguments: list[str]) -> str:
         """The case calling the function with ``arguments`` (source texts), written as the test wrote its call:
@@ -100,7 +102,7 @@ class _TestedCall(NamedTuple):
         parentheses ``ast.unparse`` writes, so a case read back from tests is the same text)."""
         written = [
             f"({self.observed[at]} := {text})" if at in self.observed else text for at, text in enumerate(arguments)
-        ]
+        ] + [f"{key}={value!r}" for key, value in self.keywords]
         call = f"{self.name}({', '.join(written)})"
         if self.collector:
             return f"{self.collector}({call})"
@@ -113,7 +115,9 @@ _COLLECTORS = frozenset({"list", "tuple", "sorted", "set", "dict"})
 
 def _tested_call(expression: ast.expr, functions: set[str], changed: dict[str, dict[int, str]]) -> _TestedCall | None:
     """The call of one of ``functions`` that ``expression`` is (or collects, ``list(f(...))``), when every argument
-    is a constant passed by position; None otherwise. A list or dict argument at a position the seed changes in place
+    is a constant, passed by position or by name (not ``**``); None otherwise. Calls passing a keyword were left out
+    until session 24: the 1.5B's ``b64encode``, which ignores ``altchars``, was verified on a call passing
+    ``altchars=b"!@"`` that none of its cases varied. A list or dict argument at a position the seed changes in place
     (``changed``) is observed, under the parameter's name, unless a case would then rebind a name the tests call."""
     collector = None
     if (
@@ -128,8 +132,11 @@ def _tested_call(expression: ast.expr, functions: set[str], changed: dict[str, d
     if not (isinstance(expression, ast.Call) and isinstance(expression.func, ast.Name)):
         return None
     name = expression.func.id
+    if name not in functions or any(keyword.arg is None for keyword in expression.keywords):
+        return None
     values = [_constant(argument) for argument in expression.args]
-    if name not in functions or expression.keywords or any(value is _NOT_CONSTANT for value in values):
+    keywords = tuple((str(keyword.arg), _constant(keyword.value)) for keyword in expression.keywords)
+    if any(value is _NOT_CONSTANT for value in [*values, *(value for _, value in keywords)]):
         return None
     observed = {
         at: parameter
@@ -140,7 +147,7 @@ def _tested_call(expression: ast.expr, functions: set[str], changed: dict[str, d
         and parameter not in functions
         and not hasattr(builtins, parameter)
     }
-    return _TestedCall(name, values, collector, observed)
+    return _TestedCall(name, values, collector, observed, keywords)
 
 
 def _optional_values(seed: str) -> dict[str, list[tuple[str, int | None, list[str]]]]:
@@ -480,7 +487,7 @@ def _near(value: object) -> list[object]:
         near = [value[:-1], value + value[-1:], *_inner_repeat(value), *_crlf(value)]
     elif isinstance(value, dict) and value:
         near = _dict_near(value)
-    return [*near, *_case_changed(value), *_last_string_near(value)]
+    return [*near, *_case_changed(value), *_high_bytes(value), *_last_string_near(value)]
 
 
 def _last_string_near(value: object) -> list[object]:
@@ -517,6 +524,18 @@ def _case_changed(value: object) -> list[str]:
         return []
     changed = value.upper() if value != value.upper() else value.lower()
     return [changed] if changed != value else []
+
+
+# Bytes above 127 whose bits are all but all set: what a byte string of text never holds, and, in base64, the two
+# characters an alphabet may replace ('++//').
+_HIGH_BYTES = b"\xfb\xef\xff"
+
+
+def _high_bytes(value: object) -> list[bytes]:
+    """Bytes with ``_HIGH_BYTES`` appended: where code that treats bytes as ASCII text, or maps their bits, differs,
+    and a test writer's byte strings are text (the 1.5B's ``b64encode``, which ignores ``altchars``, was verified in
+    session 24 on ASCII inputs, whose encoding has no ``+`` or ``/`` for ``altchars`` to replace)."""
+    return [value + _HIGH_BYTES] if isinstance(value, bytes) else []
 
 
 def _crlf(value: str | bytes | tuple | list) -> list[str | bytes]:

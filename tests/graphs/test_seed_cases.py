@@ -48,9 +48,10 @@ def test_near_calls_change_one_constant_argument_at_a_time_within_its_kind() -> 
         "f(2, 2.5)", "f(1, 5.0)", "f(1, 3.0)",
         "g('ab', [1, 2])", "g('abcc', [1, 2])", "g('abbc', [1, 2])", "g('abc', [1])", "g('abc', [1, 2, 2])",
         "g('ABC', [1, 2])", "g('A', [True])",  # letters in the other case, a one-letter string too
-        "f(None, b'x')", "f(None, b'xyy')",
+        "f(None, b'x')", "f(None, b'xyy')", "f(None, b'xy\\xfb\\xef\\xff')",  # bytes above 127 appended
     ])  # fmt: skip
-    # a name (h(x)), keywords, functions the solution lacks, one-element lists or boolean values: no variant
+    # a name (h(x)), keywords alone (f(n=1): nothing positional), functions the solution lacks, one-element lists or
+    # boolean values: no variant
     assert near_calls(tests, {"f", "g", "h"}, limit=3) == near_calls(tests, {"f", "g", "h"}, limit=100)[:3]
     assert near_calls(tests, {"f", "g", "h"}) == near_calls(tests, {"f", "g", "h"})  # fixed by the tests' text
     assert near_calls("assert f(True) == 1\nassert f([]) == 0\n", {"f"}) == []
@@ -364,10 +365,12 @@ def test_a_seed_that_encodes_or_decodes_gets_characters_beyond_ascii_in_its_inpu
     assert {"header_encode(b'Hello\\xe9')", "header_encode('Hié')"} <= set(
         _differ(calls, HEADER_ENCODE, HEADER_ENCODE_UTF8)
     )
-    # without the marks of a seed that encodes, no case tells the two apart
-    assert not _differ(
+    # without the marks of a seed that encodes, no str case tells the two apart; the bytes above 127 every bytes
+    # input gets do, whatever the seed
+    plain = _differ(
         near_calls(tests, {"header_encode"}, "def f(s):\n    return s\n", 100), HEADER_ENCODE, HEADER_ENCODE_UTF8
     )
+    assert plain == ["header_encode(b'Hello\\xfb\\xef\\xff')"]
 
 
 PARSE_KEQV_LIST = (
@@ -434,3 +437,12 @@ def test_a_seed_that_tells_nested_containers_apart_gets_inputs_nested_one_level(
         "(3,)" in call or "[3]" in call
         for call in near_calls("assert flat([1, 2, 3]) == [1, 2, 3]\n", {"flat"}, plain, 100)
     )
+
+
+def test_a_call_passing_keywords_is_varied_in_its_positional_arguments_and_keeps_them() -> None:
+    tests = "assert f(b'ab', sep=b'!') == 1\n"
+    calls = near_calls(tests, {"f"}, "def f(data, sep=None, pad=False):\n    return data\n", limit=100)
+    assert "f(b'a', sep=b'!')" in calls and "f(b'ab\\xfb\\xef\\xff', sep=b'!')" in calls  # high bytes for bytes
+    assert "f(b'ab', pad=True, sep=b'!')" in calls  # the optional parameter the call leaves out, by keyword
+    assert all(call.count("sep=") == 1 for call in calls)  # never passed twice
+    assert not near_calls("assert f(b'ab', **opts) == 1\n", {"f"}, "def f(data, **kw):\n    return data\n", 100)

@@ -128,6 +128,11 @@ TUPLE_NAME = (
     "def tuple_name(param_list):\n    l = []\n    for obj in param_list:\n        if isinstance(obj, list):\n"
     "            l.append(tuple_name(obj))\n        else:\n            l.append(obj)\n    return '_'.join(l)\n"
 )
+B64ENCODE = (
+    "import binascii\n\ndef b64encode(s, altchars=None):\n    encoded = binascii.b2a_base64(s, newline=False)\n"
+    "    if altchars is not None:\n        assert len(altchars) == 2, repr(altchars)\n"
+    "        return encoded.translate(bytes.maketrans(b'+/', altchars))\n    return encoded\n"
+)
 ICONCAT = (
     "def iconcat(a, b):\n    if not hasattr(a, '__getitem__'):\n"
     "        raise TypeError(f\"'{type(a).__name__}' object can't be concatenated\")\n    a += b\n    return a\n"
@@ -182,8 +187,23 @@ ICONCAT = (
             "assert tuple_name(['hello', 'world']) == 'hello_world'\n"
             "assert tuple_name(['hello', 'world', 'world']) == 'hello_world_world'\n",
         ),
+        (  # session 24's 1.5B: ignores altchars, passed by keyword in a test whose input encodes without '+' or '/'
+            B64ENCODE,
+            "import binascii\n\ndef b64encode(s, altchars=None):\n    return binascii.b2a_base64(s).rstrip()\n",
+            "assert b64encode(b'Hello, world!') == b'SGVsbG8sIHdvcmxkIQ=='\n"
+            "assert b64encode(b'Hello, world!', altchars=b'!@') == b'SGVsbG8sIHdvcmxkIQ=='\n",
+        ),
     ],
-    ids=["guess_scheme", "indent", "parse_keqv_list", "getmodulename", "bisect_left", "iconcat", "tuple_name"],
+    ids=[
+        "guess_scheme",
+        "indent",
+        "parse_keqv_list",
+        "getmodulename",
+        "bisect_left",
+        "iconcat",
+        "tuple_name",
+        "b64encode",
+    ],
 )
 def test_wrong_verified_samples_of_the_draws_are_overturned_and_their_seeds_pass(context, seed, wrong, tests) -> None:
     # the 0.5B's wrong samples whose tests the seed also passed (draws 1326210381 and 1708960021), cut to two asserts:
