@@ -41,7 +41,8 @@ _FAULT = re.compile(r"FAULT\s*(?:[:=]|\s+is\b\s*:?)\s*\**\s*(?:with\s+the\s+)?(c
 _VERDICT_LINE = re.compile(rf"^[ \t*]*(?:therefore,?\s*)?(?:the\s+)?(?:{_FAULT.pattern})[ \t*.]*$\n?", re.I | re.M)
 _VERDICT_END = re.compile(rf"[ \t]*(?:therefore,?\s*)?(?:the\s+)?(?:{_FAULT.pattern})[ \t*.]*$", re.I | re.M)
 _DEF_NAME = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
-_CLASS_NAME = re.compile(r"\bclass\s+([A-Za-z_]\w*)")
+# A class statement, at a line's start: prose says "the `Frame` class should have ..." (session 24: read as `should`).
+_CLASS_NAME = re.compile(r"^[ \t]*class\s+([A-Za-z_]\w*)\s*[(:]", re.MULTILINE)
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # A heading that opens a worked solution ("**Solution:**", "## Solution", "Solution:"): questioners that
 # were told not to solve the problem sometimes do, and a solution inside the problem spoils the sample.

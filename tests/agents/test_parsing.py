@@ -290,6 +290,9 @@ def test_entry_point_from_signature_or_backticks() -> None:
     assert entry_point_of(shown) == "Box"  # a method is no entry point either
     # a function shown beside a class it takes is the task
     assert entry_point_of("```python\nclass Point:\n    x: int\n\ndef norm(p: Point) -> float:\n```") == "norm"
+    # "class" in the problem's prose is no class statement (session 24: tracemalloc's Frame problem read as `should`)
+    prose = "Write a function `frame_from_tuple`. The `Frame` class should have the same properties as the snippet's."
+    assert entry_point_of(prose) == "frame_from_tuple"
 
 
 def test_tests_cut_off_by_the_token_cap_keep_their_complete_asserts() -> None:
