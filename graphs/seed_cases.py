@@ -41,7 +41,8 @@ from __future__ import annotations
 import ast
 import builtins
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import NamedTuple
 
 from ..sandbox.types import ExecResult
@@ -65,9 +66,9 @@ def near_calls(tests: str, functions: Iterable[str], seed: str = "", limit: int 
         call = _tested_call(expectation.expression, functions, changed)
         if call is None:
             continue
-        found.extend(map(call.text, _variants(call.values)))
-        marked.extend(map(call.text, _variants(call.values, marks)))
-        marked.extend(map(call.text, _nested_variants(call.values, nesting)))
+        found.extend(map(call.text, _variants(call.values, _near)))
+        marked.extend(map(call.text, _variants(call.values, partial(_all_marked, marks))))
+        marked.extend(map(call.text, _variants(call.values, partial(_nested, nesting))))
         if call.observed:  # the tested input itself, its arguments now seen after the call
             found.append(call.text([repr(value) for value in call.values]))
         left_out = [option for option in optional.get(call.name, []) if option[0] not in dict(call.keywords)]
@@ -364,18 +365,19 @@ class _Mark(NamedTuple):
     after: str = ""
 
 
-def _variants(values: list[object], marks: Iterable[_Mark] | None = None) -> list[list[str]]:
-    """The arguments ``values`` with one changed at a time (see the module doc), or, given ``marks``, with one string
-    argument marked (``_Mark``), as source texts."""
-    changes = []
-    for position, value in enumerate(values):
-        if marks is None:
-            near = _near(value)
-        else:
-            near = [marked for mark in marks if (marked := _marked(value, mark)) is not None]
-        for changed in near:
-            changes.append([repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]])
-    return changes
+def _variants(values: list[object], change: Callable[[object], list[object]]) -> list[list[str]]:
+    """The arguments ``values`` with one of them replaced at a time by each value ``change`` makes of it (``_near``,
+    ``_all_marked``, ``_nested``), as source texts."""
+    return [
+        [repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]]
+        for position, value in enumerate(values)
+        for changed in change(value)
+    ]
+
+
+def _all_marked(marks: Iterable[_Mark], value: object) -> list[object]:
+    """``value`` with each of ``marks`` in it (``_marked``), where it can hold one."""
+    return [marked for mark in marks if (marked := _marked(value, mark)) is not None]
 
 
 # The containers a seed can tell apart from the other elements of a sequence it walks, by the names it tests for.
@@ -404,22 +406,17 @@ def _nesting(seed: str) -> list[type]:
     return list(dict.fromkeys(_CONTAINERS[n.id] for n in named if isinstance(n, ast.Name) and n.id in _CONTAINERS))
 
 
-def _nested_variants(values: list[object], nesting: list[type]) -> list[list[str]]:
-    """The arguments ``values`` with one list or tuple argument nested one level, as source texts: its last element
-    put inside a container of the first kind the seed tells apart (``_nesting``), and, when it has two or more, all
-    its elements after the first."""
-    if not nesting:
+def _nested(nesting: list[type], value: object) -> list[object]:
+    """A list or tuple ``value`` nested one level: its last element put inside a container of the first kind the seed
+    tells apart (``_nesting``), and, when it has two or more, all its elements after the first; nothing for any other
+    value, or when the seed tells none apart."""
+    if not nesting or not isinstance(value, (list, tuple)) or not value:
         return []
-    inner, changes = nesting[0], []
-    for position, value in enumerate(values):
-        if not isinstance(value, (list, tuple)) or not value:
-            continue
-        nested = [value[:-1] + type(value)([inner(value[-1:])])]
-        if len(value) >= 2:
-            nested.append(type(value)([value[0], inner(value[1:])]))
-        for changed in nested:
-            changes.append([repr(argument) for argument in [*values[:position], changed, *values[position + 1 :]]])
-    return changes
+    inner = nesting[0]
+    nested = [value[:-1] + type(value)([inner(value[-1:])])]
+    if len(value) >= 2:
+        nested.append(type(value)([value[0], inner(value[1:])]))
+    return nested
 
 
 def _marked(value: object, mark: _Mark) -> object:
