@@ -2,9 +2,10 @@
 
 Every batch runs four steps: generate dialogues (teacher, or the student itself once it has won), build
 the batch's dataset (dedup against itself and every earlier batch, decontamination, 1:9 split), train a student
-from the base model on the train splits of all batches so far, and evaluate teacher and student pass@1 on this
-batch's held-out split. When the student beats the teacher, later batches are generated in the self-learning
-stage; the switch is recorded with both scores.
+from the base model on the train splits of all batches so far, and evaluate teacher, untrained base and student
+pass@1 on this batch's held-out split (the base's score is what says whether training helped: a student below the
+teacher may still have gained). When the student beats the teacher, later batches are generated in the
+self-learning stage; the switch is recorded with both scores. Each step's wall time is recorded with the batch.
 
 Batches are sized in verified samples, as in the paper (a batch every 2,000 samples): the generate step runs the
 pipeline over the unused seeds, in order, until the batch holds ``batch_samples`` verified dialogues (``aiev
@@ -25,6 +26,7 @@ injected (``LoopSteps``): the CLI binds the real pipeline, DeepSpeed SFT and eva
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,7 @@ class LoopConfig(BaseModel):
     out: Path
     batches: int = Field(ge=1)  # total batches the loop should have run when it stops
     teacher: str  # model reference the student is compared with
+    base: str  # the untrained student base (a checkpoint reference, as train steps take it), scored beside them
     # ``build.batch_size`` is the batch size in verified samples: one loop batch is one split batch.
     build: BuildOptions = Field(default_factory=BuildOptions)
 
@@ -85,18 +88,22 @@ class _Batch(BaseModel):
     train_samples: int = 0  # the student's training set: the train splits of this batch and all before it
     heldout_samples: int = 0
     earlier_duplicates: int = 0  # samples dropped as copies of an earlier batch's
+    # Wall seconds of each finished step, in the run that finished it (a step rerun after a crash counts its rerun).
+    seconds: dict[Step, float] = Field(default_factory=dict)
 
 
 class CurrentBatch(_Batch):
     done: list[Step] = Field(default_factory=list)
     student: str | None = None
     teacher_pass1: float | None = None
+    base_pass1: float | None = None
     student_pass1: float | None = None
 
 
 class BatchRecord(_Batch):
     student: str
     teacher_pass1: float
+    base_pass1: float | None = None  # None: recorded by an aiev that did not score the base
     student_pass1: float
 
 
@@ -173,14 +180,16 @@ def run_loop(config: LoopConfig, steps: LoopSteps, console: Console | None = Non
             if step in current.done:
                 continue
             console.print(f"[bold]batch {current.batch}[/bold] ({current.stage}): {step}")
+            started = time.monotonic()
             try:
                 summary = _STEP_RUNNERS[step](config, steps, state, current)
             except SeedsExhausted as stop:
                 console.print(f"[yellow]{stop}[/yellow]", highlight=False)
                 return state
+            current.seconds[step] = round(time.monotonic() - started, 1)
             current.done.append(step)
             save_state(config.out, state)
-            console.print(f"batch {current.batch}: {summary}", highlight=False)
+            console.print(f"batch {current.batch}: {summary} ({current.seconds[step]:.0f} s)", highlight=False)
         _finish_batch(config, state, current, console)
     return state
 
@@ -247,10 +256,16 @@ def _evaluate(config: LoopConfig, steps: LoopSteps, state: LoopState, current: C
     heldout = batch_dir(config.out, current.batch) / "built" / "heldout.jsonl"
     if current.teacher_pass1 is None:
         current.teacher_pass1 = steps.evaluate(config.teacher, heldout)
-        save_state(config.out, state)  # the teacher's score survives a crash during the student's evaluation
+        save_state(config.out, state)  # each score survives a crash during the next evaluation
+    if current.base_pass1 is None:
+        current.base_pass1 = steps.evaluate(config.base, heldout)
+        save_state(config.out, state)
     assert current.student is not None  # set by the train step, which always runs first
     current.student_pass1 = steps.evaluate(current.student, heldout)
-    return f"teacher pass@1 {current.teacher_pass1:.3f}, student pass@1 {current.student_pass1:.3f}"
+    return (
+        f"teacher pass@1 {current.teacher_pass1:.3f}, base {current.base_pass1:.3f}, "
+        f"student {current.student_pass1:.3f}"
+    )
 
 
 _STEP_RUNNERS: dict[Step, Callable[[LoopConfig, LoopSteps, LoopState, CurrentBatch], str]] = {

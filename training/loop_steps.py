@@ -2,7 +2,8 @@
 
 Each is a thin adapter from the loop's step signature to the component that does the work, so the loop
 itself stays testable with scripted steps. A trained student is a checkpoint directory; generating with it
-(self-learning) or evaluating it needs it served as the models-file name ``student`` for the length of the step:
+(self-learning) or evaluating it, or the untrained base, needs it served as the models-file name ``student`` for the
+length of the step:
 converted to GGUF and served by aiev's own llama-server (``serve.served_gguf``), or by the user's command
 template ``serve_student`` (e.g. vLLM on GPUs).
 """
@@ -30,8 +31,11 @@ class LoopResources(BaseModel):
     """Where the loop's inputs are and how to reach its models."""
 
     seeds: Path  # every batch draws the next unused seeds of it, in file order, until it holds its samples
-    base: str  # the student's base model (every batch trains from it on all train splits so far)
+    base: str  # the student's base model (every batch trains from it on all train splits so far, and scores it)
     teacher: str  # models-file name of the teacher (what the teaching-stage preset plays every role with)
+    # Run-context fields over the stage preset for generation (rounds, candidates, token cap, sandbox): the loop
+    # itself decides who plays the roles (the teacher, or the student once it has won).
+    preset: Path | None = None
     student_name: str = "student"  # models-file entry the served student answers under
     serve_student: str | None = None  # e.g. "vllm serve {model} --port 8001 --served-model-name student"
     student_gguf_type: OutType = "f16"  # without serve_student: the GGUF aiev converts the student to and serves
@@ -46,17 +50,26 @@ class LoopResources(BaseModel):
 
 class DefaultSteps:
     def __init__(self, resources: LoopResources) -> None:
+        """Checks now, not after a batch has been generated, that the base can be served for its held-out score:
+        aiev converts local checkpoints only; a hub id needs the user's serving command."""
+        if resources.serve_student is None and not Path(resources.base).is_dir():
+            raise TrainingInputError(
+                f"--base {resources.base}: the loop scores the untrained base on every held-out split, and aiev "
+                "serves only a local checkpoint directory itself; download it (`huggingface-cli download "
+                f"{resources.base} --local-dir DIR`) and pass --base DIR, or give --serve-student"
+            )
         self.r = resources
 
-    def _serving(self, student: str | None, log: Path):
-        """The student served for the block (nothing to do for a models-file name such as the teacher)."""
-        if student is None or student == self.r.teacher or not Path(student).is_dir():
+    def _serving(self, checkpoint: str | None, log: Path):
+        """A checkpoint (a trained student, or the base to score) served as ``student_name`` for the block; nothing
+        to do for the teacher, a models-file name."""
+        if checkpoint is None or checkpoint == self.r.teacher:
             return nullcontext()
         if self.r.serve_student is None:
             return served_gguf(
-                Path(student), self.r.student_name, outtype=self.r.student_gguf_type, parallel=self.r.concurrency
+                Path(checkpoint), self.r.student_name, outtype=self.r.student_gguf_type, parallel=self.r.concurrency
             )
-        return served(self.r.serve_student, student, self.r.student_name, log)
+        return served(self.r.serve_student, checkpoint, self.r.student_name, log)
 
     @cached_property
     def _seeds(self) -> list[Seed]:
@@ -84,11 +97,8 @@ class DefaultSteps:
             return 0
         seeds_file = out.parent / "seeds" / f"from-{first_seed:08d}.jsonl"
         write_seeds(remaining, seeds_file)
-        if stage == "teaching":
-            role_models = every_role(self.r.teacher)
-        else:
-            role_models = {}  # the self-learning preset names the student for every role
-        context = resolve_context(stage, overrides=role_models)
+        player = self.r.teacher if stage == "teaching" else self.r.student_name
+        context = resolve_context(stage, self.r.preset, overrides=every_role(player))
         config = PipelineConfig(
             seeds=seeds_file, out=out, stage=stage, context=context, concurrency=self.r.concurrency,
             until_verified=wanted,
@@ -123,7 +133,7 @@ class DefaultSteps:
         if not records:
             return 0.0
         is_teacher = model == self.r.teacher
-        label = "teacher" if is_teacher else "student"
+        label = "teacher" if is_teacher else "base" if model == self.r.base else "student"
         try:
             tasks = tasks_from_records(records)
             with self._serving(model, heldout.parent / f"serve-eval-{label}.log"):

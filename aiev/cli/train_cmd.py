@@ -300,11 +300,24 @@ def loop(
     ] = None,
     no_humaneval: Annotated[bool, typer.Option("--no-humaneval", help="Skip HumanEval decontamination.")] = False,
     eval_mode: Annotated[
-        str, typer.Option("--eval-mode", help="Evaluation mode of teacher and student: plain | codergen.")
+        str, typer.Option("--eval-mode", help="Evaluation mode of teacher, base and student: plain | codergen.")
     ] = "plain",
+    preset: Annotated[
+        Path | None,
+        typer.Option(
+            "--preset",
+            help="YAML of run-context fields over the stage preset for generation (e.g. configs/demo.yaml: rounds, "
+            "candidates, token cap, sandbox); the loop sets who plays the roles.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=256, help="Dialogues generated, and tasks evaluated, at once.")
+    ] = 2,
 ) -> None:
-    """Teaching -> self-learning: per batch generate, build, train the student, compare pass@1 with the teacher."""
+    """Teaching -> self-learning: per batch generate, build, train the student, compare held-out pass@1 with the
+    teacher's and the untrained base's."""
     from aiev.agents.model_specs import ModelError
+    from aiev.graphs.presets import resolve_context
     from aiev.training.build import BuildOptions
     from aiev.training.loop import LoopConfig, run_loop
     from aiev.training.loop_steps import LoopResources
@@ -314,6 +327,8 @@ def loop(
             if not training_config.is_file():
                 raise TrainingInputError(f"--training-config {training_config}: no such file")
             load_settings({"data": out, "base": base, "out": out}, training_config)
+        if preset is not None:
+            resolve_context("teaching", preset)  # a preset it cannot use is named now, not after a batch
         resources = LoopResources(
             seeds=seeds,
             base=resolve_base(base),
@@ -326,18 +341,23 @@ def loop(
             num_gpus=num_gpus,
             hostfile=hostfile,
             eval_mode=eval_mode,
+            preset=preset,
+            concurrency=concurrency,
         )
         options = BuildOptions(
             humaneval=not no_humaneval, benchmarks=_named_files(benchmark or []), batch_size=batch_samples
         )
-        config = LoopConfig(out=out, batches=batches, teacher=teacher, build=options)
+        config = LoopConfig(out=out, batches=batches, teacher=teacher, base=resources.base, build=options)
         state = run_loop(config, default_steps(resources), console=console)
     except (TrainingInputError, ValueError, ModelError) as error:
         fail(error)
     except TrainingStepError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(code=1) from None
-    table = Table("batch", "stage", "seeds", "samples", "train samples", "held out", "teacher pass@1", "student pass@1")
+    table = Table(
+        "batch", "stage", "seeds", "samples", "train", "held out", "teacher", "base", "student",
+        caption="train: the student's samples; teacher, base (untrained), student: held-out pass@1",
+    )  # fmt: skip
     for record in state.history:
         table.add_row(
             str(record.batch),
@@ -347,9 +367,14 @@ def loop(
             str(record.train_samples),
             str(record.heldout_samples),
             f"{record.teacher_pass1:.3f}",
+            "-" if record.base_pass1 is None else f"{record.base_pass1:.3f}",
             f"{record.student_pass1:.3f}",
         )
     console.print(table)
+    for record in state.history:
+        if record.seconds:
+            steps = ", ".join(f"{step} {seconds / 60:.1f}" for step, seconds in record.seconds.items())
+            console.print(f"batch {record.batch} minutes: {steps}", highlight=False)
     switch = state.switch
     console.print(
         f"stage: {state.stage}"

@@ -21,7 +21,8 @@ def seed_id(index: int) -> str:
 
 
 class Script:
-    """Scripted steps that log every call; ``student_scores`` gives the student's pass@1 per batch.
+    """Scripted steps that log every call; ``student_scores`` gives the student's pass@1 per batch, ``base_score``
+    the untrained base's (the model named ``base``).
 
     Seeds are positions: seed ``i`` exists while ``i < seeds`` (None: always) and yields one verified sample
     unless it is in ``failing``; its code is its own (``code(i)``) unless ``codes`` names another. Like the
@@ -35,11 +36,13 @@ class Script:
         self,
         student_scores: list[float],
         teacher_score: float = 0.5,
+        base_score: float = 0.25,
         seeds: int | None = None,
         failing: frozenset[int] = frozenset(),
     ) -> None:
         self.student_scores = student_scores
         self.teacher_score = teacher_score
+        self.base_score = base_score
         self.seeds = seeds
         self.failing = failing
         self.codes: dict[int, str] = {}
@@ -94,7 +97,8 @@ class Script:
     def evaluate(self, model: str, heldout: Path) -> float:
         batch = int(heldout.parent.parent.name)
         self._maybe_crash(("evaluate", batch, model))
-        return self.teacher_score if model == "teacher" else self.student_scores[batch]
+        scores = {"teacher": self.teacher_score, "base": self.base_score}
+        return scores[model] if model in scores else self.student_scores[batch]
 
     def steps(self) -> LoopSteps:
         return LoopSteps(self.generate, self.train, self.evaluate)

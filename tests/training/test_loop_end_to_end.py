@@ -1,7 +1,7 @@
 """`aiev loop` with its real steps, end to end, on this CPU: generate (AIEV-Instruct in the Docker sandbox) ->
 build (dedup, HumanEval decontamination, 1:9 split) -> LoRA SFT of the embedded 0.5B as an HF checkpoint ->
-conversion to GGUF and serving by aiev's llama-server -> held-out pass@1 of teacher and student -> stage decision,
-killed once in the middle of the train step and rerun.
+conversion to GGUF and serving by aiev's llama-server -> held-out pass@1 of teacher, untrained base and student ->
+stage decision, killed once in the middle of the train step and rerun.
 
 The teacher is a loopback server that knows twelve unrelated tasks (``fake_teacher``): the loop runs in a
 subprocess, and its data must be real, distinct verified dialogues. Training is cut to a few short steps by a
@@ -139,13 +139,15 @@ def test_the_loop_runs_every_real_step_and_resumes_after_a_kill_mid_training(
     assert (record.seed_start, record.seed_stop, record.samples, record.short) == (0, taken, taken, False)
     assert (record.train_samples, record.heldout_samples) == (taken - 1, 1)
     assert record.teacher_pass1 == 1.0  # the teacher solves its own tasks: the held-out task really ran
-    assert 0.0 <= record.student_pass1 <= 1.0
+    assert 0.0 <= record.student_pass1 <= 1.0 and record.base_pass1 is not None and 0.0 <= record.base_pass1 <= 1.0
+    assert set(record.seconds) == {"generate", "build", "train", "evaluate"}
     assert state.stage == ("self_learning" if record.student_pass1 > record.teacher_pass1 else "teaching")
     assert (state.switch is not None) == (state.stage == "self_learning")
 
     student = Path(record.student)
     assert (student / "adapter_config.json").exists(), "the LoRA student was not saved where the loop says"
     assert "resum" in output.lower(), "the train step started over instead of resuming from its checkpoint"
-    graded = [json.loads(line) for line in (loop / "batches/0000/built/eval-student/results.jsonl").open()]
-    assert len(graded) == 1 and graded[0]["outcome"] not in ("model_error", "internal_error"), graded
+    for label in ("student", "base"):  # both were served and answered
+        graded = [json.loads(line) for line in (loop / f"batches/0000/built/eval-{label}/results.jsonl").open()]
+        assert len(graded) == 1 and graded[0]["outcome"] not in ("model_error", "internal_error"), (label, graded)
     assert not list(student.parent.glob(".*.gguf.*")), "a conversion left its temporary files"

@@ -72,7 +72,8 @@ def test_user_mistakes_are_one_line_errors(tmp_path):
 
 def test_loop_command_runs_two_batches_and_resumes(tmp_path, monkeypatch):
     script = Script(student_scores=[0.3, 0.8, 0.9])
-    monkeypatch.setattr(train_cmd, "default_steps", lambda resources: script.steps())
+    given = []
+    monkeypatch.setattr(train_cmd, "default_steps", lambda resources: given.append(resources) or script.steps())
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text(json.dumps({"id": "s", "snippet": "x = 1"}) + "\n")
     args = [
@@ -82,9 +83,11 @@ def test_loop_command_runs_two_batches_and_resumes(tmp_path, monkeypatch):
         "--out",
         str(tmp_path / "loop"),
         "--base",
-        "b",
+        "base",
         "--teacher",
         "teacher",
+        "--concurrency",
+        "3",
         "--batch-samples",
         "10",
         "--batches",
@@ -94,6 +97,9 @@ def test_loop_command_runs_two_batches_and_resumes(tmp_path, monkeypatch):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "self_learning" in result.output and "student won after batch 1" in result.output
+    assert given[0].concurrency == 3 and given[0].preset is None
+    assert "base (untrained)" in result.output and "0.250" in result.output  # the base's score in the table
+    assert "batch 1 minutes: generate 0.0, build 0.0, train 0.0, evaluate 0.0" in result.output
     state = load_state(tmp_path / "loop")
     assert [r.student_pass1 for r in state.history] == [0.3, 0.8] and state.stage == "self_learning"
     calls = len(script.calls)
@@ -122,3 +128,8 @@ def test_loop_refuses_a_training_config_it_cannot_use_before_generating(tmp_path
     refused = runner.invoke(app, [*args, "--training-config", str(bad)])
     assert refused.exit_code != 0 and "max_length: Input should be greater than" in refused.output, refused.output
     assert script.calls == [], "a batch was generated before the settings were checked"
+    preset = tmp_path / "preset.yaml"
+    preset.write_text("max_rounds: many\n")
+    unusable = runner.invoke(app, [*args, "--preset", str(preset)])
+    assert unusable.exit_code != 0 and "preset.yaml" in unusable.output and "max_rounds" in unusable.output
+    assert script.calls == [], "a batch was generated before the preset was checked"

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from scripted_loop import Crash, Script, seed_id
 
+from aiev.agents.context import ROLES
 from aiev.training.build import BuildOptions
 from aiev.training.errors import TrainingInputError
 from aiev.training.export import read_jsonl
@@ -19,7 +21,11 @@ from aiev.training.loop import LoopConfig, StageSwitch, batch_dir, load_state, r
 
 def _config(out: Path, batches: int, batch_samples: int = 10) -> LoopConfig:
     return LoopConfig(
-        out=out, batches=batches, teacher="teacher", build=BuildOptions(humaneval=False, batch_size=batch_samples)
+        out=out,
+        batches=batches,
+        teacher="teacher",
+        base="base",
+        build=BuildOptions(humaneval=False, batch_size=batch_samples),
     )
 
 
@@ -54,11 +60,15 @@ def test_student_win_switches_to_self_learning_and_records_both_scores(tmp_path)
     assert "stage switch after batch 1: the student's held-out pass@1 0.700 beats the teacher's 0.500" in (
         printed.getvalue()
     )
-    assert [(r.stage, r.teacher_pass1, r.student_pass1) for r in state.history] == [
-        ("teaching", 0.5, 0.2),
-        ("teaching", 0.5, 0.7),
-        ("self_learning", 0.5, 0.9),
+    assert [(r.stage, r.teacher_pass1, r.base_pass1, r.student_pass1) for r in state.history] == [
+        ("teaching", 0.5, 0.25, 0.2),
+        ("teaching", 0.5, 0.25, 0.7),
+        ("self_learning", 0.5, 0.25, 0.9),
     ]
+    evaluated = [c[1:] for c in script.calls if c[0] == "evaluate"]  # each held-out split scores all three
+    assert evaluated == [(b, m) for b in range(3) for m in ("teacher", "base", f"student-{b}")]
+    assert all(list(r.seconds) == ["generate", "build", "train", "evaluate"] for r in state.history)
+    assert all(seconds >= 0 for r in state.history for seconds in r.seconds.values())
     assert load_state(tmp_path) == state
 
 
@@ -95,19 +105,24 @@ def test_crash_mid_generate_neither_redoes_nor_reuses_seeds(tmp_path):
 
 def test_resume_after_crashes_redoes_only_unfinished_steps(tmp_path):
     script = Script(student_scores=[0.1, 0.2])
-    script.crash_on = {("train", 1, 18), ("evaluate", 1, "student-1")}
+    script.crash_on = {("train", 1, 18), ("evaluate", 1, "base"), ("evaluate", 1, "student-1")}
     with pytest.raises(Crash):
         run_loop(_config(tmp_path, 2), script.steps())
     saved = load_state(tmp_path)
     assert len(saved.history) == 1 and saved.current.batch == 1 and saved.current.done == ["generate", "build"]
+    assert list(saved.current.seconds) == ["generate", "build"]  # the crashed train step has no time
     with pytest.raises(Crash):
         run_loop(_config(tmp_path, 2), script.steps())
     assert load_state(tmp_path).current.teacher_pass1 == 0.5  # scored before the crash, kept
+    with pytest.raises(Crash):
+        run_loop(_config(tmp_path, 2), script.steps())
+    assert load_state(tmp_path).current.base_pass1 == 0.25
     state = run_loop(_config(tmp_path, 2), script.steps())
     assert len(state.history) == 2 and state.current is None and state.stage == "teaching" and state.switch is None
     assert script.calls.count(("generate", 1, "teaching", "student-0")) == 1
     assert script.calls.count(("evaluate", 1, "teacher")) == 1
-    assert script.calls.count(("evaluate", 1, "student-1")) == 2  # crashed once, then redone
+    assert script.calls.count(("evaluate", 1, "base")) == 2  # crashed once, then redone
+    assert script.calls.count(("evaluate", 1, "student-1")) == 2
     script.calls.clear()
     assert run_loop(_config(tmp_path, 2), script.steps()) == state and script.calls == []  # finished: nothing to do
 
@@ -187,7 +202,7 @@ def test_default_generate_runs_the_pipeline_on_the_seeds_left_until_the_batch_is
         )  # fmt: skip
 
     monkeypatch.setattr(pipeline, "run_pipeline", run_pipeline)
-    steps = DefaultSteps(LoopResources(seeds=seeds, base="b", teacher="teacher"))
+    steps = DefaultSteps(LoopResources(seeds=seeds, base=str(tmp_path), teacher="teacher"))
     assert steps.generate(0, "teaching", None, 0, 3, tmp_path / "generated") == 2  # the seeds the pipeline took
     assert steps.generate(1, "teaching", None, 3, 10, tmp_path / "generated") == 2
     assert steps.generate(2, "teaching", None, 5, 10, tmp_path / "generated") == 0  # no seed left: nothing run
@@ -195,3 +210,45 @@ def test_default_generate_runs_the_pipeline_on_the_seeds_left_until_the_batch_is
     retryable[0] = 2
     with pytest.raises(TrainingStepError, match="2 seeds failed for reasons not their own"):
         steps.generate(0, "teaching", None, 0, 3, tmp_path / "generated")
+
+
+def test_default_generate_runs_with_the_preset_and_the_stage_s_model_in_every_role(tmp_path, monkeypatch):
+    from aiev.graphs import pipeline
+    from aiev.training import loop_steps
+    from aiev.training.loop_steps import DefaultSteps, LoopResources
+
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(json.dumps({"id": "s0", "snippet": "x = 0"}) + "\n")
+    preset = tmp_path / "preset.yaml"  # its role model must not win over the loop's choice
+    preset.write_text("max_rounds: 2\ncandidates: 3\nprogrammer_model: someone-else\n")
+    contexts = []
+
+    def run_pipeline(config):
+        contexts.append((config.stage, config.context, config.concurrency))
+        return pipeline.RunSummary(
+            out=config.out, selected=1, already_done=0, ran=1, not_started=0, reached=1, passed=1, discarded=0,
+            retryable=0, stats={},
+        )  # fmt: skip
+
+    monkeypatch.setattr(pipeline, "run_pipeline", run_pipeline)
+    monkeypatch.setattr(loop_steps, "served_gguf", lambda *args, **kwargs: nullcontext())
+    resources = LoopResources(seeds=seeds, base=str(tmp_path), teacher="teacher", preset=preset, concurrency=5)
+    steps = DefaultSteps(resources)
+    steps.generate(0, "teaching", None, 0, 1, tmp_path / "a")
+    steps.generate(1, "self_learning", str(tmp_path), 0, 1, tmp_path / "b")
+    (stage, teaching, concurrency), (_, learning, _) = contexts
+    assert (stage, teaching.max_rounds, teaching.candidates, concurrency) == ("teaching", 2, 3, 5)
+    assert {teaching.model_for(role) for role in ROLES} == {"teacher"}
+    assert (learning.max_rounds, learning.candidates) == (2, 3)
+    assert {learning.model_for(role) for role in ROLES} == {"student"}
+
+
+def test_a_hub_base_without_a_serving_command_is_refused_before_any_step(tmp_path):
+    from aiev.training.loop_steps import DefaultSteps, LoopResources
+
+    with pytest.raises(TrainingInputError, match="--base Qwen/Qwen2.5-0.5B: .*local checkpoint.*--serve-student"):
+        DefaultSteps(LoopResources(seeds=tmp_path / "s.jsonl", base="Qwen/Qwen2.5-0.5B", teacher="teacher"))
+    served = LoopResources(
+        seeds=tmp_path / "s.jsonl", base="Qwen/Qwen2.5-0.5B", teacher="teacher", serve_student="vllm serve {model}"
+    )
+    assert DefaultSteps(served).r.base == "Qwen/Qwen2.5-0.5B"  # the user's command serves it
