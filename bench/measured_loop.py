@@ -19,7 +19,8 @@ command continues the loop at its first unfinished step, each evaluation at its 
 probe at its first unasked problem. Figures go to ``OUT/figures.json``.
 
 Usage: python bench/measured_loop.py --teacher vllm-cpu-1.5b --base local-qwen-0.5b --preset configs/demo.yaml
-    --batches 2 --batch-samples 4 --lora --concurrency 3 [--humaneval-sample 40] [--draw-seed S] [--out DIR]
+    --batches 2 --batch-samples 6 --lora --concurrency 3 [--gradient-accumulation 1] [--humaneval-sample 40]
+    [--draw-seed S] [--out DIR]
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import yaml
 from generation_yield import BenchError, harvest_pool, measured_on, prepare_draw, stdlib_root
 from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -51,6 +53,7 @@ from aiev.graphs.durable import JsonlLog, atomic_write_text
 from aiev.graphs.seeds import SeedsError
 from aiev.training.loop import STEPS, BatchRecord, batch_dir, load_state
 from aiev.training.serve import served_gguf
+from aiev.training.sft_settings import DEFAULTS_FILE
 from aiev.training.student_base import resolve_base
 
 DEFAULT_OUT = Path("runs/bench/measured_loop")
@@ -68,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-samples", type=int, required=True, help="verified samples per batch")
     parser.add_argument("--lora", action="store_true", help="train the student with LoRA")
     parser.add_argument("--training-config", type=Path, help="SFT settings replacing configs/training.yaml")
+    parser.add_argument(
+        "--gradient-accumulation",
+        type=int,
+        help="the shipped SFT settings with this many samples per optimizer step (the CPU recipe's 8 gives a batch "
+        "of 6 samples one step per epoch)",
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="dialogues, and evaluated tasks, at once")
     parser.add_argument("--seeds", type=int, default=200, help="seeds drawn for the loop to take from (default 200)")
     parser.add_argument("--draw-seed", type=int, help="the seed draw to repeat (default: fresh, printed)")
@@ -80,6 +89,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
     if args.humaneval_sample is not None and args.humaneval_sample < 1:
         parser.error(f"--humaneval-sample must be at least 1, got {args.humaneval_sample}")
+    if args.gradient_accumulation is not None and args.gradient_accumulation < 1:
+        parser.error(f"--gradient-accumulation must be at least 1, got {args.gradient_accumulation}")
+    if args.gradient_accumulation is not None and args.training_config is not None:
+        parser.error("--gradient-accumulation changes the shipped settings; with --training-config set it in that file")
     if args.humaneval_seed is not None and args.humaneval_sample is None:
         parser.error("--humaneval-seed seeds the --humaneval-sample draw: give --humaneval-sample N too")
     return args
@@ -89,12 +102,29 @@ def repeat_command(args: argparse.Namespace, draw_seed: int, humaneval_seed: int
     command = ["python", "bench/measured_loop.py", "--teacher", args.teacher, "--base", args.base]
     command += ["--batches", str(args.batches), "--batch-samples", str(args.batch_samples)]
     command += ["--concurrency", str(args.concurrency), "--seeds", str(args.seeds), "--draw-seed", str(draw_seed)]
-    for option, value in (("--preset", args.preset), ("--training-config", args.training_config)):
+    for option, value in (
+        ("--preset", args.preset),
+        ("--training-config", args.training_config),
+        ("--gradient-accumulation", args.gradient_accumulation),
+    ):
         if value is not None:
             command += [option, str(value)]
     if args.humaneval_sample is not None:
         command += ["--humaneval-sample", str(args.humaneval_sample), "--humaneval-seed", str(humaneval_seed)]
     return shlex.join(command + (["--lora"] if args.lora else []) + ["--out", str(args.out)])
+
+
+def training_config(args: argparse.Namespace) -> Path | None:
+    """The SFT settings file the loop trains with: the user's, or the shipped one with ``--gradient-accumulation``
+    (for the CPU recipe and the GPU one alike), written into the run directory."""
+    if args.gradient_accumulation is None:
+        return args.training_config
+    settings = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    settings["gradient_accumulation"] = args.gradient_accumulation
+    settings["cpu"] = {**(settings.get("cpu") or {}), "gradient_accumulation": args.gradient_accumulation}
+    path = args.out / "training.yaml"
+    atomic_write_text(path, yaml.safe_dump(settings, sort_keys=False))
+    return path
 
 
 def heldout_problems(loop_dir: Path, batches: list[BatchRecord]) -> list[dict[str, str]]:
@@ -210,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         loop(
             seeds=seeds_file, out=loop_dir, base=args.base, teacher=args.teacher, batches=args.batches,
-            batch_samples=args.batch_samples, lora=args.lora, training_config=args.training_config,
+            batch_samples=args.batch_samples, lora=args.lora, training_config=training_config(args),
             preset=args.preset, concurrency=args.concurrency,
         )  # fmt: skip
     except typer.Exit as stop:  # the loop has said why

@@ -32,6 +32,8 @@ _spec.loader.exec_module(bench)
         (["--batch-samples", "0"], "--batch-samples must be at least 1, got 0"),
         (["--humaneval-sample", "0"], "--humaneval-sample must be at least 1, got 0"),
         (["--humaneval-seed", "4"], "--humaneval-seed seeds the --humaneval-sample draw"),
+        (["--gradient-accumulation", "0"], "--gradient-accumulation must be at least 1, got 0"),
+        (["--gradient-accumulation", "1", "--training-config", "t.yaml"], "with --training-config set it in that"),
     ],
 )
 def test_bad_arguments_are_refused_naming_them(argv: list[str], message: str, capsys) -> None:
@@ -84,3 +86,20 @@ def test_targets_compare_the_last_batch_and_the_humaneval_run() -> None:
     student = {"humaneval_pass1": 0.37, "run_tokens_share": 0.85}
     batches[-1]["student_pass1"] = 0.34
     assert list(bench.targets(batches, base, student).values()) == [False, False, False]
+
+
+def test_gradient_accumulation_changes_only_that_in_the_shipped_settings(tmp_path: Path) -> None:
+    from aiev.training.sft_settings import load_settings
+
+    args = bench.parse_args(["--teacher", "t", "--base", "b", "--batch-samples", "6", "--gradient-accumulation", "1"])
+    args.out = tmp_path
+    written = bench.training_config(args)
+    paths = {"data": tmp_path, "base": "b", "out": tmp_path}
+    for cpu in (True, False):
+        shipped, changed = load_settings(paths, cpu=cpu), load_settings(paths, written, cpu=cpu)
+        assert changed.gradient_accumulation == 1 and shipped.gradient_accumulation > 1
+        assert changed.model_dump(exclude={"gradient_accumulation"}) == shipped.model_dump(
+            exclude={"gradient_accumulation"}
+        )
+    args.gradient_accumulation = None
+    assert bench.training_config(args) is None  # nothing given: the loop's own defaults
