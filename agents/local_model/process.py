@@ -1,7 +1,7 @@
 """One OpenAI-compatible model server that aiev runs as a child process: llama.cpp's ``llama-server`` for a GGUF
 (``server.py``) or vLLM's CPU build for Hugging Face weights (``vllm_engine.py``). What they share lives here:
 starting the process with its output in a log, waiting until it answers, telling a crash (with its signal, the
-log's last lines and a fix) from a stop, and making sure the process never outlives aiev.
+log's last lines and a fix) from a stop, and making sure the process, and every helper it starts, never outlives aiev.
 
 The server runs in a child process (not in-process) because an engine holds GIL-free compute threads and hundreds
 of MB of weights: a separate process keeps the graph's threads responsive and dies cleanly.
@@ -27,6 +27,8 @@ from .cache import cache_root
 # Server logs kept in a log directory: each start writes one named by its port, so without a sweep they pile up (39
 # after a few sessions of benches and tests); the newest are the ones a crash message points at.
 KEPT_LOGS = 20
+# The server runs under this leader, which ends the server's whole process group when aiev dies (``group_leader``).
+GROUP_LEADER = Path(__file__).with_name("group_leader.py")
 
 
 class ServerError(ModelError):
@@ -122,13 +124,13 @@ class ServerProcess:
             log.flush()
             sweep_logs(self.log_path.parent, keep=KEPT_LOGS)  # this start's log, just written to, among them
             self._process = subprocess.Popen(
-                self.command(),
+                [sys.executable, str(GROUP_LEADER), str(os.getpid()), "--", *self.command()],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=self.environment(),
                 preexec_fn=_die_with_parent,
-                start_new_session=True,  # its own process group: stop() ends the engine's helper processes too
+                start_new_session=True,  # the leader's own process group: stop() ends the engine's helpers too
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -230,7 +232,8 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> bool
 
 
 def _die_with_parent() -> None:
-    """Linux: the server gets SIGKILL when aiev dies, even by SIGKILL or SIGTERM, where atexit never runs."""
+    """Linux: the server's group leader gets SIGTERM when aiev dies, even by SIGKILL, where atexit never runs, and
+    ends the server with every helper it started (``group_leader``)."""
     if sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
