@@ -95,7 +95,9 @@ def llama_servers_of(gguf: Path) -> list[int]:
 
 
 def test_the_loop_serves_a_converted_student_with_its_interpreter_tokens(student, tmp_path):
-    steps = DefaultSteps(LoopResources(seeds=tmp_path / "s.jsonl", base="b", teacher="teacher", concurrency=1))
+    steps = DefaultSteps(
+        LoopResources(seeds=tmp_path / "s.jsonl", base=str(tmp_path), teacher="teacher", concurrency=1)
+    )
     gguf = gguf_for(student, "f16").resolve()
     with steps._serving(str(student), tmp_path / "serve.log"):
         assert gguf.is_file()

@@ -64,7 +64,7 @@ def test_loop_serves_a_checkpoint_itself_unless_given_a_command(tmp_path, monkey
     # (tests/training/test_student_gguf.py): a directory that holds no model is refused, naming it, before any server.
     from aiev.training.loop_steps import DefaultSteps, LoopResources
 
-    resources = LoopResources(seeds=tmp_path / "s.jsonl", base="b", teacher="teacher")
+    resources = LoopResources(seeds=tmp_path / "s.jsonl", base=str(tmp_path), teacher="teacher")
     steps = DefaultSteps(resources)
     with pytest.raises(TrainingInputError, match=rf"student {tmp_path}: not a model or LoRA adapter directory"):
         with steps._serving(str(tmp_path), tmp_path / "log"):
