@@ -252,3 +252,23 @@ def test_a_hub_base_without_a_serving_command_is_refused_before_any_step(tmp_pat
         seeds=tmp_path / "s.jsonl", base="Qwen/Qwen2.5-0.5B", teacher="teacher", serve_student="vllm serve {model}"
     )
     assert DefaultSteps(served).r.base == "Qwen/Qwen2.5-0.5B"  # the user's command serves it
+
+
+def test_the_train_step_stops_the_servers_generation_left_running_before_it_trains(tmp_path, monkeypatch):
+    from aiev.agents.local_model import server
+    from aiev.training import loop_steps
+    from aiev.training.loop_steps import DefaultSteps, LoopResources
+
+    class Running:  # the teacher's process-wide server, started by the generate step's first model call
+        stopped = False
+
+        def stop(self) -> None:
+            Running.stopped = True
+
+    monkeypatch.setitem(server._servers, "teacher", Running())
+    launched = []
+    monkeypatch.setattr(loop_steps, "run_launcher", lambda command, env: launched.append(Running.stopped) or 0)
+    steps = DefaultSteps(LoopResources(seeds=tmp_path / "s.jsonl", base=str(tmp_path), teacher="teacher"))
+    assert steps.train(tmp_path / "data", tmp_path / "student") == str(tmp_path / "student")
+    assert launched == [True], "training was launched while the teacher's server still held its memory"
+    assert "teacher" not in server._servers  # a later call starts it again
