@@ -153,3 +153,30 @@ def test_a_dialogue_resumed_after_a_kill_records_the_time_spent_before_it(tmp_pa
         unregister_model("pipeline-killed")
     assert record["status"] == "passed" and resumed_for < 1.5  # the questioner was not asked again
     assert record["duration_s"] >= 1.5 + resumed_for - 0.1  # the dialogue's whole time, not the resume's alone
+
+
+def test_a_dialogue_that_raises_is_logged_with_where_aiev_raised_it(tmp_path: Path, adder_model, monkeypatch) -> None:
+    from aiev.graphs import aiev_instruct
+
+    def check_examples(state, runtime):
+        return broken_helper(state)
+
+    def broken_helper(state):
+        return list(state.get("no such field"))  # TypeError: 'NoneType' object is not iterable
+
+    monkeypatch.setattr(aiev_instruct, "check_examples", check_examples)
+    seeds = write_seeds(tmp_path / "seeds.jsonl", ["x = 1"])
+    summary = run_pipeline(config(tmp_path, seeds))
+    assert summary.retryable == 1
+    [record] = read_jsonl(tmp_path / "out" / "results.jsonl")
+    assert record["reason"] == "internal_error"
+    error = record["last_error"]
+    assert error.startswith("TypeError: 'NoneType' object is not iterable (at ")
+    assert error.endswith("tests/graphs/test_pipeline.py:" + str(_line_of("list(state.get")) + " in broken_helper)")
+    assert "in check_examples -> " in error and ".venv" not in error and "langgraph" not in error
+
+
+def _line_of(text: str) -> int:
+    return next(
+        n for n, line in enumerate(Path(__file__).read_text().splitlines(), 1) if text in line and "def" not in line
+    )
