@@ -6,7 +6,8 @@ next run on a 24 GB machine starts short of memory. So aiev starts this leader i
 set to SIGTERM: however aiev ends (SIGKILL included), the leader is told, and it ends every process of its group
 (SIGTERM, then SIGKILL after a grace period). When the server ends on its own, the leader ends the server's helpers
 and then exits the way the server did (its exit code, or death by the same signal), so aiev's crash report reads the
-server's own status.
+server's own status; when the leader itself is killed outright, the server gets SIGKILL (its own parent-death
+signal), as it did when aiev started it directly.
 
 Standard library only, run as a file (``python group_leader.py PARENT_PID -- COMMAND ...``): it starts in
 milliseconds and imports nothing of aiev.
@@ -14,6 +15,7 @@ milliseconds and imports nothing of aiev.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -54,6 +56,12 @@ def _members() -> list[int]:
     return members
 
 
+def _die_with_leader() -> None:
+    """The server gets SIGKILL if the leader itself is killed outright (nothing else would end it then)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def main(argv: list[str]) -> int:
     parent, separator, *command = argv
     if separator != "--" or not command:
@@ -62,7 +70,7 @@ def main(argv: list[str]) -> int:
     if os.getppid() != int(parent):  # aiev died before the parent-death signal was armed
         return 1
     signal.signal(signal.SIGTERM, lambda *_: end_group())
-    status = subprocess.Popen(command).wait()
+    status = subprocess.Popen(command, preexec_fn=_die_with_leader).wait()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for pid in _members():  # the server's helpers, which outlived it
         try:
