@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 
 GRACE_S = 10.0  # for the group to end on SIGTERM before SIGKILL
 
@@ -56,10 +57,13 @@ def _members() -> list[int]:
     return members
 
 
-def _die_with_leader() -> None:
-    """The server gets SIGKILL if the leader itself is killed outright (nothing else would end it then)."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(sig: signal.Signals) -> None:
+    """Linux: ``sig`` is sent to the calling process when its parent dies, even by SIGKILL, where atexit never runs
+    (``PR_SET_PDEATHSIG``; kept across exec). Called between fork and exec: by aiev for the leader (SIGTERM, so the
+    leader can end the group), by the leader for the server (SIGKILL: nothing else would end it then)."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
 
 
 def main(argv: list[str]) -> int:
@@ -70,7 +74,7 @@ def main(argv: list[str]) -> int:
     if os.getppid() != int(parent):  # aiev died before the parent-death signal was armed
         return 1
     signal.signal(signal.SIGTERM, lambda *_: end_group())
-    status = subprocess.Popen(command, preexec_fn=_die_with_leader).wait()
+    status = subprocess.Popen(command, preexec_fn=partial(die_with_parent, signal.SIGKILL)).wait()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for pid in _members():  # the server's helpers, which outlived it
         try:

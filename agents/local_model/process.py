@@ -9,13 +9,13 @@ of MB of weights: a separate process keeps the graph's threads responsive and di
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -23,6 +23,7 @@ import httpx
 
 from ..model_specs import ModelError
 from .cache import cache_root
+from .group_leader import die_with_parent
 
 # Server logs kept in a log directory: each start writes one named by its port, so without a sweep they pile up (39
 # after a few sessions of benches and tests); the newest are the ones a crash message points at.
@@ -129,7 +130,7 @@ class ServerProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=self.environment(),
-                preexec_fn=_die_with_parent,
+                preexec_fn=partial(die_with_parent, signal.SIGTERM),  # the leader ends the group when aiev dies
                 start_new_session=True,  # the leader's own process group: stop() ends the engine's helpers too
             )
         deadline = time.monotonic() + timeout_s
@@ -229,11 +230,3 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> bool
     except ProcessLookupError:
         return False
     return True
-
-
-def _die_with_parent() -> None:
-    """Linux: the server's group leader gets SIGTERM when aiev dies, even by SIGKILL, where atexit never runs, and
-    ends the server with every helper it started (``group_leader``)."""
-    if sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
