@@ -289,20 +289,20 @@ def extract_setup(reply: str) -> list[str]:
     Only lines the sandbox accepts as setup are kept (``sandbox.requirements``: plain installs, no shell
     operators): other shell lines in replies are run instructions ("python solution.py") that would execute
     before the program exists, and setup runs with network access. A line is also rid of the standard library's
-    own modules (``_without_stdlib``).
+    own modules (``without_stdlib``).
     """
     lines: list[str] = []
     for block in code_blocks(reply):
         if block.lang not in SHELL_LANGS:
             continue
         for line in block.code.splitlines():
-            line = _without_stdlib(line.strip().removeprefix("$").strip())
+            line = without_stdlib(line.strip().removeprefix("$").strip())
             if line and is_install(line) and line not in lines:
                 lines.append(line)
     return lines
 
 
-def _without_stdlib(line: str) -> str | None:
+def without_stdlib(line: str) -> str | None:
     """An install line without the packages named like a module of the standard library, None when nothing else is
     left; any other line as it is. Models install what they import: the 1.5B asked for ``pip install importlib``
     (an old package whose build fails on Python 3, which failed ``reload``'s round), ``marshal`` (not on PyPI) and

@@ -39,7 +39,7 @@ from .errors import TrainingInputError
 from .export import push_dataset, read_jsonl, save_dataset, write_jsonl, write_sharegpt
 from .postprocess import postprocess
 from .samples import DialogueSample, read_generation_records
-from .split import BATCH_SIZE, TEST_FRACTION, split_batches
+from .split import BATCH_SIZE, TEST_FRACTION, seed_module, split_batches
 
 
 class BuildOptions(BaseModel):
@@ -80,6 +80,9 @@ class BuildReport(BaseModel):
     contaminated: int
     train: int
     test: int
+    # Held-out samples whose seed's module also gave a training sample of this build or an earlier one (the split
+    # keeps such siblings apart where whole modules fit the held-out share; ``split.split_batches``).
+    heldout_siblings: int = 0
     benchmarks: dict[str, int]  # benchmark -> items compared against (the benchmarks checked)
     contaminated_by: dict[str, int]  # checked benchmark -> samples it removed (0 included)
     not_checked: list[str]  # benchmarks `aiev eval` loads that no data was given for (--benchmark NAME=FILE)
@@ -92,15 +95,19 @@ def _benchmark_items(options: BuildOptions) -> list[BenchmarkItem]:
     return items
 
 
-def _earlier_samples(builds: list[Path]) -> list[DialogueSample]:
-    """Every sample (train and test, before post-processing) of earlier build outputs."""
+def _earlier_samples(builds: list[Path], split: str) -> list[DialogueSample]:
+    """The samples (before post-processing) of one split of earlier build outputs."""
     samples: list[DialogueSample] = []
     for build in builds:
         raw = build / "raw"
         if not raw.is_dir():
             raise TrainingInputError(f"{build}: not an `aiev train build` output (no raw/ folder)")
-        samples += read_jsonl(raw / "train.jsonl") + read_jsonl(raw / "test.jsonl")
+        samples += read_jsonl(raw / f"{split}.jsonl")
     return samples
+
+
+def _module(sample: DialogueSample) -> str | None:
+    return seed_module(sample.seed_source)
 
 
 def build_dataset(config: BuildConfig) -> BuildReport:
@@ -115,10 +122,16 @@ def build_dataset(config: BuildConfig) -> BuildReport:
         raise TrainingInputError(f"no passed samples in {', '.join(map(str, config.samples))}")
     unblamed = [s for s in samples if not s.blamed_tests] if config.drop_blamed_tests else samples
     audited = [s for s in unblamed if s.seed_checked] if config.seed_checked_only else unblamed
-    deduped = deduplicate(audited, config.near_dup_threshold, earlier=_earlier_samples(config.earlier))
+    earlier_train = _earlier_samples(config.earlier, "train")
+    earlier = earlier_train + _earlier_samples(config.earlier, "test")
+    deduped = deduplicate(audited, config.near_dup_threshold, earlier=earlier)
     items = _benchmark_items(config)
     clean, removed = decontaminate(deduped.kept, items, config.threshold)
-    split = split_batches(clean, config.batch_size, config.test_fraction, config.seed)
+    trained = {_module(s) for s in earlier_train} - {None}
+    split = split_batches(
+        clean, config.batch_size, config.test_fraction, config.seed, group=_module, trained_groups=trained
+    )
+    trained |= {_module(s) for s in split.train} - {None}
     _write(config, split.train, split.test, records, removed)
     counts = Counter(item.benchmark for item in items)
     removed_by = Counter(removal.benchmark for removal in removed)
@@ -133,6 +146,7 @@ def build_dataset(config: BuildConfig) -> BuildReport:
         contaminated=len(removed),
         train=len(split.train),
         test=len(split.test),
+        heldout_siblings=sum(_module(s) in trained for s in split.test),
         benchmarks=dict(counts),
         contaminated_by={name: removed_by[name] for name in counts},
         not_checked=[name for name in benchmark_names() if name not in counts],

@@ -3,7 +3,9 @@ the assistant itself asks the code interpreter to run code.
 
 * Every fenced ``python`` / shell block of an assistant turn that the interpreter then ran is wrapped as
   ``<API_RUN_START>```python ...```<API_RUN_STOP>`` (``sh`` for shell), the form the trained model emits
-  to request an execution.
+  to request an execution. A shell block's installs lose the standard library's names as the sandbox drops them
+  when it runs them (``parsing.without_stdlib``): the 1.5B's ``pip install os`` ran as nothing, and a sample that
+  kept it taught the student to write it. A block left with nothing goes.
 * The interpreter's reply is folded into the assistant turn between ``<EXEC_RESULT_START>`` and
   ``<EXEC_RESULT_STOP>`` (SFT masks it: the model asks for results, it does not predict them).
 * The natural-language execution request is mixed into the preceding user turn, and adjacent turns of one
@@ -17,7 +19,7 @@ from __future__ import annotations
 import re
 
 from ..agents.dialogue import Speaker
-from ..agents.parsing import PYTHON_LANGS, SHELL_LANGS
+from ..agents.parsing import PYTHON_LANGS, SHELL_LANGS, without_stdlib
 from ..agents.prompts import load_prompt
 from .samples import ChatTurn, DialogueSample
 from .special_tokens import SpecialTokens, load_special_tokens
@@ -32,15 +34,18 @@ def wrap_run_blocks(text: str, tokens: SpecialTokens) -> tuple[str, bool]:
 
     def wrap(match: re.Match[str]) -> str:
         nonlocal wrapped
-        lang = match.group(1).lower()
+        lang, code = match.group(1).lower(), match.group(2).rstrip()
         if lang in PYTHON_LANGS:
             fence = "python"
         elif lang in SHELL_LANGS:
             fence = "sh"
+            code = "\n".join(line for line in map(without_stdlib, code.splitlines()) if line is not None).rstrip()
+            if not code.strip():
+                return ""
         else:
             return match.group(0)
         wrapped = True
-        return f"{tokens.run_start}```{fence}\n{match.group(2).rstrip()}\n```{tokens.run_stop}"
+        return f"{tokens.run_start}```{fence}\n{code}\n```{tokens.run_stop}"
 
     return _CLOSED_FENCE.sub(wrap, text), wrapped
 

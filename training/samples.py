@@ -42,6 +42,9 @@ class DialogueSample(BaseModel):
     id: str
     messages: list[ChatTurn]
     seed_id: str
+    # Where the seed came from (``Seed.source``; a harvest's ``path.py:LINE``): samples of one module are siblings,
+    # which the held-out split keeps on one side (``split.seed_module``). "": unknown (written before aiev kept it).
+    seed_source: str = ""
     rounds: int
     verdict: str  # "passed", or a discard reason such as "max_rounds"
     stage: str | None = None  # "teaching" or "self_learning": which model generation wrote it
@@ -86,6 +89,7 @@ def sample_from_messages(
     messages: list[BaseMessage],
     *,
     seed_id: str,
+    seed_source: str,
     rounds: int,
     verdict: str,
     stage: str | None,
@@ -93,12 +97,15 @@ def sample_from_messages(
     seed_checked: bool | None = None,
 ) -> DialogueSample:
     turns = [_turn(message) for message in messages]
+    # The system prompt `aiev chat` sends, so that a trained model is asked as it was trained: session 25's student,
+    # trained under a prompt of its own, answered none of its held-out problems in the run tokens under chat's.
     if not turns or turns[0].role != "system":
-        turns.insert(0, ChatTurn(role="system", content=load_prompt("training_system")))
+        turns.insert(0, ChatTurn(role="system", content=load_prompt("chat_system")))
     return DialogueSample(
         id=seed_id,
         messages=turns,
         seed_id=seed_id,
+        seed_source=seed_source,
         rounds=rounds,
         verdict=verdict,
         stage=stage,
@@ -114,6 +121,7 @@ def sample_from_state(state: Mapping[str, Any]) -> DialogueSample:
     return sample_from_messages(
         list(state.get("messages", [])),
         seed_id=state["seed"]["id"],
+        seed_source=state["seed"].get("source", ""),
         rounds=state.get("round", 0),
         verdict=verdict.get("reason", "unfinished"),
         stage=state.get("stage"),
@@ -129,6 +137,7 @@ def sample_from_record(record: Mapping[str, Any]) -> DialogueSample:
         return sample_from_messages(
             messages,
             seed_id=record["seed_id"],
+            seed_source=(record.get("seed") or {}).get("source", ""),
             rounds=record.get("rounds", 0),
             verdict=record.get("reason", "passed"),  # samples.jsonl only holds passed dialogues
             stage=record.get("stage"),

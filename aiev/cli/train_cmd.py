@@ -118,6 +118,7 @@ def build(
         ("contaminated removed", report.contaminated),
         ("train", report.train),
         ("test (held out)", report.test),
+        ("held out with a sibling in training (same seed module)", report.heldout_siblings),
     ]:
         table.add_row(label, str(value))
     console.print(table)

@@ -13,7 +13,7 @@ from training_records import near_copy_of_humaneval_0, record
 from aiev.training.build import BuildConfig, build_dataset
 from aiev.training.errors import TrainingInputError
 from aiev.training.special_tokens import load_special_tokens
-from aiev.training.split import split_batches
+from aiev.training.split import seed_module, split_batches
 
 
 def test_split_is_one_in_ten_per_batch_and_deterministic():
@@ -24,6 +24,47 @@ def test_split_is_one_in_ten_per_batch_and_deterministic():
     assert len(first.test) == 2 + 2 + 0  # round(20*0.1), round(20*0.1), round(5*0.1)
     assert sorted(first.train + first.test) == items
     assert all(x < 20 for x in first.test[:2]) and all(20 <= x < 40 for x in first.test[2:])
+
+
+def test_split_by_group_keeps_siblings_on_one_side_and_holds_out_no_trained_group():
+    items = list(range(40))
+    module = {i: f"m{i % 8}" for i in range(32)}  # 8 modules of 4 items, and 8 items of no module (32..39)
+    for seed in range(20):
+        split = split_batches(items, batch_size=40, seed=seed, group=module.get)
+        assert len(split.test) == 4 and sorted(split.train + split.test) == items
+        held = {module.get(i) for i in split.test} - {None}
+        assert not held & {module.get(i) for i in split.train}  # no held-out item has a sibling in training
+    trained = {f"m{i}" for i in range(7)}  # only m7 and the loose items may be held out
+    tests = [split_batches(items, batch_size=40, seed=seed, group=module.get, trained_groups=trained).test
+             for seed in range(20)]  # fmt: skip
+    assert all({module.get(i) for i in test} <= {"m7", None} for test in tests)
+    assert any(7 in test for test in tests)  # m7's items, held out whole, in some seed's split
+    # one module only: nothing fits, so the batch is held out item by item as without groups
+    assert split_batches(items, batch_size=40, seed=3, group=lambda i: "one") == split_batches(items, 40, seed=3)
+
+
+def test_seed_module_is_the_harvested_file():
+    assert seed_module("distutils/util.py:138") == "distutils/util.py"
+    assert [seed_module(s) for s in ("seeds.jsonl:3", "oss-instruct:12:python", "test", "")] == [None] * 4
+
+
+def test_build_holds_out_no_sibling_of_a_training_sample(tmp_path):
+    rng = random.Random(2)
+    names = ["".join(rng.choices(string.ascii_lowercase, k=10)) for _ in range(40)]
+    programs = [f"def {names[i]}({names[i + 20]}):\n    return {names[i + 20]} * {i + 3}" for i in range(20)]
+    sources = [f"mod{i // 2}.py:{i}" for i in range(10)]  # five modules of two seeds each
+    _write_run(tmp_path / "run1", [record(f"a{i}", code=programs[i], source=sources[i]) for i in range(10)])
+    first = build_dataset(BuildConfig(samples=[tmp_path / "run1"], out=tmp_path / "b1", humaneval=False, seed=4))
+    assert (first.train, first.test, first.heldout_siblings) == (9, 1, 1)  # no module of one seed: held out alone
+    later = [record(f"b{i}", code=programs[10 + i], source=f"mod{i % 5}.py:{100 + i}") for i in range(9)]
+    _write_run(tmp_path / "run2", later + [record("b9", code=programs[19], source="new.py:1")])
+    config = BuildConfig(samples=[tmp_path / "run2"], out=tmp_path / "b2", humaneval=False, earlier=[tmp_path / "b1"])
+    second = build_dataset(config)
+    heldout = [json.loads(line)["seed"]["source"] for line in (tmp_path / "b2" / "heldout.jsonl").open()]
+    trained_before = {json.loads(line)["seed_source"].split(":")[0] for line in open(tmp_path / "b1/raw/train.jsonl")}
+    assert heldout == ["new.py:1"] and "new.py" not in trained_before  # the one module no build trained on
+    assert (second.train, second.test, second.heldout_siblings) == (9, 1, 0)
+    assert json.loads((tmp_path / "b2" / "build_report.json").read_text())["heldout_siblings"] == 0
 
 
 def _write_run(directory, records):

@@ -47,3 +47,10 @@ def test_problem_statement_code_is_not_wrapped():
 def test_unrunnable_languages_and_open_fences_are_left_alone():
     text, wrapped = wrap_run_blocks("```json\n{}\n```\n```python\nx = 1", T)
     assert not wrapped and text == "```json\n{}\n```\n```python\nx = 1"
+
+
+def test_installs_of_standard_library_names_are_not_taught():
+    text, wrapped = wrap_run_blocks("```sh\npip install os numpy\n```\n```bash\npip install typing\n```\nx", T)
+    assert wrapped and text == f"{T.run_start}```sh\npip install numpy\n```{T.run_stop}\n\nx"
+    text, wrapped = wrap_run_blocks("```bash\npip install sys\n```\ndone", T)
+    assert (text, wrapped) == ("\ndone", False)

@@ -7,6 +7,7 @@ import json
 import pytest
 from training_records import FIXED_CODE, record, two_round_messages
 
+from aiev.agents.prompts import load_prompt
 from aiev.training.errors import TrainingInputError
 from aiev.training.export import from_dataset, read_jsonl, sharegpt_record, to_dataset, write_jsonl
 from aiev.training.samples import read_generation_records, sample_from_record, sample_from_state
@@ -27,12 +28,14 @@ def test_record_becomes_raw_sample_with_speakers_and_metadata():
         ("assistant", "programmer"),
     ]
     assert (sample.seed_id, sample.rounds, sample.verdict, sample.stage) == ("seed-1", 2, "passed", "teaching")
+    assert sample.seed_source == "test"
+    assert sample.messages[0].content == load_prompt("chat_system")  # what `aiev chat` sends, so trained as asked
     assert sample.code == FIXED_CODE + "\n"  # the closing answer's code, not the first wrong attempt
 
 
 def test_finished_state_gives_the_same_sample_as_its_record():
     state = {
-        "seed": {"id": "seed-1", "snippet": "x", "source": "t"},
+        "seed": {"id": "seed-1", "snippet": "x", "source": "test"},
         "messages": two_round_messages(),
         "round": 2,
         "stage": "teaching",

@@ -35,10 +35,10 @@ def two_round_messages(code: str = FIXED_CODE) -> list:
     ]
 
 
-def record(seed_id: str, code: str = FIXED_CODE, stage: str = "teaching") -> dict[str, Any]:
+def record(seed_id: str, code: str = FIXED_CODE, stage: str = "teaching", source: str = "test") -> dict[str, Any]:
     return {
         "seed_id": seed_id,
-        "seed": {"id": seed_id, "snippet": "x = 1", "source": "test"},
+        "seed": {"id": seed_id, "snippet": "x = 1", "source": source},
         "stage": stage,
         "rounds": 2,
         "models": {},
