@@ -62,7 +62,7 @@ from aiev.eval.task_sample import sample_tasks
 from aiev.graphs import agreement, assert_values, codergen, execute
 from aiev.graphs.candidates import Attempt, answered, choose, others_may_pass, with_candidate
 from aiev.graphs.durable import JsonlLog, atomic_write_text
-from aiev.sandbox.engine import get_engine
+from aiev.sandbox.engine import get_engine, unwind_on_sigterm
 
 POLICIES = ("greedy", "coder-gen", "codet", "majority", "oracle")
 # The settings a task's line depends on: a rerun with other values would mix incomparable lines.
@@ -301,4 +301,5 @@ def _command(args: argparse.Namespace, seed: int) -> str:
 
 
 if __name__ == "__main__":
+    unwind_on_sigterm()  # a killed run removes its sandbox containers
     main()

@@ -58,6 +58,7 @@ from aiev.graphs.pipeline import RETRYABLE
 from aiev.graphs.presets import ROLES, PresetError, resolve_context, role_overrides
 from aiev.graphs.report import compute_stats
 from aiev.graphs.seeds import SeedsError, harvest, sample_seeds, write_seeds
+from aiev.sandbox.engine import unwind_on_sigterm
 
 MIN_SEEDS = 30
 DEFAULT_OUT = Path("runs/bench/generation_yield")
@@ -396,4 +397,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    unwind_on_sigterm()  # a killed run removes its sandbox containers
     raise SystemExit(main())

@@ -36,6 +36,7 @@ from aiev.eval import EvalInputError, EvalSummary, EvalTask, evaluate, load_benc
 from aiev.eval.report import write_report
 from aiev.eval.results import read_run
 from aiev.eval.task_sample import sample_tasks
+from aiev.sandbox.engine import unwind_on_sigterm
 
 VARIANTS = ("hidden", "as-is")
 MODES = ("plain", "codergen")
@@ -187,4 +188,5 @@ def print_spread(figures: dict[str, list[dict[str, EvalSummary]]]) -> None:
 
 
 if __name__ == "__main__":
+    unwind_on_sigterm()  # a killed run removes its sandbox containers
     main()

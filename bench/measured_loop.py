@@ -51,6 +51,7 @@ from aiev.eval.runner import evaluate
 from aiev.eval.task_sample import sample_tasks
 from aiev.graphs.durable import JsonlLog, atomic_write_text
 from aiev.graphs.seeds import SeedsError
+from aiev.sandbox.engine import unwind_on_sigterm
 from aiev.training.loop import STEPS, BatchRecord, batch_dir, load_state
 from aiev.training.serve import served_gguf
 from aiev.training.sft_settings import DEFAULTS_FILE
@@ -271,4 +272,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    unwind_on_sigterm()  # a killed run removes its sandbox containers
     raise SystemExit(main())

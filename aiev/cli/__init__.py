@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..sandbox.engine import unwind_on_sigterm
 from . import (
     chat_cmd,
     eval_cmd,
@@ -34,4 +35,5 @@ train_cmd.register_loop(app)
 
 
 def main() -> None:
+    unwind_on_sigterm()  # `kill` ends any command as Ctrl-C does: containers, model servers, checkpoints closed
     app()

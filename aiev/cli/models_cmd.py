@@ -4,7 +4,6 @@ the embedded runtime works on this machine (``doctor``), and remove engine envir
 from __future__ import annotations
 
 import shutil
-import signal
 import time
 from pathlib import Path
 from typing import Annotated
@@ -194,8 +193,6 @@ def serve(
             server.start()
     except ModelError as exc:
         fail(exc)
-    # `kill` (SIGTERM) must stop the child server too, exactly like Ctrl-C.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with server:
         console.print(f"{name} serving at [bold]{server.base_url}[/bold] as model {spec.model!r}")
         console.print(f"log: {server.log_path}", highlight=False)

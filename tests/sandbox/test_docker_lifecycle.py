@@ -58,6 +58,23 @@ def test_close_removes_every_container_even_after_a_timeout(docker_engine) -> No
         process.wait()
 
 
+@pytest.mark.parametrize("unwind", [True, False], ids=["unwinding", "default"])
+def test_sigterm_removes_the_warm_containers_of_a_process_that_unwinds(docker_engine, unwind) -> None:
+    """An entry point that calls ``unwind_on_sigterm`` (the CLI, the benches) leaves no container behind when it is
+    killed with SIGTERM; by default the process ends on the spot and its containers wait for the next ``reap``."""
+    steps = ["engine.close()", "from aiev.sandbox import engine as engines", "engines.get_engine('docker')"]
+    process = start_engine_process("; ".join(steps[:2] + ["engines.unwind_on_sigterm()"] * unwind + steps[2:]))
+    try:
+        assert owned_by(process.pid) != []
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        assert (owned_by(process.pid) == []) is unwind
+    finally:
+        process.kill()
+        process.wait()
+        reap()
+
+
 def test_reap_removes_containers_of_dead_owners_only(container_from_dead_process, docker_engine) -> None:
     mine = {c.id for c in owned_by(os.getpid())}
     assert owned_by(container_from_dead_process) != []
